@@ -1,0 +1,144 @@
+"""Typed records that flow between the stages.
+
+`ProjectRecord` is the parsed form of one Atlas project page, field for field the JSON contract in
+`data/project-record.schema.json` (`atlas-ld parse --json` prints `record.to_json()`). `Page` is
+what a stage hands to the parser: the bytes as fetched plus where and when they came from, so the
+provenance of every triple can name its capture.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One project page as read from a file, a URL or a web archive."""
+
+    source: str
+    body: bytes
+    content_type: str | None = None
+    url: str | None = None
+    fetched_at: datetime | None = None
+    capture_id: str | None = None  # WARC-Record-ID when the page comes from the archive
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+
+@dataclass(slots=True)
+class ThemeTriple:
+    theme: str | None = None
+    sub_theme: str | None = None
+    sub_sub_theme: str | None = None
+    priority: str | None = None
+
+
+@dataclass(slots=True)
+class Authority:
+    name: str
+    country: str | None = None
+    atlas_url: str | None = None
+
+
+@dataclass(slots=True)
+class PartnerContact:
+    authority: str | None = None
+    family_name: str | None = None
+    given_name: str | None = None
+    function: str | None = None
+    email: str | None = None
+
+
+@dataclass(slots=True)
+class Financing:
+    funder: str
+    amount_eur: float | int | None
+    water_oudin_eur: float | int | None
+    year: int | None
+
+
+@dataclass(slots=True)
+class Volunteer:
+    family_name: str | None = None
+    given_name: str | None = None
+    mission: str | None = None
+    field: str | None = None
+    assignment: str | None = None
+
+
+@dataclass(slots=True)
+class PostContact:
+    function: str
+    name: str
+    email: str | None = None
+
+
+@dataclass(slots=True)
+class ProjectRecord:
+    source: str
+    title: str
+    atlas_id: str | None = None
+    first_agreement_year: int | None = None
+    theme: ThemeTriple = field(default_factory=ThemeTriple)
+    other_themes: list[ThemeTriple] = field(default_factory=list)
+    start_year: int | None = None
+    status: str | None = None
+    end_date: str | None = None
+    context: str | None = None
+    history: str | None = None
+    objectives: str | None = None
+    description: str | None = None
+    form: str | None = None
+    implementers_text: str | None = None
+    owners_text: str | None = None
+    beneficiaries: str | None = None
+    foreign_partners: list[Authority] = field(default_factory=list)
+    foreign_partner_contacts: list[PartnerContact] = field(default_factory=list)
+    french_authorities: list[Authority] = field(default_factory=list)
+    other_partners_france: str | None = None
+    other_partners_abroad: str | None = None
+    pre_reform_authority: str | None = None
+    triennial: bool | None = None
+    financing: list[Financing] = field(default_factory=list)
+    communication_france: bool | None = None
+    communication_partner_countries: bool | None = None
+    evaluation: bool | None = None
+    volunteers: list[Volunteer] = field(default_factory=list)
+    diplomatic_post: str | None = None
+    post_contacts: list[PostContact] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's JSON object (keys in the dataclass order, so output is stable)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProjectRecord:
+        nested = {
+            "theme": ThemeTriple,
+            "other_themes": ThemeTriple,
+            "foreign_partners": Authority,
+            "foreign_partner_contacts": PartnerContact,
+            "french_authorities": Authority,
+            "financing": Financing,
+            "volunteers": Volunteer,
+            "post_contacts": PostContact,
+        }
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in known:
+                continue
+            kind = nested.get(key)
+            if kind is None:
+                values[key] = value
+            elif isinstance(value, list):
+                values[key] = [kind(**item) for item in value]
+            elif value is not None:
+                values[key] = kind(**value)
+        return cls(**values)
