@@ -1,0 +1,178 @@
+"""The visible French labels of an Atlas project page, and what each one introduces.
+
+The parser keys on these labels only (never on markup), so this table is the whole knowledge of
+the page's layout. Labels are compared through `label_key`, which forgives what varies between
+renderings of the same page (curly or straight apostrophes, `œ` or `oe`, case, a trailing colon)
+while the values under them are kept exactly as the page gives them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(Enum):
+    FIELD = "field"  # the lines up to the next label are the value
+    TABLE = "table"  # the lines up to the next label are rows of a table
+    STATEMENT = "statement"  # the line itself is a yes/no answer
+    HEADING = "heading"  # a section heading with no value of its own
+    END = "end"  # the page footer: nothing after it belongs to the project
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    kind: Kind
+    field: str
+    value: bool | None = None  # the answer a statement gives
+
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "œ": "oe", "Œ": "oe"})
+
+
+def label_key(text: str) -> str:
+    """The form under which a label is looked up: apostrophes, ligature, case and colon forgiven."""
+    return text.translate(_APOSTROPHES).casefold().rstrip(" :")
+
+
+_FIELDS = {
+    "Titre": "title",
+    "Année de première signature de la convention": "first_agreement_year",
+    "Thématique d'intervention": "theme",
+    "Sous-thématique d'intervention": "sub_theme",
+    "Sous-sous-thématique d'intervention": "sub_sub_theme",
+    "Année de début du partenariat": "start_year",
+    "Le partenariat est": "status",
+    "Date de fin du partenariat": "end_date",
+    "Contexte": "context",
+    "Historique": "history",
+    "Objectif du partenariat": "objectives",
+    "Description détaillée du partenariat": "description",
+    "Votre partenariat prend la forme d'un(e)": "form",
+    "Maître(s) d'œuvre": "implementers_text",
+    "Maître(s) d'ouvrage": "owners_text",
+    "Bénéficiaire(s)": "beneficiaries",
+    "Autres partenaires du partenariat en France": "other_partners_france",
+    "Autres partenaires du partenariat dans le(s) pays partenaire(s)": "other_partners_abroad",
+    "Collectivité territoriale avant réforme": "pre_reform_authority",
+}
+
+_TABLES = {
+    "Autres thématiques mises en œuvre pour le partenariat": "other_themes",
+    "Partenaires étrangers du partenariat": "foreign_partners",
+    "Contacts dans les partenaires étrangers du partenariat": "foreign_partner_contacts",
+    "Collectivités territoriales partenaires du partenariat": "french_authorities",
+    "Financement du partenariat": "financing",
+    "Volontaires impliqués dans le partenariat (VSI, service civique, etc.) "
+    "d'Échange et de Solidarité": "volunteers",
+}
+
+_STATEMENTS = {
+    "Le partenariat est triennal": ("triennial", True),
+    "Le partenariat n'est pas triennal": ("triennial", False),
+    "Une communication a été engagée en France": ("communication_france", True),
+    "Aucune communication n'a été engagée en France": ("communication_france", False),
+    "Une communication a été engagée dans les pays partenaires": (
+        "communication_partner_countries",
+        True,
+    ),
+    "Aucune communication n'a été engagée dans les pays partenaires": (
+        "communication_partner_countries",
+        False,
+    ),
+    "Une politique d'évaluation a été engagée": ("evaluation", True),
+    "Aucune politique d'évaluation n'a été engagée": ("evaluation", False),
+}
+
+SITE_TITLE = "Atlas français de la coopération décentralisée et des autres actions extérieures"
+_HEADINGS = [
+    SITE_TITLE,
+    "Mise en œuvre du partenariat",
+    "Évaluations, communication et perspectives",
+]
+_ENDS = ["PIED DE PAGE"]
+
+# Headers of the tables (first words of the header row), in the page's own words.
+TABLE_HEADERS = {
+    "other_themes": ["Thématique éligible", "Sous-thématique", "Sous-sous-thématique", "Priorité"],
+    "foreign_partners": ["Nom de la collectivité étrangère", "Pays", ""],
+    "foreign_partner_contacts": [
+        "Nom de la collectivité étrangère",
+        "Nom",
+        "Prénom",
+        "Fonction",
+        "Courriel",
+    ],
+    "french_authorities": ["Nom de la collectivité territoriale", ""],
+    "financing": [
+        "Nom du financeur",
+        "Montant en euros",
+        "Montant 1% Eau (Loi Oudin 2005)",
+        "Montant 1% Eau (Loi Oudin 2005)",
+        "Montant 1% Eau (Loi Oudin 2005)",
+        "Année",
+    ],
+    "volunteers": ["Nom", "Prénom", "Mission", "Champs d'action", "Entité d'affectation"],
+}
+_HEADER_KEYS = {
+    field: label_key(" ".join(h for h in cols if h)) for field, cols in TABLE_HEADERS.items()
+}
+
+POST_PREFIX = "Contacts dans le poste diplomatique"
+EMAIL_PREFIX = "Courriel"
+MAGNIFIER = "Icone d'une loupe"
+
+LABELS: dict[str, Label] = {
+    **{label_key(t): Label(Kind.FIELD, f) for t, f in _FIELDS.items()},
+    **{label_key(t): Label(Kind.TABLE, f) for t, f in _TABLES.items()},
+    **{label_key(t): Label(Kind.STATEMENT, f, v) for t, (f, v) in _STATEMENTS.items()},
+    **{label_key(t): Label(Kind.HEADING, "") for t in _HEADINGS},
+    **{label_key(t): Label(Kind.END, "") for t in _ENDS},
+}
+
+# Every label as the page writes it, for the page writer (field name -> label).
+FIELD_LABELS = {f: t for t, f in _FIELDS.items()}
+TABLE_LABELS = {f: t for t, f in _TABLES.items()}
+STATEMENT_LABELS = {(f, v): t for t, (f, v) in _STATEMENTS.items()}
+
+_PAGER_WORDS = frozenset(
+    {"<<", "<", ">>", ">", "«", "»", "précédent", "suivant", "page", "sur", "/", "…"}
+)
+_PAGER_TOKEN = re.compile(r"\d+|pagination\.[\w.]+|\?\?\?[\w.]+\?\?\?")
+
+
+def lookup(text: str) -> Label | None:
+    """The label this line is, if it is one."""
+    key = label_key(text)
+    found = LABELS.get(key)
+    if found is None and key.startswith("tous droits réservés"):
+        return Label(Kind.END, "")
+    return found
+
+
+def is_label(text: str) -> bool:
+    return lookup(text) is not None or label_key(text).startswith(label_key(POST_PREFIX))
+
+
+def is_breadcrumb(text: str) -> bool:
+    """`Accueil > Atlas > Détail projet`, also when the site shows raw message keys instead."""
+    return label_key(text).startswith("accueil >")
+
+
+def is_pager(text: str) -> bool:
+    """A pager under a table: `<< < Précédent 1 Suivant > >>` or `pagination.page.precedent`."""
+    tokens = label_key(text).split()
+    return bool(tokens) and all(t in _PAGER_WORDS or _PAGER_TOKEN.fullmatch(t) for t in tokens)
+
+
+def is_table_header(field: str, text: str) -> bool:
+    key = label_key(text)
+    header = _HEADER_KEYS[field]
+    if field in ("foreign_partners", "foreign_partner_contacts"):
+        return key.startswith(label_key("Nom de la collectivité étrangère"))
+    return key.startswith(header[:24])
+
+
+def is_magnifier(text: str) -> bool:
+    return label_key(text) == label_key(MAGNIFIER)

@@ -1,0 +1,258 @@
+"""An Atlas project page (HTML or its plain-text rendering) -> `ProjectRecord`.
+
+The page is first reduced to visible lines (`textlayout`), then read as a sequence of labels
+(`labels`) each followed by its value lines or table rows. Nothing here looks at tags, classes or
+positions, so the same page parses the same in any markup. What the parser cannot place (an
+unknown label, a number it cannot read) goes into `record.warnings`; only a page that is not a
+project page at all raises `ParseError`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from atlas_ld import tablerows
+from atlas_ld.errors import AtlasError, ParseError
+from atlas_ld.labels import (
+    EMAIL_PREFIX,
+    POST_PREFIX,
+    Kind,
+    is_breadcrumb,
+    is_label,
+    is_pager,
+    is_table_header,
+    label_key,
+    lookup,
+)
+from atlas_ld.model import Page, PostContact, ProjectRecord, ThemeTriple
+from atlas_ld.textlayout import Line, page_lines
+
+_PRJ_ID = re.compile(r"[?&]criteres\.prjId=(\d+)")
+_YEAR = re.compile(r"(19[5-9]\d|20\d\d|2100)")
+_DATE_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_DATE_MY = re.compile(r"(\d{1,2})/(\d{4})")
+_DATE_ISO = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+_QUOTES = "\"'«»“”„ "
+_POST = label_key(POST_PREFIX)
+_EMAIL = label_key(EMAIL_PREFIX)
+
+_TABLES = (
+    "other_themes",
+    "foreign_partners",
+    "foreign_partner_contacts",
+    "french_authorities",
+    "financing",
+    "volunteers",
+)
+
+
+@dataclass(slots=True)
+class _Sections:
+    """The page cut into labelled pieces, before any value is interpreted."""
+
+    values: dict[str, list[Line]] = field(default_factory=dict)
+    statements: dict[str, bool] = field(default_factory=dict)
+    post: str | None = None
+    post_lines: list[Line] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def atlas_id_of(url: str | None) -> str | None:
+    match = _PRJ_ID.search(url or "")
+    return match.group(1) if match else None
+
+
+def parse_page(page: Page) -> ProjectRecord:
+    """Read one project page; `ParseError` if it is empty, binary or not a project page."""
+    sections = _cut(page_lines(page, is_label))
+    if "title" not in sections.values:
+        raise ParseError("not an Atlas project page (no 'Titre' label)", where=page.source)
+    title = " ".join(line.text for line in sections.values["title"])
+    if not title:
+        raise ParseError("project page without a title", where=page.source)
+    return _record(page, title, sections)
+
+
+def _cut(lines: list[Line]) -> _Sections:
+    sections = _Sections()
+    target: list[Line] | None = None
+    for line in lines:
+        label = lookup(line.text)
+        if label is None:
+            label, value = _inline_label(line)
+            if label is not None:
+                line = value
+        else:
+            value = None
+        if label is not None:
+            if label.kind is Kind.END:
+                break
+            target = None
+            if label.kind is Kind.STATEMENT:
+                sections.statements[label.field] = bool(label.value)
+            elif label.kind in (Kind.FIELD, Kind.TABLE):
+                target = sections.values.setdefault(label.field, [])
+                if value is not None:
+                    target.append(value)
+        elif label_key(line.text).startswith(_POST):
+            sections.post = line.text[len(POST_PREFIX) :].strip(_QUOTES) or None
+            target = sections.post_lines
+        elif line.heading:
+            sections.warnings.append(f"unknown label {line.text!r}")
+            target = None
+        elif target is not None:
+            target.append(line)
+        elif not is_breadcrumb(line.text):
+            sections.warnings.append(f"text outside any field: {line.text!r}")
+    return sections
+
+
+def _inline_label(line: Line):
+    """`Titre : FFQCD ...` on one line: the label and the rest as its first value line."""
+    head, sep, rest = line.text.partition(":")
+    if not sep or line.cells:
+        return None, None
+    label = lookup(head)
+    if label is None or label.kind is not Kind.FIELD or not rest.strip():
+        return None, None
+    return label, Line(rest.strip())
+
+
+def _record(page: Page, title: str, s: _Sections) -> ProjectRecord:
+    warnings = s.warnings
+    rows = {name: _rows(name, s.values.get(name, [])) for name in _TABLES}
+    partners = [tablerows.partner_row(r, warnings) for r in rows["foreign_partners"]]
+    record = ProjectRecord(
+        source=page.source,
+        title=title,
+        atlas_id=atlas_id_of(page.url) or atlas_id_of(page.source),
+        first_agreement_year=_year(s, "first_agreement_year", warnings),
+        theme=ThemeTriple(
+            _short(s, "theme", warnings),
+            _short(s, "sub_theme", warnings),
+            _short(s, "sub_sub_theme", warnings),
+        ),
+        other_themes=[tablerows.theme_row(r, warnings) for r in rows["other_themes"]],
+        start_year=_year(s, "start_year", warnings),
+        status=_short(s, "status", warnings),
+        end_date=_date(_short(s, "end_date", warnings), warnings),
+        context=_long(s, "context"),
+        history=_long(s, "history"),
+        objectives=_long(s, "objectives"),
+        description=_long(s, "description"),
+        form=_short(s, "form", warnings),
+        implementers_text=_long(s, "implementers_text"),
+        owners_text=_long(s, "owners_text"),
+        beneficiaries=_long(s, "beneficiaries"),
+        foreign_partners=partners,
+        foreign_partner_contacts=[
+            tablerows.contact_row(r, [p.name for p in partners], warnings)
+            for r in rows["foreign_partner_contacts"]
+        ],
+        french_authorities=[tablerows.authority_row(r) for r in rows["french_authorities"]],
+        other_partners_france=_long(s, "other_partners_france"),
+        other_partners_abroad=_long(s, "other_partners_abroad"),
+        pre_reform_authority=_short(s, "pre_reform_authority", warnings),
+        triennial=s.statements.get("triennial"),
+        financing=[tablerows.financing_row(r, warnings) for r in rows["financing"]],
+        communication_france=s.statements.get("communication_france"),
+        communication_partner_countries=s.statements.get("communication_partner_countries"),
+        evaluation=s.statements.get("evaluation"),
+        volunteers=[tablerows.volunteer_row(r, warnings) for r in rows["volunteers"]],
+        diplomatic_post=s.post,
+        post_contacts=_post_contacts(s.post_lines, warnings),
+        warnings=warnings,
+    )
+    return record
+
+
+def _rows(name: str, lines: list[Line]) -> list[Line]:
+    """A table's data rows: without its header row(s) and the pager under it."""
+    return [ln for ln in lines if not is_table_header(name, ln.text) and not is_pager(ln.text)]
+
+
+def _short(s: _Sections, name: str, warnings: list[str]) -> str | None:
+    lines = s.values.get(name, [])
+    if len(lines) > 1:
+        warnings.append(f"{name}: more than one line, kept joined: {[ln.text for ln in lines]!r}")
+    return " ".join(line.text for line in lines) or None
+
+
+def _long(s: _Sections, name: str) -> str | None:
+    """Paragraphs one per line, joined by newlines (blank lines between them are not kept)."""
+    return "\n".join(line.text for line in s.values.get(name, [])) or None
+
+
+def _year(s: _Sections, name: str, warnings: list[str]) -> int | None:
+    text = _short(s, name, warnings)
+    if text is None:
+        return None
+    if _YEAR.fullmatch(text):
+        return int(text)
+    warnings.append(f"{name}: not a year: {text!r}")
+    return None
+
+
+def _date(text: str | None, warnings: list[str]) -> str | None:
+    """`31/12/2015` -> `2015-12-31`, `12/2015` -> `2015-12`; ISO forms kept."""
+    if text is None:
+        return None
+    if match := _DATE_DMY.fullmatch(text):
+        day, month, year = (int(g) for g in match.groups())
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    elif match := _DATE_MY.fullmatch(text):
+        month, year = (int(g) for g in match.groups())
+        if 1 <= month <= 12:
+            return f"{year:04d}-{month:02d}"
+    elif _DATE_ISO.fullmatch(text):
+        return text
+    warnings.append(f"end_date: not a date: {text!r}")
+    return None
+
+
+def _post_contacts(lines: list[Line], warnings: list[str]) -> list[PostContact]:
+    """Blocks of `function`, `name`, `Courriel : address` under the diplomatic post."""
+    contacts: list[PostContact] = []
+    function: str | None = None
+    for line in lines:
+        head, sep, rest = line.text.partition(":")
+        if sep and label_key(head) == _EMAIL:
+            if contacts and function is None and contacts[-1].email is None:
+                contacts[-1].email = tablerows.email(rest)
+            else:
+                warnings.append(f"post contact: e-mail without a name before it: {line.text!r}")
+        elif function is None:
+            function = line.text
+        else:
+            contacts.append(PostContact(function, line.text, None))
+            function = None
+    if function is not None:
+        warnings.append(f"post contact: function without a name: {function!r}")
+    return contacts
+
+
+def _parse_or_error(page: Page) -> ProjectRecord | AtlasError:
+    try:
+        return parse_page(page)
+    except AtlasError as exc:
+        return exc
+
+
+def parse_pages(
+    pages: Iterable[Page], processes: int | None = 1, chunksize: int = 64
+) -> Iterator[ProjectRecord | AtlasError]:
+    """Parse many pages, in order, on `processes` worker processes (None: all cores).
+
+    A page that cannot be parsed yields its `AtlasError` in its place instead of stopping the run,
+    so callers report it and go on."""
+    workers = processes or os.cpu_count() or 1
+    if workers == 1:
+        yield from map(_parse_or_error, pages)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_parse_or_error, pages, chunksize=chunksize)
