@@ -1,0 +1,139 @@
+"""`atlas-ld dump` and `atlas-ld publish udata|graph-store`: releases and where they go."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from atlas_ld.cli import main
+from atlas_ld.errors import PublishError, StoreError
+from atlas_ld.vocab import BASE_ENV, base_from_env, check_base
+
+DEFAULT_STORE = "atlas-ld-store"
+
+
+def open_read_only(path: Path) -> ox.Store:
+    """The store as the build left it; reading never changes it."""
+    if not path.is_dir():
+        raise StoreError(
+            "no store here",
+            where=str(path),
+            hint="build one with `atlas-ld build`, or pass --store",
+        )
+    try:
+        return ox.Store.read_only(str(path))
+    except OSError as exc:
+        raise StoreError(f"cannot open the store: {exc}", where=str(path)) from None
+
+
+store_option = click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_STORE,
+    show_default=True,
+    help="The store to read (written by `atlas-ld build`).",
+)
+personal_option = click.option(
+    "--include-personal-data",
+    is_flag=True,
+    help="Also publish the graph/personal/* graphs (names, e-mails and functions of contact "
+    "people). Off by default: only do this where the law allows it.",
+)
+base_option = click.option(
+    "--base",
+    default=None,
+    help=f"Base IRI of the data (default: ${BASE_ENV}, else https://atlas-ld.example/). The "
+    "catalogue's IRIs and default URLs are made from it.",
+)
+
+
+@main.command()
+@store_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Release directory to write. A previous release there is replaced only once the new "
+    "one is complete.",
+)
+@personal_option
+@base_option
+@click.option(
+    "--release-version",
+    "version",
+    default=None,
+    help="Version of the release in the catalogue (default: date of the newest capture).",
+)
+@click.option(
+    "--download-url",
+    default=None,
+    help="URL the release directory will be served from, ending with '/' "
+    "(default: BASE + 'release/'); the catalogue's download links start with it.",
+)
+@click.option(
+    "--endpoint-url",
+    default=None,
+    help="URL of the public SPARQL endpoint, described in the catalogue as a dcat:DataService "
+    "(default: BASE + 'sparql').",
+)
+def dump(
+    store_dir: Path,
+    out: Path,
+    include_personal_data: bool,
+    base: str | None,
+    version: str | None,
+    download_url: str | None,
+    endpoint_url: str | None,
+) -> None:
+    """Write a release of the store: RDF dumps, CSV tables, VoID, DCAT-AP catalogue.
+
+    \b
+    OUT/atlas.ttl            union graph, Turtle
+    OUT/atlas.nt.gz          union graph, N-Triples (gzip)
+    OUT/atlas.nq.gz          every named graph with its provenance, N-Quads (gzip)
+    OUT/atlas.jsonld         union graph, compact JSON-LD with the project's @context
+    OUT/tables/NAME.csv      partnerships, actors, roles, financing, territories, themes
+    OUT/tables/NAME.csv-metadata.json   CSVW description of each table
+    OUT/void.ttl             VoID statistics
+    OUT/catalog.ttl, .jsonld DCAT-AP 3 catalogue, one distribution per file
+    OUT/manifest.json        sizes, SHA-256 and statement counts
+    OUT/SHA256SUMS           checksums (`sha256sum -c SHA256SUMS`)
+
+    The same store always gives the same bytes, so releases diff cleanly.
+    """
+    from atlas_ld.publish import dump as write_release
+
+    base = check_base(base) if base else base_from_env()
+    if download_url is not None and not download_url.endswith("/"):
+        raise PublishError("must end with '/'", where="--download-url")
+    store = open_read_only(store_dir)
+    manifest = write_release(
+        store,
+        out,
+        base=base,
+        version=version,
+        include_personal_data=include_personal_data,
+        download_url=download_url,
+        endpoint_url=endpoint_url or f"{base}sparql",
+    )
+    total = sum(f.byte_size for f in manifest.files)
+    click.echo(
+        f"{out}: release {manifest.version}, {manifest.triples} triples, {manifest.quads} quads "
+        f"in {manifest.graphs} graphs, {len(manifest.files)} files, {total} bytes"
+    )
+
+
+@main.group()
+def publish() -> None:
+    """Send a release to an open-data portal or the store to another triple store."""
+
+
+def api_key_from(variable: str) -> str:
+    key = os.environ.get(variable)
+    if not key:
+        raise PublishError(f"environment variable {variable} is not set", where="--api-key-env")
+    return key

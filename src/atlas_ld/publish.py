@@ -1,0 +1,344 @@
+"""Write a release: the whole graph as files people download, diff and load elsewhere.
+
+A release is a directory (see docs/publish.md): the union graph as Turtle and gzipped N-Triples,
+every named graph with its provenance as gzipped N-Quads, compact JSON-LD with the project's
+`@context`, CSV tables with CSVW descriptions, VoID, the DCAT-AP catalogue, a manifest and
+`SHA256SUMS`. The same store gives the same bytes: statements are sorted before they are
+serialised, gzip headers carry no time or name, and no field depends on the clock.
+
+The release is written into a hidden sibling directory and renamed into place at the end, so an
+interrupted dump leaves the previous release as it was.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from atlas_ld import resources, tables
+from atlas_ld.errors import PublishError
+from atlas_ld.vocab import PREFIXES
+
+PERSONAL_GRAPH_SEGMENT = "/graph/personal/"
+PROV_GENERATED = ox.NamedNode("http://www.w3.org/ns/prov#generatedAtTime")
+MANIFEST_NAME = "manifest.json"
+SUMS_NAME = "SHA256SUMS"
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseFile:
+    """One file of a release, as the catalogue and the portal upload describe it."""
+
+    path: str  # relative to the release directory, with "/" separators
+    media_type: str
+    format: str  # name in the EU file-type authority table (TURTLE, CSV, ...)
+    byte_size: int
+    sha256: str
+    statements: int | None = None  # triples or quads in an RDF file, rows in a table
+    title: str = ""
+
+
+@dataclass(slots=True)
+class Manifest:
+    """What a release holds. Written as `manifest.json`; read back by the catalogue and uploads."""
+
+    version: str
+    modified: str | None  # newest capture time found in the graph (ISO 8601), not the clock
+    include_personal_data: bool
+    triples: int
+    quads: int
+    graphs: int
+    files: list[ReleaseFile] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Manifest:
+        values = dict(data)
+        values["files"] = [ReleaseFile(**item) for item in data.get("files", [])]
+        return cls(**values)
+
+    @classmethod
+    def read(cls, release_dir: Path) -> Manifest:
+        path = Path(release_dir) / MANIFEST_NAME
+        try:
+            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise PublishError(
+                "not a release directory (no manifest.json)",
+                where=str(release_dir),
+                hint="write one with `atlas-ld dump --out DIR`",
+            ) from None
+        except (ValueError, TypeError) as exc:
+            raise PublishError(f"unreadable manifest: {exc}", where=str(path)) from None
+
+
+def is_personal(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bool:
+    return isinstance(graph, ox.NamedNode) and PERSONAL_GRAPH_SEGMENT in graph.value
+
+
+def release_quads(store: ox.Store, *, include_personal_data: bool = False) -> list[ox.Quad]:
+    """Every quad to publish, sorted so that serialising them always gives the same bytes."""
+    quads = [
+        quad
+        for quad in store.quads_for_pattern(None, None, None, None)
+        if include_personal_data or not is_personal(quad.graph_name)
+    ]
+    quads.sort(key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    return quads
+
+
+def union_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
+    """The union graph: each triple once, however many graphs state it, sorted."""
+    unique = {(q.subject, q.predicate, q.object) for q in quads}
+    triples = [ox.Triple(s, p, o) for s, p, o in unique]
+    triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    return triples
+
+
+def newest_capture(quads: Iterable[ox.Quad]) -> str | None:
+    """The latest `prov:generatedAtTime`: the release's modification date, stable for a store."""
+    times = [q.object.value for q in quads if q.predicate == PROV_GENERATED]
+    return max(times) if times else None
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_gzip(path: Path, write: Callable[[io.BufferedIOBase], None]) -> None:
+    """Gzip without a file name or time in the header, so equal content gives equal bytes."""
+    with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+        write(gz)
+
+
+def describe(root: Path, relative: str, media_type: str, fmt: str, **extra) -> ReleaseFile:
+    path = root / relative
+    return ReleaseFile(
+        path=relative,
+        media_type=media_type,
+        format=fmt,
+        byte_size=path.stat().st_size,
+        sha256=sha256_file(path),
+        **extra,
+    )
+
+
+def write_rdf_files(
+    root: Path, quads: list[ox.Quad], triples: list[ox.Triple]
+) -> list[ReleaseFile]:
+    """The RDF serialisations, all written by pyoxigraph from the same sorted statements."""
+    ox.serialize(triples, str(root / "atlas.ttl"), ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    write_gzip(root / "atlas.nt.gz", lambda out: ox.serialize(triples, out, ox.RdfFormat.N_TRIPLES))
+    write_gzip(root / "atlas.nq.gz", lambda out: ox.serialize(quads, out, ox.RdfFormat.N_QUADS))
+    return [
+        describe(
+            root,
+            "atlas.ttl",
+            "text/turtle",
+            "TURTLE",
+            statements=len(triples),
+            title="Graphe complet (Turtle)",
+        ),
+        describe(
+            root,
+            "atlas.nt.gz",
+            "application/n-triples",
+            "RDF_N_TRIPLES",
+            statements=len(triples),
+            title="Graphe complet (N-Triples, gzip)",
+        ),
+        describe(
+            root,
+            "atlas.nq.gz",
+            "application/n-quads",
+            "RDF_N_QUADS",
+            statements=len(quads),
+            title="Graphes nommés et provenance (N-Quads, gzip)",
+        ),
+    ]
+
+
+def project_context() -> dict:
+    """The `@context` that ships with the ontology, so dumps and the server compact alike."""
+    path = resources.ontology_dir() / "atlas.context.jsonld"
+    if not path.is_file():
+        return {"@context": dict(PREFIXES)}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_jsonld(root: Path, triples: list[ox.Triple]) -> ReleaseFile:
+    """Compact JSON-LD of the union graph, made by pyld from the sorted N-Triples.
+
+    The context is written inline (not by URL) so the file expands offline to the same triples.
+    """
+    from pyld import jsonld
+
+    nquads = ox.serialize(triples, None, ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
+    context = project_context()
+    compacted = jsonld.compact(expanded, context, {"graph": True})
+    compacted["@context"] = context["@context"]
+    text = json.dumps(compacted, ensure_ascii=False, indent=1)
+    (root / "atlas.jsonld").write_text(text + "\n", encoding="utf-8")
+    return describe(
+        root,
+        "atlas.jsonld",
+        "application/ld+json",
+        "JSON_LD",
+        statements=len(triples),
+        title="Graphe complet (JSON-LD)",
+    )
+
+
+def write_tables(root: Path, store: ox.Store) -> list[ReleaseFile]:
+    folder = root / "tables"
+    folder.mkdir()
+    files = []
+    for query in tables.table_queries():
+        table = tables.run_table(store, query)
+        csv_path, meta_path = tables.write_table(folder, table)
+        files.append(
+            describe(
+                root,
+                f"tables/{csv_path.name}",
+                "text/csv",
+                "CSV",
+                statements=len(table.rows),
+                title=query.title,
+            )
+        )
+        files.append(
+            describe(
+                root,
+                f"tables/{meta_path.name}",
+                "application/csvm+json",
+                "JSON",
+                title=f"{query.title} (CSVW)",
+            )
+        )
+    return files
+
+
+def replace_directory(staging: Path, target: Path) -> None:
+    """Move a finished release into place; the old one is removed only once the new one is there."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        target.rename(old)
+        staging.rename(target)
+        shutil.rmtree(old)
+    else:
+        staging.rename(target)
+
+
+def check_target(target: Path) -> None:
+    """Refuse to replace a directory that is not a release, so a typo cannot delete files."""
+    if target.exists() and (
+        not target.is_dir() or (any(target.iterdir()) and not (target / MANIFEST_NAME).exists())
+    ):
+        raise PublishError(
+            "exists and is not a release (no manifest.json); refusing to replace it",
+            where=str(target),
+            hint="choose a new or empty directory",
+        )
+
+
+def remove_stale_staging(target: Path) -> None:
+    """Drop staging directories left by dumps that were killed (their process is gone)."""
+    for stale in target.parent.glob(f".{target.name}.tmp-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def write_sums(root: Path, files: Iterable[ReleaseFile]) -> None:
+    lines = "".join(f"{f.sha256}  {f.path}\n" for f in sorted(files, key=lambda f: f.path))
+    (root / SUMS_NAME).write_text(lines, encoding="utf-8")
+
+
+def dump(
+    store: ox.Store,
+    out: Path,
+    *,
+    base: str,
+    version: str | None = None,
+    include_personal_data: bool = False,
+    download_url: str | None = None,
+    endpoint_url: str | None = None,
+) -> Manifest:
+    """Write a complete release of `store` to `out`, replacing any previous release there."""
+    from atlas_ld import dcat
+
+    out = Path(out).absolute()
+    check_target(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_staging(out)
+    staging = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    try:
+        quads = release_quads(store, include_personal_data=include_personal_data)
+        triples = union_triples(quads)
+        modified = newest_capture(quads)
+        files = write_rdf_files(staging, quads, triples)
+        files.append(write_jsonld(staging, triples))
+        snapshot = ox.Store()
+        snapshot.extend(quads)
+        files.extend(write_tables(staging, snapshot))
+        (staging / "void.ttl").write_bytes(
+            dcat.sorted_turtle(dcat.void_graph(snapshot, base=base, endpoint_url=endpoint_url))
+        )
+        files.append(describe(staging, "void.ttl", "text/turtle", "TURTLE", title="VoID"))
+        manifest = Manifest(
+            version=version or (modified[:10] if modified else "0"),
+            modified=modified,
+            include_personal_data=include_personal_data,
+            triples=len(triples),
+            quads=len(quads),
+            graphs=len({q.graph_name for q in quads}),
+            files=files,
+        )
+        files.extend(
+            dcat.write_catalog(
+                staging,
+                snapshot,
+                base=base,
+                release=manifest,
+                download_url=download_url,
+                endpoint_url=endpoint_url,
+            )
+        )
+        (staging / MANIFEST_NAME).write_text(
+            json.dumps(manifest.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        write_sums(staging, [*files, describe(staging, MANIFEST_NAME, "application/json", "JSON")])
+        replace_directory(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest

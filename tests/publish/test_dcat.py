@@ -1,0 +1,89 @@
+"""The DCAT-AP catalogue against the official 3.0.1 shapes, and the VoID counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib.namespace import DCAT, DCTERMS, SH, VOID
+
+from atlas_ld.dcat import catalog_graph, void_graph
+from atlas_ld.publish import Manifest, dump
+
+BASE = "https://atlas-ld.example/"
+SHAPES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "dcat-ap-3.0.1"
+SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
+
+
+def validate(data: rdflib.Graph, shapes_file: str) -> tuple[bool, rdflib.Graph, str]:
+    import pyshacl
+
+    if not SHAPES.is_dir():
+        pytest.skip(f"DCAT-AP 3.0.1 shapes not found at {SHAPES}")
+    shapes = rdflib.Graph().parse(SHAPES / shapes_file)
+    return pyshacl.validate(data, shacl_graph=shapes, allow_warnings=True)
+
+
+@pytest.fixture
+def release(store: ox.Store, tmp_path: Path) -> Path:
+    out = tmp_path / "release"
+    dump(store, out, base=BASE, endpoint_url=f"{BASE}sparql")
+    return out
+
+
+@pytest.mark.parametrize("shapes_file", ["shapes.ttl", "range.ttl"])
+def test_catalog_conforms_to_dcat_ap(release: Path, shapes_file: str):
+    for name, syntax in (("catalog.ttl", "turtle"), ("catalog.jsonld", "json-ld")):
+        catalog = rdflib.Graph().parse(release / name, format=syntax)
+        conforms, _, text = validate(catalog, shapes_file)
+        assert conforms, text
+
+
+def test_recommended_shapes_give_warnings_only(release: Path):
+    catalog = rdflib.Graph().parse(release / "catalog.ttl")
+    conforms, results, _ = validate(catalog, "shapes_recommended.ttl")
+    severities = set(results.objects(None, SH.resultSeverity))
+    assert conforms and severities <= {SH.Warning, SH.Info}
+
+
+def test_one_distribution_per_file_with_checksum(release: Path):
+    catalog = rdflib.Graph().parse(release / "catalog.ttl")
+    manifest = Manifest.read(release)
+    dataset = rdflib.URIRef(f"{BASE}dataset/atlas")
+    downloads = {
+        str(catalog.value(d, DCAT.downloadURL)): d
+        for d in catalog.objects(dataset, DCAT.distribution)
+        if catalog.value(d, DCAT.downloadURL) is not None
+    }
+    described = [f for f in manifest.files if not f.path.startswith("catalog.")]
+    assert set(downloads) == {f"{BASE}release/{f.path}" for f in described}
+    for file in described:
+        node = downloads[f"{BASE}release/{file.path}"]
+        assert int(catalog.value(node, DCAT.byteSize)) == file.byte_size
+        checksum = catalog.value(node, SPDX.checksum)
+        assert str(catalog.value(checksum, SPDX.checksumValue)) == file.sha256
+    assert catalog.value(dataset, DCTERMS.identifier) is not None
+    titles = {t.language for t in catalog.objects(dataset, DCTERMS.title)}
+    assert titles == {"fr", "en"}
+
+
+def test_catalog_without_release_describes_the_endpoint(store: ox.Store):
+    catalog = catalog_graph(store, base=BASE, endpoint_url=f"{BASE}sparql")
+    services = list(catalog.subjects(rdflib.RDF.type, DCAT.DataService))
+    assert len(services) == 1
+    assert catalog.value(services[0], DCAT.endpointURL) == rdflib.URIRef(f"{BASE}sparql")
+    conforms, _, text = validate(catalog, "shapes.ttl")
+    assert conforms, text
+
+
+def test_void_counts_match_the_published_graph(store: ox.Store, release: Path):
+    void = void_graph(store, base=BASE)
+    dataset = rdflib.URIRef(f"{BASE}dataset/atlas")
+    turtle = rdflib.Graph().parse(release / "atlas.ttl")
+    assert int(void.value(dataset, VOID.triples)) == len(turtle)
+    assert int(void.value(dataset, VOID.distinctSubjects)) == len(set(turtle.subjects()))
+    assert int(void.value(dataset, VOID.properties)) == len(set(turtle.predicates()))
+    classes = set(turtle.objects(None, rdflib.RDF.type))
+    assert int(void.value(dataset, VOID.classes)) == len(classes)

@@ -1,0 +1,165 @@
+"""The release dump: every format parses to the same graph, bytes are stable, nothing leaks."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from click.testing import CliRunner
+from rdflib.compare import isomorphic
+
+from atlas_ld.cli import main
+from atlas_ld.errors import PublishError
+from atlas_ld.publish import Manifest, dump
+
+BASE = "https://atlas-ld.example/"
+
+
+def published_graph(store_dir: Path, *, personal: bool = False) -> rdflib.Graph:
+    """The store's union graph read independently of the dump code (rdflib over N-Quads)."""
+    store = ox.Store.read_only(str(store_dir))
+    data = rdflib.Dataset()
+    data.parse(data=store.dump(format=ox.RdfFormat.N_QUADS).decode(), format="nquads")
+    graph = rdflib.Graph()
+    for s, p, o, g in data.quads():
+        if personal or "/graph/personal/" not in str(g):
+            graph.add((s, p, o))
+    return graph
+
+
+@pytest.fixture
+def release(store: ox.Store, tmp_path: Path) -> Path:
+    out = tmp_path / "release"
+    dump(store, out, base=BASE, endpoint_url=f"{BASE}sparql")
+    return out
+
+
+def test_same_store_gives_same_bytes(store: ox.Store, tmp_path: Path, release: Path):
+    again = tmp_path / "again"
+    dump(store, again, base=BASE, endpoint_url=f"{BASE}sparql")
+    files = sorted(p.relative_to(release) for p in release.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    for name in files:
+        assert (release / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_turtle_and_ntriples_parse_to_the_store_graph(store_dir: Path, release: Path):
+    expected = published_graph(store_dir)
+    turtle = rdflib.Graph().parse(release / "atlas.ttl", format="turtle")
+    ntriples = rdflib.Graph().parse(
+        data=gzip.decompress((release / "atlas.nt.gz").read_bytes()).decode(), format="nt"
+    )
+    assert len(expected) > 0
+    assert isomorphic(turtle, expected)
+    assert isomorphic(ntriples, expected)
+    by_oxigraph = rdflib.Graph().parse(
+        data=ox.serialize(
+            ox.parse(path=str(release / "atlas.ttl"), format=ox.RdfFormat.TURTLE),
+            None,
+            ox.RdfFormat.N_TRIPLES,
+        ).decode(),
+        format="nt",
+    )
+    assert isomorphic(by_oxigraph, expected)
+
+
+def test_nquads_keep_graphs_and_provenance(store_dir: Path, release: Path):
+    data = rdflib.Dataset()
+    data.parse(data=gzip.decompress((release / "atlas.nq.gz").read_bytes()), format="nquads")
+    graphs = {str(g) for _, _, _, g in data.quads()}
+    assert f"{BASE}graph/partnership/12345" in graphs
+    assert f"{BASE}graph/reference" in graphs
+    prov = rdflib.URIRef("http://www.w3.org/ns/prov#generatedAtTime")
+    assert any(p == prov for _, p, _, _ in data.quads())
+
+
+def test_rapper_reads_the_same_graph(store_dir: Path, release: Path, tmp_path: Path):
+    if shutil.which("rapper") is None:
+        pytest.skip("rapper (Debian raptor2-utils) is not installed")
+    (tmp_path / "atlas.nt").write_bytes(gzip.decompress((release / "atlas.nt.gz").read_bytes()))
+    expected = published_graph(store_dir)
+    for path, syntax in ((release / "atlas.ttl", "turtle"), (tmp_path / "atlas.nt", "ntriples")):
+        out = subprocess.run(
+            ["rapper", "-q", "-i", syntax, "-o", "ntriples", str(path)],
+            check=True,
+            capture_output=True,
+        ).stdout
+        assert isomorphic(rdflib.Graph().parse(data=out.decode(), format="nt"), expected)
+
+
+def test_jsonld_expands_to_the_same_triples(store_dir: Path, release: Path):
+    from pyld import jsonld
+
+    document = json.loads((release / "atlas.jsonld").read_text(encoding="utf-8"))
+    assert "@context" in document
+    nquads = jsonld.to_rdf(document, {"format": "application/n-quads"})
+    graph = rdflib.Graph().parse(data=nquads, format="nt")
+    assert isomorphic(graph, published_graph(store_dir))
+
+
+def test_personal_data_only_on_request(store: ox.Store, release: Path, tmp_path: Path):
+    for path in release.rglob("*"):
+        if path.is_file():
+            raw = path.read_bytes()
+            text = gzip.decompress(raw) if path.suffix == ".gz" else raw
+            assert b"VAILLANT" not in text and b"graph/personal" not in text, path
+    with_personal = tmp_path / "with-personal"
+    manifest = dump(store, with_personal, base=BASE, include_personal_data=True)
+    assert manifest.include_personal_data
+    assert b"VAILLANT" in gzip.decompress((with_personal / "atlas.nq.gz").read_bytes())
+
+
+def test_manifest_and_sums_describe_the_files(release: Path):
+    manifest = Manifest.read(release)
+    assert {f.path for f in manifest.files} >= {"atlas.ttl", "atlas.nt.gz", "tables/roles.csv"}
+    for file in manifest.files:
+        data = (release / file.path).read_bytes()
+        assert file.byte_size == len(data)
+        assert file.sha256 == hashlib.sha256(data).hexdigest()
+    ttl = next(f for f in manifest.files if f.path == "atlas.ttl")
+    assert ttl.statements == manifest.triples == len(rdflib.Graph().parse(release / "atlas.ttl"))
+    for line in (release / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256((release / name).read_bytes()).hexdigest() == digest
+
+
+def test_tables_have_headers_labels_and_csvw(release: Path):
+    with (release / "tables" / "partnerships.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows[0]["title"] == "FFQCD 2011-2012 : Partenariat en travail social"
+    for meta_path in (release / "tables").glob("*.csv-metadata.json"):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        with (release / "tables" / meta["url"]).open(encoding="utf-8", newline="") as f:
+            header = next(csv.reader(f))
+        assert [c["name"] for c in meta["tableSchema"]["columns"]] == header
+    roles = (release / "tables" / "roles.csv").read_text(encoding="utf-8")
+    assert "Province du Québec" in roles
+
+
+def test_refuses_to_replace_a_directory_that_is_not_a_release(store: ox.Store, tmp_path: Path):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("keep me")
+    with pytest.raises(PublishError, match="not a release"):
+        dump(store, precious, base=BASE)
+    assert (precious / "thesis.tex").read_text() == "keep me"
+
+
+def test_cli_dump(store_dir: Path, tmp_path: Path):
+    out = tmp_path / "cli-release"
+    result = CliRunner().invoke(main, ["dump", "--store", str(store_dir), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert Manifest.read(out).triples > 0
+    missing = CliRunner().invoke(
+        main, ["dump", "--store", str(tmp_path / "none"), "--out", str(tmp_path / "x")]
+    )
+    assert missing.exit_code == 1
+    assert "no store here" in missing.output
