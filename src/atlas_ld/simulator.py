@@ -69,6 +69,7 @@ class Hit:
     body_bytes: int
     user_agent: str | None
     conditional: bool
+    at: float  # time.monotonic() when the request arrived
 
 
 @dataclass
@@ -96,6 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the hits list is the log."""
 
     def do_GET(self) -> None:
+        self.arrived = time.monotonic()
         site = self.server.site
         url = urlsplit(self.path)
         if url.path == "/robots.txt":
@@ -207,7 +209,15 @@ class _Handler(BaseHTTPRequestHandler):
         )
         with site.lock:
             site.hits.append(
-                Hit(self.path, prj_id, status, size, self.headers.get("User-Agent"), conditional)
+                Hit(
+                    self.path,
+                    prj_id,
+                    status,
+                    size,
+                    self.headers.get("User-Agent"),
+                    conditional,
+                    self.arrived,
+                )
             )
 
 

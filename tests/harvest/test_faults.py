@@ -1,0 +1,86 @@
+"""Every fault of the issue, injected by the simulator: each served project archived once."""
+
+from __future__ import annotations
+
+from atlas_ld.archive import iter_latest_pages, latest_captures
+from atlas_ld.harvest import Harvester, page_url
+from atlas_ld.simulator import cp1252, robots_txt
+
+from .conftest import fast_options, warc_responses
+
+
+def test_every_fault_still_archives_each_served_project_exactly_once(make_site, tmp_path):
+    sim = make_site(20)
+    site = sim.site
+    site.pages[2] = cp1252(site.pages[2])
+    site.soft_404 = {7}
+    site.robots = robots_txt([8])
+    site.faults = {
+        1: ["500", "500"],
+        3: ["503"],
+        4: ["429"],
+        6: ["slow"],
+        9: ["reset"],
+        11: ["truncate"],
+        12: ["chunk-cut"],
+        13: ["garble"],
+    }
+    summary = Harvester(tmp_path, fast_options(sim.base_url)).run()
+
+    served = set(site.pages) - site.soft_404 - {8}
+    expected = {page_url(sim.base_url, n) for n in served}
+    assert warc_responses(tmp_path) == dict.fromkeys(expected, 1)
+    assert summary.counts["new"] == len(served)
+    assert summary.counts["failed"] == 0
+    assert summary.counts["disallowed"] == 1
+    # Bodies are kept byte for byte, windows-1252 included.
+    pages = {page.url: page for page in iter_latest_pages(tmp_path)}
+    for n in served:
+        assert pages[page_url(sim.base_url, n)].body == site.pages[n].body
+    assert pages[page_url(sim.base_url, 2)].content_type == "text/html; charset=windows-1252"
+    # robots.txt is obeyed: the forbidden page is never requested.
+    assert not [hit for hit in site.hits if hit.prj_id == 8]
+
+
+def test_gaps_and_not_found_pages_are_missing_not_failed(make_site, tmp_path):
+    sim = make_site(8)
+    sim.site.soft_404 = {3}
+    summary = Harvester(tmp_path, fast_options(sim.base_url)).run()
+    # ids 1-9 hold 8 pages with 5 missing; 3 is the error page served with status 200.
+    assert summary.counts["missing"] == 2 + 5  # 3, 5, then the 5 misses past the highest id 9
+    assert [c.prj_id for c in latest_captures(tmp_path)] == [1, 2, 4, 6, 7, 8, 9]
+    assert max(hit.prj_id or 0 for hit in sim.site.hits) == 9 + 5
+
+
+def test_retry_after_is_honoured(make_site, tmp_path):
+    sim = make_site(3)
+    sim.site.retry_after = "1"
+    sim.site.faults = {2: ["503"]}
+    Harvester(tmp_path, fast_options(sim.base_url)).run([2])
+    first, second = [hit for hit in sim.site.hits if hit.prj_id == 2]
+    assert first.status == 503 and second.status == 200
+    assert second.at - first.at >= 1.0
+
+
+def test_a_page_that_keeps_failing_is_recorded_and_retried_next_run(make_site, tmp_path):
+    sim = make_site(6)
+    sim.site.faults = {2: ["500"] * 4, 3: ["offsite"], 4: ["garble"] * 4}
+    first = Harvester(tmp_path, fast_options(sim.base_url, retries=2)).run([1, 2, 3, 4])
+    assert set(first.failures) == {2, 3, 4}
+    assert "HTTP 500" in first.failures[2]
+    assert "redirect off the site" in first.failures[3]
+    assert "not valid utf-8" in first.failures[4]
+    assert warc_responses(tmp_path) == {page_url(sim.base_url, 1): 1}
+
+    second = Harvester(tmp_path, fast_options(sim.base_url)).run([1, 2, 3, 4])
+    assert second.counts["new"] == 3 and second.counts["kept"] == 1
+    assert not second.failures
+    assert set(warc_responses(tmp_path).values()) == {1}
+    assert len(warc_responses(tmp_path)) == 4
+
+
+def test_pages_over_the_size_cap_are_refused(make_site, tmp_path):
+    sim = make_site(2)
+    summary = Harvester(tmp_path, fast_options(sim.base_url, max_bytes=100)).run([1])
+    assert "cap" in summary.failures[1]
+    assert warc_responses(tmp_path) == {}

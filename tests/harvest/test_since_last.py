@@ -1,0 +1,48 @@
+"""`--since-last`: conditional requests, no body for unchanged pages, and the run summary."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from atlas_ld.archive import iter_latest_pages, latest_captures
+from atlas_ld.harvest import Harvester
+
+from .conftest import fast_options, warc_responses
+
+
+def test_unchanged_site_costs_one_bodiless_request_per_page(site, tmp_path):
+    Harvester(tmp_path, fast_options(site.base_url)).run()
+    first = {c.prj_id: c.record_id for c in latest_captures(tmp_path)}
+    hits_before = len(site.site.hits)
+
+    summary = Harvester(tmp_path, fast_options(site.base_url, since_last=True)).run()
+
+    page_hits = [hit for hit in site.site.hits[hits_before:] if hit.prj_id in first]
+    assert sorted(hit.prj_id for hit in page_hits) == sorted(first)
+    assert all(hit.conditional and hit.status == 304 for hit in page_hits)
+    assert sum(hit.body_bytes for hit in site.site.hits[hits_before:] if hit.status == 304) == 0
+    assert summary.counts["unchanged"] == len(first)
+    assert summary.counts["new"] == summary.counts["changed"] == 0
+    # The archive still points at the first captures; nothing was added.
+    assert {c.prj_id: c.record_id for c in latest_captures(tmp_path)} == first
+    assert set(warc_responses(tmp_path).values()) == {1}
+
+
+def test_changed_and_gone_pages_are_told_apart(site, tmp_path):
+    Harvester(tmp_path, fast_options(site.base_url)).run()
+    pages = site.site.pages
+    new_body = pages[2].body.replace(b"</body>", b"<p>mise \xc3\xa0 jour</p></body>")
+    pages[2] = replace(pages[2], body=new_body)
+    del pages[3]
+    pages[18] = pages[1]  # a new page within --max-misses of the previous end (14)
+
+    summary = Harvester(tmp_path, fast_options(site.base_url, since_last=True)).run()
+
+    data = json.loads((tmp_path / "runs" / f"{summary.run}.json").read_text())
+    assert (data["new"], data["changed"], data["gone"], data["failed"]) == (1, 1, 1, 0)
+    assert data["unchanged"] == len(pages) - 2
+    latest = {page.url.rsplit("=", 1)[1]: page.body for page in iter_latest_pages(tmp_path)}
+    assert latest["2"] == new_body
+    assert "3" not in latest and "18" in latest
+    assert "3" in {p.url.rsplit("=", 1)[1] for p in iter_latest_pages(tmp_path, include_gone=True)}
