@@ -1,0 +1,119 @@
+"""Publishing to a real Oxigraph server through the Graph Store Protocol, and failure handling."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import requests
+from click.testing import CliRunner
+
+from atlas_ld import tables
+from atlas_ld.cli import main
+from atlas_ld.errors import PublishError
+from atlas_ld.graphstore import publish_graphs
+
+COUNT_QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def remote_select_csv(url: str, query: str) -> list[str]:
+    response = requests.get(
+        f"{url}/query", params={"query": query}, headers={"Accept": "text/csv"}, timeout=30
+    )
+    response.raise_for_status()
+    header, *rows = response.content.decode("utf-8").splitlines()
+    return [header, *sorted(rows)]
+
+
+def local_select_csv(store: ox.Store, query: tables.TableQuery) -> list[str]:
+    header, *rows = tables.csv_bytes(tables.run_table(store, query)).decode().splitlines()
+    return [header, *sorted(rows)]
+
+
+def published_quads(store: ox.Store) -> int:
+    return sum(
+        1
+        for q in store.quads_for_pattern(None, None, None, None)
+        if "/graph/personal/" not in str(q.graph_name)
+    )
+
+
+def test_publish_twice_gives_the_same_answers(store: ox.Store, oxigraph_server: str):
+    for _ in range(2):
+        report = publish_graphs(store, f"{oxigraph_server}/store", batch_size=3)
+        assert report.graphs == 2
+        count = remote_select_csv(oxigraph_server, COUNT_QUADS)
+        assert count == ["n", str(published_quads(store))]
+    for query in tables.table_queries():
+        assert remote_select_csv(oxigraph_server, query.sparql) == local_select_csv(store, query)
+    personal = remote_select_csv(
+        oxigraph_server,
+        "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER CONTAINS(STR(?g), 'personal') }",
+    )
+    assert personal == ["g"]
+
+
+def test_cli_graph_store(store_dir: Path, oxigraph_server: str):
+    args = ["publish", "graph-store", f"{oxigraph_server}/store", "--store", str(store_dir)]
+    result = CliRunner().invoke(main, [*args, "--include-personal-data"])
+    assert result.exit_code == 0, result.output
+    assert "3 graphs" in result.output
+    store = ox.Store.read_only(str(store_dir))
+    assert remote_select_csv(oxigraph_server, COUNT_QUADS) == ["n", str(len(store))]
+
+
+class Flaky(BaseHTTPRequestHandler):
+    """Answers 503 to the first `failures` requests, then 204; or 401 when `status` says so."""
+
+    failures = 0
+    status = 204
+    seen: list[tuple[str, str]]
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length", 0))
+        self.rfile.read(length)
+        self.seen.append((self.command, self.path))
+        if Flaky.failures > 0:
+            Flaky.failures -= 1
+            self.send_response(503)
+        else:
+            self.send_response(Flaky.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_PUT = do_POST = _answer
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def flaky_url() -> Iterator[str]:
+    Flaky.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/store"
+    server.shutdown()
+    server.server_close()
+
+
+def test_retries_on_5xx(store: ox.Store, flaky_url: str):
+    Flaky.failures, Flaky.status = 2, 204
+    report = publish_graphs(store, flaky_url, backoff_s=0)
+    assert report.retries == 2
+    assert report.graphs == 2
+    assert all(method == "PUT" for method, _ in Flaky.seen)
+
+
+def test_gives_up_and_refuses_clearly(store: ox.Store, flaky_url: str):
+    Flaky.failures, Flaky.status = 100, 204
+    with pytest.raises(PublishError, match="gave up after 3 attempts: HTTP 503"):
+        publish_graphs(store, flaky_url, retries=2, backoff_s=0)
+    Flaky.failures, Flaky.status = 0, 401
+    with pytest.raises(PublishError, match="refused the credentials"):
+        publish_graphs(store, flaky_url, auth=("me", "wrong"), backoff_s=0)
