@@ -215,3 +215,61 @@ def graph_store(
         f"{url}: {report.graphs} graphs, {report.triples} triples in {report.requests} requests "
         f"({report.retries} retries)"
     )
+
+
+@publish.command()
+@click.option(
+    "--release",
+    "release_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    required=True,
+    help="Release directory written by `atlas-ld dump`.",
+)
+@click.option(
+    "--portal",
+    required=True,
+    help="The udata portal, e.g. https://www.data.gouv.fr or https://demo.data.gouv.fr.",
+)
+@click.option("--dataset", "dataset_id", default=None, help="Id or slug of the dataset to update.")
+@click.option(
+    "--create",
+    is_flag=True,
+    help="Create the dataset (or reuse the API key's dataset with the same title).",
+)
+@click.option(
+    "--api-key-env",
+    default="UDATA_API_KEY",
+    show_default=True,
+    metavar="VAR",
+    help="Environment variable holding the portal API key (sent as X-API-KEY).",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+def udata(
+    release_dir: Path,
+    portal: str,
+    dataset_id: str | None,
+    create: bool,
+    api_key_env: str,
+    dry_run: bool,
+) -> None:
+    """Create or update the dataset on a udata portal (data.gouv.fr) from a release.
+
+    The dataset gets the catalogue's title and description and the Licence Ouverte 2.0; every
+    release file becomes a resource titled by its path in the release. Only differences are sent:
+    a file is uploaded when the portal has no resource of that title, replaced when the portal's
+    checksum differs, so running it again with the same release changes nothing.
+    """
+    from atlas_ld.udata import UdataClient, UdataSync
+
+    if bool(dataset_id) == create:
+        raise PublishError("give exactly one of --dataset ID and --create", where="publish udata")
+    if not portal.startswith(("http://", "https://")):
+        raise PublishError("must be an http(s) URL", where="--portal")
+    key = os.environ.get(api_key_env) if dry_run else api_key_from(api_key_env)
+    sync = UdataSync(UdataClient(portal, key), release_dir, dry_run=dry_run, log=click.echo)
+    report = sync.run(dataset_id, create=create)
+    verb = "would change" if dry_run else "changed"
+    click.echo(
+        f"{portal}: dataset {report.dataset_id or '(new)'}: {verb} {len(report.actions)}, "
+        f"unchanged {len(report.unchanged)}"
+    )
