@@ -128,9 +128,8 @@ def _blocks(record: ProjectRecord, style: Style) -> list:
     blocks.append(_Line("Mise en œuvre du partenariat", heading=True))
     for name in ("implementers_text", "owners_text", "beneficiaries"):
         field(name, getattr(r, name))
-    table(
-        "foreign_partners", [((p.name, p.country or ""), p.atlas_url) for p in r.foreign_partners]
-    )
+    partners = [((p.name, p.country or ""), p.atlas_url) for p in r.foreign_partners]
+    table("foreign_partners", partners, magnifier=True)
     contacts = [
         (
             (
