@@ -1,0 +1,238 @@
+"""Quirks seen on real Atlas pages, each in the plain-text form and, where markup matters, HTML."""
+
+from __future__ import annotations
+
+from atlas_ld.model import (
+    Authority,
+    Financing,
+    PartnerContact,
+    PostContact,
+    ThemeTriple,
+    Volunteer,
+)
+from atlas_ld.parse import parse_page
+
+from .conftest import minimal_html, page_of
+
+NBSP = "\u00a0"
+
+# A hand-written text page with the quirks of real pages (raw message keys, pager keys, the
+# magnifier's alt text, no-break spaces, both apostrophes, repeated headings, no first year).
+TEXT_PAGE = f"""Accueil > ???menu.atlas.libelle??? > ???menu.atlas.detailProjet.libelle???
+
+Atlas français de la coopération décentralisée et des autres actions extérieures
+
+Contacts dans le poste diplomatique « Ambassade de France au Burkina Faso »
+
+Correspondant coopération décentralisée
+Awa TRAORÉ
+Courriel{NBSP}: awa.traore[at]diplomaite.gouv.fr
+{NBSP}
+Conseiller de coopération et d'action culturelle
+Awa TRAORÉ
+Courriel : awa.traore [at] diplomatie.gouv.fr
+Titre
+Eau et assainissement à Kaya
+Thématique d’intervention
+Environnement, climat et énergie
+Sous-thématique d'intervention
+Eau et assainissement
+Sous-sous-thématique d'intervention
+
+Autres thématiques mises en œuvre pour le partenariat
+
+Autres thématiques mises en œuvre pour le partenariat
+Thématique éligible Sous-thématique Sous-sous-thématique Priorité
+Santé et action sociale Santé Santé maternelle et infantile Oui
+Développement économique Tourisme Non
+pagination.page.precedent 1 2 pagination.page.suivant
+Culture, jeunesse et éducation Francophonie Langue française
+pagination.page.precedent 1 2 pagination.page.suivant
+Année de début du partenariat
+2013
+Le partenariat est
+Terminé
+Date de fin du partenariat
+31/12/2016
+Contexte
+FRANCE
+Chambéry compte une importante association de ressortissants burkinabè.
+BURKINA FASO
+La commune de Kaya manque d’accès à l'eau potable{NBSP}; les forages sont anciens.
+Description détaillée du partenariat
+Voir le site : https://www.chambery.fr/cooperation et http://kaya.bf/projets.
+Mise en œuvre du partenariat
+Maître(s) d’œuvre
+Commune de Chambéry
+Partenaires étrangers du partenariat
+
+Partenaires étrangers du partenariat
+Nom de la collectivité étrangère Pays
+Commune de Kaya Burkina Faso Icone d'une loupe
+Région du Centre-Nord Burkina Faso Icone d’une loupe
+
+Contacts dans les partenaires étrangers du partenariat
+
+Contacts dans les partenaires étrangers du partenariat
+Nom de la collectivité étrangère Nom Prénom Fonction Courriel
+Commune de Kaya OUÉDRAOGO Issouf Maire issouf.ouedraogo[at]kaya.bf
+Région du Centre-Nord EL AMRANI Jean-Pierre Secrétaire général
+Collectivités territoriales partenaires du partenariat
+
+Collectivités territoriales partenaires du partenariat
+Nom de la collectivité territoriale
+Commune de Chambéry Icone d'une loupe
+Le partenariat est triennal
+Financement du partenariat
+
+Financement du partenariat
+Nom du financeur Montant en euros Montant 1% Eau (Loi Oudin 2005) Montant 1% Eau (Loi Oudin 2005) Année
+Commune de Chambéry 12000 0 2014
+Agence de l'eau Rhône Méditerranée Corse 0 45000 2014
+Ministère de l'Europe et des Affaires étrangères 8000 2015
+Commune de Chambéry 1250,50 2016
+Évaluations, communication et perspectives
+Aucune communication n'a été engagée en France
+Une communication a été engagée dans les pays partenaires
+Une politique d’évaluation a été engagée
+Volontaires impliqués dans le partenariat (VSI, service civique, etc.) d'Échange et de Solidarité
+
+Volontaires impliqués dans le partenariat (VSI, service civique, etc.) d'Échange et de Solidarité
+Nom Prénom Mission Champs d'action Entité d'affectation
+LE GALL Camille Service civique Eau et assainissement Commune de Kaya
+PIED DE PAGE
+Tous droits réservés - Ministère de l'Europe et des Affaires étrangères 2013
+"""
+
+
+def text_record():
+    return parse_page(page_of(TEXT_PAGE, "text/plain; charset=utf-8"))
+
+
+def test_raw_message_keys_and_pagers_leave_no_trace():
+    record = text_record()
+    assert record.warnings == []
+    assert record.first_agreement_year is None  # the optional label is absent
+
+
+def test_theme_rows_split_by_the_theme_list_on_every_page_of_the_table():
+    assert text_record().other_themes == [
+        ThemeTriple("Santé et action sociale", "Santé", "Santé maternelle et infantile", "Oui"),
+        ThemeTriple("Développement économique", "Tourisme", None, "Non"),
+        ThemeTriple("Culture, jeunesse et éducation", "Francophonie", "Langue française", None),
+    ]
+
+
+def test_post_contacts_one_person_two_roles_obfuscated_and_misspelt_emails():
+    record = text_record()
+    assert record.diplomatic_post == "Ambassade de France au Burkina Faso"
+    assert record.post_contacts == [
+        PostContact("Correspondant coopération décentralisée", "Awa TRAORÉ",
+                    "awa.traore@diplomaite.gouv.fr"),
+        PostContact("Conseiller de coopération et d'action culturelle", "Awa TRAORÉ",
+                    "awa.traore@diplomatie.gouv.fr"),
+    ]  # fmt: skip
+
+
+def test_context_sub_headings_urls_and_apostrophes_kept_as_written():
+    record = text_record()
+    assert record.context == (
+        "FRANCE\nChambéry compte une importante association de ressortissants burkinabè.\n"
+        "BURKINA FASO\nLa commune de Kaya manque d’accès à l'eau potable ; les forages sont anciens."
+    )
+    assert record.description == (
+        "Voir le site : https://www.chambery.fr/cooperation et http://kaya.bf/projets."
+    )
+    assert record.implementers_text == "Commune de Chambéry"  # label with a curly apostrophe
+
+
+def test_status_end_date_and_statements():
+    record = text_record()
+    assert (record.status, record.end_date, record.start_year) == ("Terminé", "2016-12-31", 2013)
+    assert record.triennial is True
+    assert record.communication_france is False
+    assert record.communication_partner_countries is True
+    assert record.evaluation is True
+
+
+def test_partner_rows_lose_the_magnifier_alt_text():
+    record = text_record()
+    assert record.foreign_partners == [
+        Authority("Commune de Kaya", "Burkina Faso"),
+        Authority("Région du Centre-Nord", "Burkina Faso"),
+    ]
+    assert record.french_authorities == [Authority("Commune de Chambéry")]
+
+
+def test_partner_contact_and_volunteer_rows_split_on_names_in_capitals():
+    record = text_record()
+    assert record.foreign_partner_contacts == [
+        PartnerContact(
+            "Commune de Kaya", "OUÉDRAOGO", "Issouf", "Maire", "issouf.ouedraogo@kaya.bf"
+        ),
+        PartnerContact("Région du Centre-Nord", "EL AMRANI", "Jean-Pierre", "Secrétaire général"),
+    ]
+    assert record.volunteers == [
+        Volunteer(
+            "LE GALL", "Camille", "Service civique", "Eau et assainissement", "Commune de Kaya"
+        )
+    ]
+
+
+def test_financing_rows_numbers_then_year_with_or_without_the_water_amount():
+    assert text_record().financing == [
+        Financing("Commune de Chambéry", 12000, 0, 2014),
+        Financing("Agence de l'eau Rhône Méditerranée Corse", 0, 45000, 2014),
+        Financing("Ministère de l'Europe et des Affaires étrangères", 8000, None, 2015),
+        Financing("Commune de Chambéry", 1250.5, None, 2016),
+    ]
+
+
+HTML_TABLES = minimal_html(
+    "<h3>Partenaires étrangers du partenariat</h3>"
+    "<table><caption>Partenaires étrangers du partenariat</caption>"
+    "<tr><th>Nom de la collectivité étrangère</th><th>Pays</th><th></th></tr>"
+    "<tr><td>Province du Québec</td><td>Canada</td>"
+    '<td><a href="/atlas/detailCollectivite.html?id=7"><img src="l.png" alt="Icone d\'une loupe">'
+    "</a></td></tr></table>"
+    "<h3>Financement du partenariat</h3><table>"
+    "<tr><th>Nom du financeur</th><th>Montant en euros</th><th>Montant 1% Eau (Loi Oudin 2005)</th>"
+    "<th>Montant 1% Eau (Loi Oudin 2005)</th><th>Année</th></tr>"
+    f"<tr><td>Conseil régional de Bretagne</td><td>15{NBSP}000</td><td>2{NBSP}500,00 €</td>"
+    "<td>2012</td></tr>"
+    "<tr><td>Ministère de l'Europe et des Affaires étrangères</td><td>50000</td><td></td>"
+    "<td>2012</td></tr>"
+    "<tr><td>Autre</td><td>0</td><td>0</td><td>2012</td></tr></table>"
+    "<p>Contacts dans le poste diplomatique &quot;Ambassade de France à Ottawa&quot;</p>"
+    "<p><strong>Correspondant coopération décentralisée</strong><br>Sarah VAILLANT<br>"
+    'Courriel : <a href="mailto:x">sarah.vaillant[at]diplomatie.gouv.fr</a></p>'
+)
+
+
+def test_html_magnifier_link_is_the_atlas_url_and_cells_keep_empty_water_amounts():
+    record = parse_page(page_of(HTML_TABLES))
+    assert record.warnings == []
+    assert record.foreign_partners == [
+        Authority("Province du Québec", "Canada", "/atlas/detailCollectivite.html?id=7")
+    ]
+    assert record.financing == [
+        Financing("Conseil régional de Bretagne", 15000, 2500, 2012),
+        Financing("Ministère de l'Europe et des Affaires étrangères", 50000, None, 2012),
+        Financing("Autre", 0, 0, 2012),
+    ]
+    assert record.post_contacts == [
+        PostContact("Correspondant coopération décentralisée", "Sarah VAILLANT",
+                    "sarah.vaillant@diplomatie.gouv.fr")
+    ]  # fmt: skip
+
+
+def test_end_date_forms_become_iso_8601():
+    for shown, iso in [
+        ("31/12/2015", "2015-12-31"),
+        ("1/7/2015", "2015-07-01"),
+        ("12/2015", "2015-12"),
+        ("2015", "2015"),
+        ("2015-12-31", "2015-12-31"),
+    ]:
+        page = page_of(f"Titre\nT\nDate de fin du partenariat\n{shown}\n", "text/plain")
+        assert parse_page(page).end_date == iso, shown
