@@ -119,7 +119,7 @@ def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     else:
         db = sqlite3.connect(path)
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(_SCHEMA)
     db.row_factory = sqlite3.Row
     return db

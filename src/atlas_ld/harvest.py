@@ -124,12 +124,13 @@ class _Final(Exception):
         self.reason = reason
 
 
-def _charset(content_type: str | None, body: bytes) -> str:
+def _charset(content_type: str | None, body: bytes) -> str | None:
+    """The charset the header or a <meta> declares, if any."""
     for source in (content_type or "", body[:4096].decode("ascii", "replace")):
         match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", source, re.I)
         if match:
             return match[1]
-    return "utf-8"
+    return None
 
 
 def _decode_content(raw: bytes, encoding: str | None) -> bytes:
@@ -150,7 +151,13 @@ def _decode_content(raw: bytes, encoding: str | None) -> bytes:
 
 
 def _text(body: bytes, content_type: str | None) -> str:
+    """Decode strictly by the declared charset; if none, UTF-8 else windows-1252, as browsers do."""
     charset = _charset(content_type, body)
+    if charset is None:
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            charset = "windows-1252"
     try:
         return body.decode(charset)
     except LookupError as exc:
@@ -159,12 +166,13 @@ def _text(body: bytes, content_type: str | None) -> str:
         raise _Retry(f"body is not valid {charset} at byte {exc.start}") from exc
 
 
-def is_project_page(text: str) -> bool:
-    """True when the HTML shows the project labels (an Atlas error page does not)."""
+def is_project_page(text: str, content_type: str | None = None) -> bool:
+    """True when the page shows the project labels (an Atlas error page does not)."""
     if not text.strip():
         return False
-    content = lxml.html.fromstring(text).text_content()
-    return all(label in content for label in PROJECT_LABELS)
+    if not (content_type or "").startswith("text/plain"):
+        text = lxml.html.fromstring(text).text_content()
+    return all(label in text for label in PROJECT_LABELS)
 
 
 class Fetcher:
@@ -265,7 +273,7 @@ class Fetcher:
         headers = list(response.raw.headers.items())
         body = _decode_content(raw, response.headers.get("Content-Encoding"))
         content_type = response.headers.get("Content-Type")
-        if not is_project_page(_text(body, content_type)):
+        if not is_project_page(_text(body, content_type), content_type):
             outcome.kind, outcome.reason = "missing", "not-found page with HTTP 200"
             return outcome
         outcome.kind, outcome.reason = "good", None

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import re
 import socket
 import struct
 import threading
@@ -30,7 +29,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -91,6 +89,7 @@ class SiteState:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms ACK stall
     server: _Server
 
     def log_message(self, format: str, *args: object) -> None:
@@ -270,46 +269,38 @@ def robots_txt(disallowed: Iterable[int] = ()) -> str:
     return "User-agent: *\n" + (rules or "Disallow:\n")
 
 
-def numbered(bodies: Iterable[SimPage], gap_every: int = 5) -> dict[int, SimPage]:
+def numbered(pages: Iterable[SimPage], gap_every: int = 5) -> dict[int, SimPage]:
     """Give pages ids 1, 2, 3... leaving every `gap_every`-th id out, as the Atlas has gaps."""
     ids = (n for n in itertools.count(1) if gap_every < 2 or n % gap_every)
-    return dict(zip(ids, bodies, strict=False))
+    return dict(zip(ids, pages, strict=False))
 
 
-def corpus(count: int, seed: int = 0) -> list[SimPage]:
-    """`count` project pages: the bundled sample corpus, then generated pages if more are asked."""
-    try:
-        from atlas_ld import sample
-    except ImportError:
-        return [_synthetic(n, seed) for n in range(count)]
-    pages = [SimPage(p.body, p.content_type or SimPage.content_type) for p in sample.sample_pages()]
-    if len(pages) < count:
-        import tempfile
-        from pathlib import Path
-
-        with tempfile.TemporaryDirectory() as tmp:
-            paths = sample.generate(count - len(pages), Path(tmp), seed)
-            pages += [SimPage(Path(path).read_bytes()) for path in paths]
-    return pages[:count]
+def _served_as(markup: str, body: bytes) -> SimPage:
+    """Text pages say their charset in the header; HTML pages only in their <meta>, if at all."""
+    if markup == "text":
+        return SimPage(body, "text/plain; charset=utf-8")
+    return SimPage(body, "text/html")
 
 
-def _synthetic(n: int, seed: int) -> SimPage:
-    """A page with the Atlas's labels, for when the sample corpus is not installed."""
-    title = escape(f"Partenariat {seed}-{n} : coopération décentralisée franco-québécoise")
-    html = f"""<!DOCTYPE html>
-<html lang="fr"><head><meta charset="utf-8"><title>Atlas français de la coopération
-décentralisée</title></head><body><p>Accueil &gt; Atlas &gt; Détail projet</p>
-<table><tr><th>Titre</th><td>{title}</td></tr>
-<tr><th>Année de première signature de la convention</th><td>{2000 + n % 25}</td></tr>
-<tr><th>Thématique d'intervention</th><td>Éducation, enseignement supérieur</td></tr>
-<tr><th>Le partenariat est</th><td>En cours</td></tr></table>
-<p>PIED DE PAGE</p></body></html>
-"""
-    return SimPage(html.encode())
+def corpus(generated: int = 0, seed: int = 0) -> dict[int, SimPage]:
+    """The bundled sample corpus at its real prjIds, plus `generated` invented pages.
 
+    Invented pages take ids 1, 2, 3... with the generator's gaps, skipping the sample's ids.
+    """
+    from atlas_ld import sample
 
-def cp1252(page: SimPage) -> SimPage:
-    """The same page as the Atlas's older pages come: windows-1252, declared in the header."""
-    text = page.body.decode(re.search(r"charset=([\w-]+)", page.content_type)[1])  # type: ignore[index]
-    text = re.sub(r'<meta charset="[^"]*">', '<meta charset="windows-1252">', text)
-    return SimPage(text.encode("cp1252", "xmlcharrefreplace"), "text/html; charset=windows-1252")
+    pages: dict[int, SimPage] = {}
+    for page in sample.sample_pages():
+        prj_id = int(page.url.rsplit("=", 1)[1])  # type: ignore[union-attr]
+        markup = "text" if (page.content_type or "").startswith("text/plain") else "html"
+        pages[prj_id] = _served_as(markup, page.body)
+    invented = sample.generate_pages(generated + len(pages), seed, first_id=1)
+    added = 0
+    for page in invented:
+        prj_id = int(page.record.atlas_id or 0)
+        if added == generated:
+            break
+        if prj_id not in pages:
+            pages[prj_id] = _served_as(page.style.markup, page.body)
+            added += 1
+    return dict(sorted(pages.items()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from atlas_ld.harvest import HarvestOptions
 from atlas_ld.politeness import Backoff
-from atlas_ld.simulator import AtlasSimulator, SiteState, corpus, numbered
+from atlas_ld.simulator import AtlasSimulator, SimPage, SiteState, corpus, numbered
 
 
 def fast_options(base_url: str, **overrides: object) -> HarvestOptions:
@@ -40,13 +41,31 @@ def warc_responses(archive_dir: Path) -> Counter[str]:
     return seen
 
 
+def windows_1252(page: SimPage, *, declared: bool) -> SimPage:
+    """A UTF-8 HTML page re-encoded as windows-1252, its charset declared in the header or not."""
+    text = page.body.decode("utf-8")
+    text = re.sub(r"<meta charset=[^>]*>", "", text)
+    body = text.encode("cp1252", "xmlcharrefreplace")
+    return SimPage(body, "text/html; charset=windows-1252" if declared else "text/html")
+
+
+def utf8_html_ids(pages: dict[int, SimPage]) -> list[int]:
+    return [
+        n
+        for n, page in pages.items()
+        if page.content_type.startswith("text/html") and b'<meta charset="utf-8">' in page.body
+    ]
+
+
 @pytest.fixture
 def make_site():
-    """Start simulators over `count` pages (every 5th id missing); all are stopped at the end."""
+    """Start simulators over `count` pages (the sample corpus first, renumbered 1, 2, 3, 4, 6...
+    with every 5th id missing); all are stopped at the end."""
     running: list[AtlasSimulator] = []
 
     def start(count: int = 12, **state: object) -> AtlasSimulator:
-        site = SiteState(pages=numbered(corpus(count)), slow_seconds=1.0, **state)  # type: ignore[arg-type]
+        pages = numbered(list(corpus(count).values())[:count])
+        site = SiteState(pages=pages, slow_seconds=1.0, **state)  # type: ignore[arg-type]
         sim = AtlasSimulator(site).start()
         running.append(sim)
         return sim

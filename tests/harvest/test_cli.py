@@ -93,4 +93,4 @@ def test_crawl_delay_of_robots_txt_slows_the_harvest(site, tmp_path):
     site.site.robots = "User-agent: *\nCrawl-delay: 1\nDisallow:\n"
     Harvester(tmp_path, fast_options(site.base_url)).run([1, 2])
     times = [hit.at for hit in site.site.hits if hit.prj_id]
-    assert all(b - a >= 1.0 for a, b in itertools.pairwise(times))
+    assert all(b - a >= 0.9 for a, b in itertools.pairwise(times))  # 1 s, less network jitter

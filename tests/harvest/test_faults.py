@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import pytest
+
 from atlas_ld.archive import iter_latest_pages, latest_captures
 from atlas_ld.harvest import Harvester, page_url
-from atlas_ld.simulator import cp1252, robots_txt
+from atlas_ld.simulator import robots_txt
 
-from .conftest import fast_options, warc_responses
+from .conftest import fast_options, utf8_html_ids, warc_responses, windows_1252
 
 
 def test_every_fault_still_archives_each_served_project_exactly_once(make_site, tmp_path):
     sim = make_site(20)
     site = sim.site
-    site.pages[2] = cp1252(site.pages[2])
-    site.soft_404 = {7}
-    site.robots = robots_txt([8])
+    declared, undeclared = utf8_html_ids(site.pages)[-2:]
+    site.pages[declared] = windows_1252(site.pages[declared], declared=True)
+    site.pages[undeclared] = windows_1252(site.pages[undeclared], declared=False)
+    site.soft_404 = {16}
+    site.robots = robots_txt([17])
     site.faults = {
         1: ["500", "500"],
         3: ["503"],
@@ -27,7 +31,7 @@ def test_every_fault_still_archives_each_served_project_exactly_once(make_site, 
     }
     summary = Harvester(tmp_path, fast_options(sim.base_url)).run()
 
-    served = set(site.pages) - site.soft_404 - {8}
+    served = set(site.pages) - site.soft_404 - {17}
     expected = {page_url(sim.base_url, n) for n in served}
     assert warc_responses(tmp_path) == dict.fromkeys(expected, 1)
     assert summary.counts["new"] == len(served)
@@ -37,9 +41,12 @@ def test_every_fault_still_archives_each_served_project_exactly_once(make_site, 
     pages = {page.url: page for page in iter_latest_pages(tmp_path)}
     for n in served:
         assert pages[page_url(sim.base_url, n)].body == site.pages[n].body
-    assert pages[page_url(sim.base_url, 2)].content_type == "text/html; charset=windows-1252"
+    for n in (declared, undeclared):  # the windows-1252 pages are there, and really not UTF-8
+        assert n in served
+        with pytest.raises(UnicodeDecodeError):
+            site.pages[n].body.decode("utf-8")
     # robots.txt is obeyed: the forbidden page is never requested.
-    assert not [hit for hit in site.hits if hit.prj_id == 8]
+    assert not [hit for hit in site.hits if hit.prj_id == 17]
 
 
 def test_gaps_and_not_found_pages_are_missing_not_failed(make_site, tmp_path):

@@ -243,19 +243,12 @@ def _print_summary(summary: Summary, archive_dir: Path) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
 @click.option(
     "--pages",
-    type=click.IntRange(1),
-    default=50,
-    show_default=True,
-    help="Number of project pages (the sample corpus, then generated pages).",
-)
-@click.option(
-    "--gap-every",
     type=click.IntRange(0),
-    default=5,
+    default=100,
     show_default=True,
-    help="Leave every Nth id out, as the Atlas has gaps (0: no gaps).",
+    help="Invented pages served besides the sample corpus (at ids 1, 2, 3... with gaps).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of generated pages.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of invented pages.")
 @click.option(
     "--fault",
     "faults",
@@ -283,7 +276,6 @@ def simulate(
     host: str,
     port: int,
     pages: int,
-    gap_every: int,
     seed: int,
     faults: tuple[str, ...],
     soft_404: tuple[int, ...],
@@ -291,11 +283,12 @@ def simulate(
 ) -> None:
     """Serve a local copy of the Atlas, with injectable faults, to try `harvest` offline.
 
-    Pages are served at the Atlas's own paths, e.g.
-    http://127.0.0.1:8765/cncdext/dyn/public/atlas/detailProjet.html?criteres.prjId=1
-    then `atlas-ld harvest --base-url http://127.0.0.1:8765 --rate 50`.
+    The bundled sample corpus is served at its own prjIds (101-137 and 17384), invented pages
+    at ids 1, 2, 3... with gaps, all at the Atlas's own paths, e.g.
+    http://127.0.0.1:8765/cncdext/dyn/public/atlas/detailProjet.html?criteres.prjId=101
+    Then: atlas-ld harvest --base-url http://127.0.0.1:8765 --rate 50 --archive DIR
     """
-    from atlas_ld.simulator import FAULTS, AtlasSimulator, SiteState, corpus, numbered, robots_txt
+    from atlas_ld.simulator import FAULTS, AtlasSimulator, SiteState, corpus, robots_txt
 
     queued: dict[int, list[str]] = {}
     for spec in faults:
@@ -305,7 +298,7 @@ def simulate(
             raise HarvestError(f"expected ID:KIND with KIND in {', '.join(FAULTS)}", where=spec)
         queued.setdefault(int(prj_id), []).extend(wanted)
     site = SiteState(
-        pages=numbered(corpus(pages, seed), gap_every),
+        pages=corpus(pages, seed),
         soft_404=set(soft_404),
         faults=queued,
         robots=robots_txt(disallow),
