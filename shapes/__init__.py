@@ -1,0 +1,1 @@
+"""SHACL shapes the graph must satisfy (data files, read with importlib.resources)."""

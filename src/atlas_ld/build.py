@@ -1,0 +1,373 @@
+"""Pages -> parsed records -> quads -> SHACL -> a pyoxigraph store on disk.
+
+Speed at Atlas scale comes from three choices:
+- pages are handled in chunks by worker processes that parse, map (pyoxigraph terms, no rdflib)
+  and validate a whole chunk with one pySHACL call, returning N-Quads bytes;
+- each page's outcome is cached under the digest of everything it depends on (its bytes and
+  provenance, the base IRI, the program version, the shapes): a rebuild redoes changed pages only;
+- the store is bulk-loaded from N-Quads into a fresh directory swapped in at the end, so a failed
+  build leaves the previous store untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyoxigraph
+import rdflib
+
+from atlas_ld import __version__
+from atlas_ld.errors import AtlasError, BuildError, ValidationFailed
+from atlas_ld.ids import Ids, reference_graph
+from atlas_ld.mapping import MappedPage, map_record, scheme_triples, territory_triples
+from atlas_ld.model import Page
+from atlas_ld.resources import ontology_dir, shapes_dir
+from atlas_ld.store import DEFAULT_STORE, Manifest, scratch_dir, swap_in
+from atlas_ld.validate import Issue, count, validate_graph
+from atlas_ld.vocab import ATLAS, DEFAULT_BASE, RDF, check_base
+
+CHUNK = 100
+_NQ = pyoxigraph.RdfFormat.N_QUADS
+_NT = pyoxigraph.RdfFormat.N_TRIPLES
+
+
+@dataclass(slots=True)
+class PageResult:
+    """One page's contribution, as cached: serialised quads, SHACL issues, what went wrong."""
+
+    digest: str
+    source: str
+    key: str = ""
+    partnership: str = ""
+    nquads: str = ""
+    reference: str = ""
+    issues: list[Issue] = field(default_factory=list)
+    untyped_actors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> PageResult:
+        data = dict(data)
+        data["issues"] = [Issue(**issue) for issue in data["issues"]]
+        return cls(**data)
+
+
+@dataclass(slots=True)
+class BuildReport:
+    """What a build did; `atlas-ld build` prints it."""
+
+    store: Path | None
+    pages: int = 0
+    partnerships: int = 0
+    quads: int = 0
+    reused: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    untyped_actors: Counter[str] = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def violations(self) -> int:
+        return count(self.issues)
+
+
+# -- one page, one chunk (run in worker processes) ---------------------------------------------
+
+
+def _fingerprint() -> str:
+    """What every cached result depends on besides the page: program, shapes and ontology."""
+    digest = hashlib.sha256(__version__.encode())
+    for folder in (shapes_dir(), ontology_dir()):
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".ttl"):
+                digest.update(entry.read_bytes())
+    return digest.hexdigest()
+
+
+def page_digest(page: Page, base: str, fingerprint: str) -> str:
+    parts = [
+        fingerprint,
+        base,
+        page.source,
+        page.url or "",
+        page.fetched_at.isoformat() if page.fetched_at else "",
+        page.capture_id or "",
+        page.sha256,
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _map_page(page: Page, ids: Ids, digest: str) -> tuple[PageResult, MappedPage | None]:
+    from atlas_ld.parse import parse_page
+
+    result = PageResult(digest=digest, source=page.source)
+    try:
+        record = parse_page(page)
+    except AtlasError as exc:
+        result.error = str(exc)
+        return result, None
+    mapped = map_record(record, ids, page)
+    result.key = mapped.key
+    result.partnership = mapped.partnership.value
+    result.nquads = pyoxigraph.serialize(mapped.quads, format=_NQ).decode()
+    result.reference = pyoxigraph.serialize(sorted(mapped.reference, key=str), format=_NT).decode()
+    result.untyped_actors = mapped.untyped_actors
+    result.warnings = [f"{page.source}: {w}" for w in (*record.warnings, *mapped.warnings)]
+    return result, mapped
+
+
+def _validation_triples(mapped: MappedPage) -> Iterator[str]:
+    """The public triples of one page, as N-Triples lines, for pySHACL."""
+    personal = "/graph/personal/"
+    for quad in mapped.quads:
+        if personal not in quad.graph_name.value:
+            yield f"{quad.subject} {quad.predicate} {quad.object} ."
+
+
+def process_chunk(pages: list[tuple[Page, str]], base: str, validate: bool) -> list[PageResult]:
+    """Parse, map and validate some pages; one pySHACL run for the whole chunk."""
+    ids = Ids(base)
+    results: list[PageResult] = []
+    mapped_pages: list[tuple[PageResult, MappedPage]] = []
+    for page, digest in pages:
+        result, mapped = _map_page(page, ids, digest)
+        results.append(result)
+        if mapped is not None:
+            mapped_pages.append((result, mapped))
+    if validate and mapped_pages:
+        _validate_chunk(mapped_pages, ids)
+    return results
+
+
+def _validate_chunk(mapped_pages: list[tuple[PageResult, MappedPage]], ids: Ids) -> None:
+    lines: set[str] = {f"{t} ." for t in scheme_triples(ids)}
+    owners: dict[str, list[PageResult]] = {}
+    for result, mapped in mapped_pages:
+        lines.update(_validation_triples(mapped))
+        lines.update(f"{t} ." for t in mapped.reference)
+        for subject in {t.subject.value for t in mapped.reference}:
+            owners.setdefault(subject, []).append(result)
+    graph = rdflib.Graph()
+    graph.parse(data="\n".join(lines), format="nt")
+    by_partnership = {result.partnership: result for result, _ in mapped_pages}
+    for issue in validate_graph(graph, partnership="", source=""):
+        for result in _owners_of(issue.focus, by_partnership, owners):
+            result.issues.append(
+                Issue(
+                    **{**asdict(issue), "partnership": result.partnership, "source": result.source}
+                )
+            )
+
+
+def _owners_of(
+    focus: str, by_partnership: dict[str, PageResult], owners: dict[str, list[PageResult]]
+) -> list[PageResult]:
+    """The pages an issue belongs to: the partnership whose IRI prefixes the focus node, or every
+    page of the chunk that describes the shared node (an actor, a theme)."""
+    if focus in owners:
+        return owners[focus]
+    head = focus.split("/role/")[0].split("/financing/")[0].removesuffix("/page")
+    return [by_partnership[head]] if head in by_partnership else []
+
+
+# -- the cache -------------------------------------------------------------------------------
+
+
+class ResultCache:
+    """One JSON file per page digest; a missing or unreadable file is a cache miss."""
+
+    def __init__(self, directory: Path | None):
+        self.directory = directory
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, digest: str) -> Path:
+        assert self.directory is not None
+        return self.directory / digest[:2] / f"{digest}.json"
+
+    def get(self, digest: str) -> PageResult | None:
+        if self.directory is None:
+            return None
+        try:
+            return PageResult.from_json(json.loads(self._path(digest).read_text("utf-8")))
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+    def put(self, result: PageResult) -> None:
+        if self.directory is None or result.error:
+            return
+        path = self._path(result.digest)
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(result.to_json(), ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+
+
+# -- the pipeline ------------------------------------------------------------------------------
+
+
+def process_pages(
+    pages: Iterable[Page],
+    *,
+    base: str = DEFAULT_BASE,
+    cache_dir: Path | None = None,
+    processes: int | None = None,
+    validate: bool = True,
+) -> tuple[list[PageResult], int]:
+    """Every page's result, in page order, and how many came from the cache."""
+    check_base(base)
+    cache = ResultCache(cache_dir)
+    fingerprint = _fingerprint()
+    results: list[PageResult | None] = []
+    todo: list[tuple[int, Page, str]] = []
+    for page in pages:
+        digest = page_digest(page, base, fingerprint)
+        cached = cache.get(digest)
+        if cached is not None and cached.source != page.source:
+            cached.source = page.source
+        results.append(cached)
+        if cached is None:
+            todo.append((len(results) - 1, page, digest))
+    reused = len(results) - len(todo)
+    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    workers = min(processes or os.cpu_count() or 1, max(len(chunks), 1))
+    jobs = ([(page, digest) for _, page, digest in chunk] for chunk in chunks)
+    if workers <= 1:
+        outputs: Iterable[list[PageResult]] = (process_chunk(job, base, validate) for job in jobs)
+        _collect(chunks, outputs, results, cache)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(process_chunk, job, base, validate) for job in jobs]
+            _collect(chunks, (f.result() for f in futures), results, cache)
+    return [r for r in results if r is not None], reused
+
+
+def _collect(chunks, outputs, results: list, cache: ResultCache) -> None:
+    for chunk, output in zip(chunks, outputs, strict=True):
+        for (index, _page, _digest), result in zip(chunk, output, strict=True):
+            results[index] = result
+            cache.put(result)
+
+
+def reference_ntriples(base: str, results: list[PageResult]) -> bytes:
+    """The reference graph: territories, theme scheme and every page's shared nodes, once each."""
+    ids = Ids(base)
+    lines = {f"{t} ." for t in (*territory_triples(ids), *scheme_triples(ids))}
+    for result in results:
+        lines.update(line for line in result.reference.splitlines() if line)
+    return ("\n".join(sorted(_drop_generic_types(lines))) + "\n").encode()
+
+
+def _drop_generic_types(lines: set[str]) -> set[str]:
+    """An actor untyped on one page but typed on another keeps only its specific kind."""
+    generic = f" <{RDF}type> <{ATLAS}Actor> ."
+    typed = {
+        line.split(" ", 1)[0]
+        for line in lines
+        if f" <{RDF}type> <{ATLAS}" in line and not line.endswith(generic)
+    }
+    return {
+        line for line in lines if not (line.endswith(generic) and line.split(" ", 1)[0] in typed)
+    }
+
+
+def build(
+    pages: Iterable[Page],
+    store_dir: Path = DEFAULT_STORE,
+    *,
+    base: str = DEFAULT_BASE,
+    cache_dir: Path | None = None,
+    processes: int | None = None,
+    validate: bool = True,
+    strict: bool = False,
+) -> BuildReport:
+    """Build a store from pages; the previous store at `store_dir` stays until the new one is done.
+
+    `cache_dir` defaults to `<store>.cache`; `strict` refuses to replace the store when SHACL finds
+    violations (`ValidationFailed`). Pages that cannot be parsed are reported, not fatal.
+    """
+    started = time.monotonic()
+    store_dir = Path(store_dir)
+    if cache_dir is None:
+        cache_dir = store_dir.with_name(store_dir.name + ".cache")
+    results, reused = process_pages(
+        pages, base=base, cache_dir=cache_dir, processes=processes, validate=validate
+    )
+    report = BuildReport(store=store_dir, pages=len(results), reused=reused)
+    latest: dict[str, PageResult] = {}
+    for result in results:
+        if result.error:
+            report.failed.append((result.source, result.error))
+            continue
+        if result.key in latest:
+            report.warnings.append(
+                f"{result.source}: same partnership as {latest[result.key].source}; kept this one"
+            )
+        latest[result.key] = result
+    kept = list(latest.values())
+    for result in kept:
+        report.issues += result.issues
+        report.untyped_actors.update(result.untyped_actors)
+        report.warnings += result.warnings
+    report.partnerships = len(kept)
+    if strict and report.violations:
+        raise ValidationFailed(
+            f"{report.violations} SHACL violations; the store was not replaced",
+            where=str(store_dir),
+            hint="run `atlas-ld validate` for the report",
+        )
+    report.quads = _write_store(store_dir, base, kept)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _write_store(store_dir: Path, base: str, results: list[PageResult]) -> int:
+    new_dir = scratch_dir(store_dir)
+    try:
+        store = pyoxigraph.Store(str(new_dir))
+        store.bulk_load(input="".join(r.nquads for r in results).encode(), format=_NQ, lenient=True)
+        graph = reference_graph(base)
+        store.bulk_load(
+            input=reference_ntriples(base, results), format=_NT, to_graph=graph, lenient=True
+        )
+        store.bulk_load(
+            input=(ontology_dir() / "atlas.ttl").read_bytes(),
+            format=pyoxigraph.RdfFormat.TURTLE,
+            to_graph=graph,
+        )
+        store.flush()
+        quads = len(store)
+        del store
+        Manifest(base=base, pages={r.key: r.digest for r in results}, quads=quads).write(new_dir)
+        swap_in(new_dir, store_dir)
+    except (OSError, SyntaxError, ValueError) as exc:
+        shutil.rmtree(new_dir, ignore_errors=True)
+        raise BuildError(f"could not write the store: {exc}", where=str(store_dir)) from None
+    except BaseException:
+        shutil.rmtree(new_dir, ignore_errors=True)
+        raise
+    return quads
+
+
+def build_sample(store_dir: Path = DEFAULT_STORE, *, base: str = DEFAULT_BASE) -> BuildReport:
+    """Build the bundled sample corpus (what the server uses when started without a store)."""
+    from atlas_ld.sample import sample_pages
+
+    return build(sample_pages(), store_dir, base=base)
+
+
+__all__ = ["BuildReport", "PageResult", "build", "build_sample", "process_pages"]
