@@ -294,16 +294,20 @@ def build(
     processes: int | None = None,
     validate: bool = True,
     strict: bool = False,
+    use_cache: bool = True,
 ) -> BuildReport:
     """Build a store from pages; the previous store at `store_dir` stays until the new one is done.
 
-    `cache_dir` defaults to `<store>.cache`; `strict` refuses to replace the store when SHACL finds
-    violations (`ValidationFailed`). Pages that cannot be parsed are reported, not fatal.
+    `cache_dir` defaults to `<store>.cache` (`use_cache=False`: none). `strict` refuses to replace
+    the store when SHACL finds violations (`ValidationFailed`). Pages that cannot be parsed are
+    reported, not fatal.
     """
     started = time.monotonic()
     store_dir = Path(store_dir)
-    if cache_dir is None:
+    if cache_dir is None and use_cache:
         cache_dir = store_dir.with_name(store_dir.name + ".cache")
+    if not use_cache:
+        cache_dir = None
     results, reused = process_pages(
         pages, base=base, cache_dir=cache_dir, processes=processes, validate=validate
     )

@@ -115,6 +115,7 @@ class _PageMapper:
         self.graph = partnership_graph(ids.base, key)
         self.personal = personal_graph(ids.base, key)
         self.p = self.out.partnership
+        self.known_kinds: dict[str, str] = {}
 
     # -- emit helpers --------------------------------------------------------------------------
 
@@ -250,7 +251,8 @@ class _PageMapper:
 
     def mentions(self, mentions: list[ActorMention], role: NamedNode) -> None:
         for mention in mentions:
-            self.participation(self.actor(mention.name, mention.kind), role, mention.as_written)
+            kind = mention.kind or self.known_kinds.get(slug(mention.name))
+            self.participation(self.actor(mention.name, kind), role, mention.as_written)
 
     def authority(self, authority: Authority, *, foreign: bool) -> NamedNode:
         atlas_id = atlas_id_from_url(authority.atlas_url)
@@ -264,10 +266,7 @@ class _PageMapper:
             else:
                 self.country(node, country.iso3)
         else:
-            kind = kind_of(authority.name)
-            if kind not in _FRENCH_AUTHORITY_KINDS:
-                kind = "FrenchTerritorialAuthority"
-            node = self.actor(authority.name, kind, atlas_id=atlas_id)
+            node = self.actor(authority.name, _french_kind(authority.name), atlas_id=atlas_id)
         if authority.atlas_url:
             self.ref(node, rdfs.seeAlso, NamedNode(authority.atlas_url))
         return node
@@ -285,6 +284,10 @@ class _PageMapper:
 
     def actors(self) -> None:
         r = self.record
+        # prose lists often repeat the authorities of the tables: they keep the kind found there
+        self.known_kinds = {slug(a.name): "ForeignAuthority" for a in r.foreign_partners}
+        for authority in r.french_authorities:
+            self.known_kinds[slug(authority.name)] = _french_kind(authority.name)
         self.mentions(split_actors(r.implementers_text), atlas.Implementer)
         self.mentions(split_actors(r.owners_text), atlas.Owner)
         self.mentions(split_actors(r.other_partners_france), atlas.OtherPartner)
@@ -405,6 +408,11 @@ _FRENCH_AUTHORITY_KINDS = {
     "MunicipalAuthority",
     "IntercommunalAuthority",
 }
+
+
+def _french_kind(name: str) -> str:
+    kind = kind_of(name)
+    return kind if kind in _FRENCH_AUTHORITY_KINDS else "FrenchTerritorialAuthority"
 
 
 def _funder_kind(name: str) -> str | None:

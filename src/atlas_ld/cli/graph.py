@@ -1,0 +1,345 @@
+"""`atlas-ld build`, `rdf`, `validate`, `query` and `ontology-docs`: the knowledge-graph stage."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from atlas_ld.cli import main
+from atlas_ld.errors import AtlasError, QueryError, ValidationFailed
+from atlas_ld.model import Page
+from atlas_ld.store import DEFAULT_STORE
+from atlas_ld.vocab import BASE_ENV, DEFAULT_BASE, check_base
+
+_PAGE_SUFFIXES = (".html", ".htm", ".txt")
+
+
+def _base_option(func):
+    return click.option(
+        "--base",
+        envvar=BASE_ENV,
+        default=DEFAULT_BASE,
+        show_default=True,
+        callback=lambda _ctx, _param, value: check_base(value),
+        help=f"Base IRI of the data (also from ${BASE_ENV}). Set a host you control to publish.",
+    )(func)
+
+
+def _pages_arguments(func):
+    func = click.option(
+        "--archive",
+        type=click.Path(file_okay=False, exists=True, path_type=Path),
+        help="Read the latest capture of each project from a harvest archive directory.",
+    )(func)
+    return click.argument("pages", nargs=-1, metavar="[PAGE...]")(func)
+
+
+class _PageReader:
+    """Pages from files, folders, URLs or an archive; unreadable ones are kept aside, not fatal."""
+
+    def __init__(self, locations: tuple[str, ...], archive: Path | None):
+        self.locations = locations
+        self.archive = archive
+        self.failed: list[tuple[str, str]] = []
+
+    def __iter__(self) -> Iterator[Page]:
+        from atlas_ld.fetch import read_page
+
+        if self.archive is not None:
+            from atlas_ld.archive import iter_latest_pages
+
+            yield from iter_latest_pages(self.archive)
+        if not self.locations and self.archive is None:
+            from atlas_ld.sample import sample_pages
+
+            yield from sample_pages()
+        for location in self.locations:
+            for item in _expand(location):
+                try:
+                    yield read_page(item)
+                except AtlasError as exc:
+                    self.failed.append((item, str(exc)))
+
+
+def _expand(location: str) -> list[str]:
+    path = Path(location)
+    if "://" not in location and path.is_dir():
+        return [str(p) for p in sorted(path.rglob("*")) if p.suffix.lower() in _PAGE_SUFFIXES]
+    return [location]
+
+
+def _report_failures(failed: list[tuple[str, str]]) -> None:
+    for source, message in failed:
+        text = message if message.startswith(source) else f"{source}: {message}"
+        click.echo(f"atlas-ld: error: {text}", err=True)
+
+
+@main.command()
+@_pages_arguments
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_STORE,
+    show_default=True,
+    help="Store directory to (re)build. The previous store stays in place until the new one is "
+    "complete, then is kept as STORE.previous until the next build.",
+)
+@_base_option
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to keep each page's mapped and validated result [default: STORE.cache]. A rebuild "
+    "only redoes pages whose bytes, provenance or program changed.",
+)
+@click.option("--no-cache", is_flag=True, help="Redo every page; write no cache.")
+@click.option(
+    "--processes", "-j", type=click.IntRange(min=1), help="Worker processes [default: all cores]."
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Leave the store untouched and exit 1 when SHACL finds any violation.",
+)
+def build(
+    pages: tuple[str, ...],
+    archive: Path | None,
+    store_dir: Path,
+    base: str,
+    cache_dir: Path | None,
+    no_cache: bool,
+    processes: int | None,
+    strict: bool,
+) -> None:
+    """Parse, map, validate and load pages into a pyoxigraph store on disk.
+
+    PAGE is an Atlas project page (file, folder of .html/.txt files, or http(s) URL). With no PAGE
+    and no --archive, builds the sample corpus bundled with atlas-ld.
+
+    Pages that cannot be read or parsed are listed on stderr and left out (exit status 1); the
+    others are still loaded. SHACL results are summarised; `atlas-ld validate` gives the details.
+    """
+    from atlas_ld.build import build as run_build
+
+    reader = _PageReader(pages, archive)
+    report = run_build(
+        reader,
+        store_dir,
+        base=base,
+        cache_dir=cache_dir,
+        processes=processes,
+        strict=strict,
+        use_cache=not no_cache,
+    )
+    failed = reader.failed + report.failed
+    click.echo(
+        f"{report.partnerships} partnerships from {report.pages} pages "
+        f"({report.reused} unchanged), {report.quads} quads -> {store_dir} "
+        f"in {report.seconds:.1f} s"
+    )
+    click.echo(_shacl_summary(report.issues))
+    if report.untyped_actors:
+        top = ", ".join(f"{name} ({n})" for name, n in report.untyped_actors.most_common(5))
+        click.echo(f"{len(report.untyped_actors)} actors of unknown kind, e.g. {top}")
+    _report_failures(failed)
+    if failed:
+        sys.exit(1)
+
+
+def _shacl_summary(issues) -> str:
+    counts = {
+        s: sum(1 for i in issues if i.severity == s) for s in ("Violation", "Warning", "Info")
+    }
+    return "SHACL: {Violation} violations, {Warning} warnings, {Info} notes".format(**counts)
+
+
+@main.command()
+@_pages_arguments
+@_base_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ttl", "jsonld", "nt", "nq", "trig"]),
+    default="ttl",
+    show_default=True,
+    help="ttl, jsonld and nt merge the graphs; nq and trig keep one named graph per page.",
+)
+@click.option(
+    "--include-personal-data",
+    is_flag=True,
+    help="Also print contacts and volunteers (names, e-mails), left out by default.",
+)
+def rdf(
+    pages: tuple[str, ...], archive: Path | None, base: str, fmt: str, include_personal_data: bool
+) -> None:
+    """Print the RDF of pages, without a store.
+
+    PAGE is a file, a folder or an http(s) URL (no PAGE: the sample corpus). The output holds each
+    page's partnership graph and the shared nodes it names (actors, themes, countries); JSON-LD is
+    compacted with the atlas-ld @context.
+    """
+    from atlas_ld.build import process_pages
+    from atlas_ld.rdfout import page_rdf
+
+    reader = _PageReader(pages, archive)
+    results, _ = process_pages(reader, base=base, processes=1, validate=False)
+    failed = reader.failed + [(r.source, r.error) for r in results if r.error]
+    good = [r for r in results if not r.error]
+    if good:
+        sys.stdout.buffer.write(page_rdf(good, base, fmt, include_personal=include_personal_data))
+    _report_failures(failed)
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@_pages_arguments
+@_base_option
+@click.option(
+    "--out",
+    "out_prefix",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("validation"),
+    show_default=True,
+    help="Write the report to OUT.ttl (SHACL validation report) and OUT.csv.",
+)
+@click.option(
+    "--show",
+    type=click.Choice(["Violation", "Warning", "Info"]),
+    default="Warning",
+    show_default=True,
+    help="Print results of this severity and above.",
+)
+@click.option(
+    "--processes", "-j", type=click.IntRange(min=1), help="Worker processes [default: all cores]."
+)
+def validate(
+    pages: tuple[str, ...],
+    archive: Path | None,
+    base: str,
+    out_prefix: Path,
+    show: str,
+    processes: int | None,
+) -> None:
+    """Check pages against the SHACL shapes in shapes/ and report what to fix.
+
+    PAGE is a file, a folder or an http(s) URL (no PAGE: the sample corpus). Prints one line per
+    result (severity, partnership, field, message, source page), writes the full report as Turtle
+    and CSV, and exits 1 on violations only: warnings and notes do not fail.
+    """
+    from atlas_ld.build import process_pages
+    from atlas_ld.validate import SEVERITIES, count, issues_csv, issues_turtle
+
+    reader = _PageReader(pages, archive)
+    results, _ = process_pages(reader, base=base, processes=processes)
+    issues = [issue for result in results for issue in result.issues]
+    failed = reader.failed + [(r.source, r.error) for r in results if r.error]
+    shown = SEVERITIES[: SEVERITIES.index(show) + 1]
+    for issue in issues:
+        if issue.severity in shown:
+            click.echo(
+                f"{issue.severity}: {issue.partnership} {issue.path or '-'}: "
+                f"{issue.message_en} [{issue.value}] ({issue.source})"
+            )
+    _write_atomic(out_prefix.with_suffix(".ttl"), issues_turtle(issues))
+    _write_atomic(out_prefix.with_suffix(".csv"), issues_csv(issues).encode())
+    click.echo(
+        f"{len(results) - len(failed)} pages checked. {_shacl_summary(issues)}. "
+        f"Report: {out_prefix.with_suffix('.ttl')}, {out_prefix.with_suffix('.csv')}"
+    )
+    _report_failures(failed)
+    if count(issues):
+        raise ValidationFailed(f"{count(issues)} SHACL violations")
+    if failed:
+        sys.exit(1)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+@main.command()
+@click.argument("query", required=False, metavar="NAME|FILE.rq")
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_STORE,
+    show_default=True,
+    help="Store built by `atlas-ld build`.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "tsv", "json", "ttl"]),
+    default="csv",
+    show_default=True,
+    help="csv/tsv/json (SPARQL results JSON) for SELECT and ASK; ttl for CONSTRUCT and DESCRIBE.",
+)
+@click.option(
+    "--include-personal-data",
+    is_flag=True,
+    help="Also query the contacts and volunteers graphs, left out by default.",
+)
+def query(query: str | None, store_dir: Path, fmt: str, include_personal_data: bool) -> None:
+    """Run a named query (see the list with no argument) or a SPARQL file on the store.
+
+    Results go to stdout: CSV by default, ready for R or pandas, e.g.
+    `atlas-ld query financing-by-funder > funders.csv`. The query sees the union of the
+    partnership graphs and the reference graph.
+    """
+    from atlas_ld.queries import get_query, list_queries
+    from atlas_ld.querying import execute
+    from atlas_ld.store import open_store
+
+    if query is None:
+        for canned in list_queries():
+            click.echo(f"{canned.name:30} {canned.title}")
+        return
+    canned = get_query(query)
+    store = open_store(store_dir, read_only=True)
+    result = execute(store, canned.sparql, include_personal=include_personal_data)
+    sys.stdout.buffer.write(_serialise(result, fmt))
+
+
+def _serialise(result, fmt: str) -> bytes:
+    import pyoxigraph
+
+    if isinstance(result, pyoxigraph.QueryTriples):
+        if fmt != "ttl":
+            raise QueryError("a CONSTRUCT or DESCRIBE query gives triples: use --format ttl")
+        return result.serialize(format=pyoxigraph.RdfFormat.TURTLE)
+    formats = {
+        "csv": pyoxigraph.QueryResultsFormat.CSV,
+        "tsv": pyoxigraph.QueryResultsFormat.TSV,
+        "json": pyoxigraph.QueryResultsFormat.JSON,
+    }
+    if fmt not in formats:
+        raise QueryError("a SELECT or ASK query gives a table: use --format csv, tsv or json")
+    return result.serialize(format=formats[fmt])
+
+
+@main.command("ontology-docs")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("ontology/atlas.html"),
+    show_default=True,
+    help="HTML file to write.",
+)
+def ontology_docs(out: Path) -> None:
+    """Generate the ontology's HTML documentation from ontology/atlas.ttl with pyLODE.
+
+    The server serves it at the ontology namespace; regenerate it whenever atlas.ttl changes.
+    """
+    from atlas_ld.rdfout import ontology_html
+
+    _write_atomic(out, ontology_html().encode())
+    click.echo(f"wrote {out}")
