@@ -28,12 +28,16 @@ class Label:
     value: bool | None = None  # the answer a statement gives
 
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "œ": "oe", "Œ": "oe"})
+_VARIANTS = (("’", "'"), ("‘", "'"), ("ʼ", "'"), ("´", "'"), ("œ", "oe"))
 
 
 def label_key(text: str) -> str:
     """The form under which a label is looked up: apostrophes, ligature, case and colon forgiven."""
-    return text.translate(_APOSTROPHES).casefold().rstrip(" :")
+    key = text.casefold()  # casefold first: `Œ` becomes `œ`
+    for variant, plain in _VARIANTS:
+        if variant in key:
+            key = key.replace(variant, plain)
+    return key.rstrip(" :")
 
 
 _FIELDS = {
@@ -131,6 +135,9 @@ LABELS: dict[str, Label] = {
     **{label_key(t): Label(Kind.END, "") for t in _ENDS},
 }
 
+_POST_KEY = label_key(POST_PREFIX)
+_LONGEST = max(map(len, LABELS)) + 10  # room for a colon and spaces; longer lines are values
+
 # Every label as the page writes it, for the page writer (field name -> label).
 FIELD_LABELS = {f: t for t, f in _FIELDS.items()}
 TABLE_LABELS = {f: t for t, f in _TABLES.items()}
@@ -144,6 +151,8 @@ _PAGER_TOKEN = re.compile(r"\d+|pagination\.[\w.]+|\?\?\?[\w.]+\?\?\?")
 
 def lookup(text: str) -> Label | None:
     """The label this line is, if it is one."""
+    if len(text) > _LONGEST:
+        return None
     key = label_key(text)
     found = LABELS.get(key)
     if found is None and key.startswith("tous droits réservés"):
@@ -151,8 +160,13 @@ def lookup(text: str) -> Label | None:
     return found
 
 
+def is_post_heading(text: str) -> bool:
+    """`Contacts dans le poste diplomatique "Ambassade de France à Ottawa"`."""
+    return label_key(text[: len(POST_PREFIX)]) == _POST_KEY
+
+
 def is_label(text: str) -> bool:
-    return lookup(text) is not None or label_key(text).startswith(label_key(POST_PREFIX))
+    return lookup(text) is not None or is_post_heading(text)
 
 
 def is_breadcrumb(text: str) -> bool:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from atlas_ld import tablerows
 from atlas_ld.errors import AtlasError, ParseError
+from atlas_ld.fetch import read_page
 from atlas_ld.labels import (
     EMAIL_PREFIX,
     POST_PREFIX,
@@ -24,6 +25,7 @@ from atlas_ld.labels import (
     is_breadcrumb,
     is_label,
     is_pager,
+    is_post_heading,
     is_table_header,
     label_key,
     lookup,
@@ -37,7 +39,6 @@ _DATE_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _DATE_MY = re.compile(r"(\d{1,2})/(\d{4})")
 _DATE_ISO = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _QUOTES = "\"'«»“”„ "
-_POST = label_key(POST_PREFIX)
 _EMAIL = label_key(EMAIL_PREFIX)
 
 _TABLES = (
@@ -98,7 +99,7 @@ def _cut(lines: list[Line]) -> _Sections:
                 target = sections.values.setdefault(label.field, [])
                 if value is not None:
                     target.append(value)
-        elif label_key(line.text).startswith(_POST):
+        elif is_post_heading(line.text):
             sections.post = line.text[len(POST_PREFIX) :].strip(_QUOTES) or None
             target = sections.post_lines
         elif line.heading:
@@ -243,6 +244,13 @@ def _parse_or_error(page: Page) -> ProjectRecord | AtlasError:
         return exc
 
 
+def _read_and_parse(location: str) -> ProjectRecord | AtlasError:
+    try:
+        return parse_page(read_page(location))
+    except AtlasError as exc:
+        return exc
+
+
 def parse_pages(
     pages: Iterable[Page], processes: int | None = 1, chunksize: int = 64
 ) -> Iterator[ProjectRecord | AtlasError]:
@@ -250,9 +258,21 @@ def parse_pages(
 
     A page that cannot be parsed yields its `AtlasError` in its place instead of stopping the run,
     so callers report it and go on."""
+    return _map(_parse_or_error, pages, processes, chunksize)
+
+
+def parse_locations(
+    locations: Iterable[str], processes: int | None = None, chunksize: int = 64
+) -> Iterator[ProjectRecord | AtlasError]:
+    """Like `parse_pages` for files or URLs, read by the workers themselves: only the location
+    and the record cross between processes, which is the fast path for a whole corpus."""
+    return _map(_read_and_parse, locations, processes, chunksize)
+
+
+def _map(function, items, processes: int | None, chunksize: int):
     workers = processes or os.cpu_count() or 1
     if workers == 1:
-        yield from map(_parse_or_error, pages)
+        yield from map(function, items)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(_parse_or_error, pages, chunksize=chunksize)
+        yield from pool.map(function, items, chunksize=chunksize)

@@ -152,10 +152,11 @@ class _Walker:
             self.buffer.append(text)
 
     def flush(self) -> None:
-        text = fold("".join(self.buffer))
-        if text:
-            self.lines.append(Line(text, (), self.link, self.heading))
-        self.buffer.clear()
+        if self.buffer:
+            text = fold("".join(self.buffer))
+            if text:
+                self.lines.append(Line(text, (), self.link, self.heading))
+            self.buffer.clear()
         self.link = None
         self.heading = False
 
