@@ -382,8 +382,15 @@ def latest_captures(archive_dir: Path, *, include_gone: bool = False) -> list[Ca
 def read_capture(archive_dir: Path, capture: Capture) -> Page:
     """The page of one capture, its body decoded from any Content-Encoding and checked."""
     path = Path(archive_dir) / "warc" / capture.segment
-    with open(path, "rb") as stream:
+    with _open_segment(path) as stream:
         return _read_at(stream, capture, path)
+
+
+def _open_segment(path: Path) -> io.BufferedReader:
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise HarvestError(f"cannot read WARC file ({exc.strerror})", where=str(path)) from exc
 
 
 def _read_at(stream: io.BufferedReader, capture: Capture, path: Path) -> Page:
@@ -415,7 +422,7 @@ def iter_latest_pages(archive_dir: Path, *, include_gone: bool = False) -> Itera
         for capture in latest_captures(archive_dir, include_gone=include_gone):
             path = archive_dir / "warc" / capture.segment
             if capture.segment not in streams:
-                streams[capture.segment] = open(path, "rb")  # noqa: SIM115 - closed below
+                streams[capture.segment] = _open_segment(path)
             yield _read_at(streams[capture.segment], capture, path)
     finally:
         for stream in streams.values():

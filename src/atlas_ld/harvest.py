@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import lxml.etree
 import lxml.html
 import requests
 import urllib3
@@ -168,10 +169,13 @@ def _text(body: bytes, content_type: str | None) -> str:
 
 def is_project_page(text: str, content_type: str | None = None) -> bool:
     """True when the page shows the project labels (an Atlas error page does not)."""
-    if not text.strip():
-        return False
     if not (content_type or "").startswith("text/plain"):
-        text = lxml.html.fromstring(text).text_content()
+        # lxml refuses str input that starts with an XML declaration naming an encoding.
+        markup = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+        try:
+            text = lxml.html.fromstring(markup).text_content() if markup.strip() else ""
+        except lxml.etree.ParserError:
+            return False
     return all(label in text for label in PROJECT_LABELS)
 
 

@@ -209,7 +209,6 @@ def _reporter(bar: bool, total: int | None) -> Iterator[Callable[[Outcome], None
         TaskProgressColumn,
         TextColumn,
         TimeRemainingColumn,
-        TransferSpeedColumn,
     )
 
     columns = (
@@ -217,14 +216,16 @@ def _reporter(bar: bool, total: int | None) -> Iterator[Callable[[Outcome], None
         BarColumn(),
         MofNCompleteColumn(),
         TaskProgressColumn(),
-        TransferSpeedColumn(),
+        TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=Console(stderr=True)) as bar_:
-        task = bar_.add_task("harvest", total=total, last="-")
+        task = bar_.add_task("harvest", total=total, last="-", rate="")
 
         def advance(outcome: Outcome) -> None:
-            bar_.update(task, advance=1, last=outcome.prj_id)
+            speed = bar_.tasks[task].speed
+            rate = f"{speed:.1f} ids/s" if speed else ""
+            bar_.update(task, advance=1, last=outcome.prj_id, rate=rate)
 
         yield advance
 
