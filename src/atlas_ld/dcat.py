@@ -11,7 +11,7 @@ catalogue in a release as `catalog.ttl` and `catalog.jsonld`.
 from __future__ import annotations
 
 import hashlib
-import json
+import io
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, SKOS, VOID
 
+from atlas_ld.jsonld_writer import write_jsonld
 from atlas_ld.vocab import ATLAS
 
 if TYPE_CHECKING:
@@ -396,15 +397,14 @@ def sorted_turtle(graph: Graph) -> bytes:
 
 def compact_jsonld(graph: Graph) -> str:
     """Compact JSON-LD whose context is the graph's prefixes, written inline for offline use."""
-    from pyld import jsonld
-
-    nquads = b"".join(
-        sorted(graph.serialize(format="nt", encoding="utf-8").splitlines(keepends=True))
-    ).decode("utf-8")
-    expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
+    triples = sorted(
+        ox.parse(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES),
+        key=lambda t: (str(t.subject), str(t.predicate), str(t.object)),
+    )
     context = {prefix: str(ns) for prefix, ns in sorted(graph.namespaces()) if prefix}
-    compacted = jsonld.compact(expanded, {"@context": context}, {"graph": True})
-    return json.dumps(compacted, ensure_ascii=False, indent=1) + "\n"
+    out = io.StringIO()
+    write_jsonld(triples, context, out)
+    return out.getvalue()
 
 
 def write_catalog(

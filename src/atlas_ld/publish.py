@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from atlas_ld import resources, tables
+from atlas_ld import jsonld_writer, resources, tables
 from atlas_ld.errors import PublishError
 from atlas_ld.vocab import PREFIXES
 
@@ -182,19 +182,10 @@ def project_context() -> dict:
 
 
 def write_jsonld(root: Path, triples: list[ox.Triple]) -> ReleaseFile:
-    """Compact JSON-LD of the union graph, made by pyld from the sorted N-Triples.
-
-    The context is written inline (not by URL) so the file expands offline to the same triples.
-    """
-    from pyld import jsonld
-
-    nquads = ox.serialize(triples, None, ox.RdfFormat.N_TRIPLES).decode("utf-8")
-    expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
-    context = project_context()
-    compacted = jsonld.compact(expanded, context, {"graph": True})
-    compacted["@context"] = context["@context"]
-    text = json.dumps(compacted, ensure_ascii=False, indent=1)
-    (root / "atlas.jsonld").write_text(text + "\n", encoding="utf-8")
+    """Compact JSON-LD of the union graph with the project's context written inline, so the
+    file expands offline to the same triples."""
+    with (root / "atlas.jsonld").open("w", encoding="utf-8") as out:
+        jsonld_writer.write_jsonld(triples, project_context()["@context"], out)
     return describe(
         root,
         "atlas.jsonld",
