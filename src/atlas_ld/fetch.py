@@ -57,6 +57,6 @@ def _read_url(url: str, timeout: float) -> Page:
         source=url,
         body=response.content,
         content_type=response.headers.get("Content-Type"),
-        url=response.url,
+        url=url,  # as asked: the prjId in it names the project even after a redirect
         fetched_at=datetime.now(UTC),
     )
