@@ -3,7 +3,8 @@
 pySHACL over one whole Atlas-sized graph takes minutes, and most rebuilds change few pages. So
 pages are validated in chunks (their quads plus the reference triples they contribute) in worker
 processes, and the build caches each page's outcome by content digest. The shapes use SHACL Core
-only: pySHACL parses a SPARQL-based constraint again for every focus node. Non-conformance is a
+and one SPARQL target (SHACL-AF, hence `advanced=True`): pySHACL parses a SPARQL-based constraint
+again for every focus node, a target once per run. Non-conformance is a
 result (`Issue` list), not an exception; only the CLI turns violations into an exit code.
 """
 
@@ -57,7 +58,7 @@ def validate_ntriples(data: bytes, *, partnership: str, source: str) -> list[Iss
 
 def validate_graph(graph: rdflib.Graph, *, partnership: str, source: str) -> list[Issue]:
     _conforms, results, _text = shacl_validate(
-        graph, shacl_graph=shapes_graph(), inference="none", advanced=False, allow_warnings=True
+        graph, shacl_graph=shapes_graph(), inference="none", advanced=True, allow_warnings=True
     )
     issues = []
     for result in results.subjects(rdflib.RDF.type, SH.ValidationResult):

@@ -1,0 +1,49 @@
+"""Fixtures of the graph tests: the seed page, and real stores built from it and from the sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from atlas_ld.build import build, build_sample
+from atlas_ld.fetch import read_page
+from atlas_ld.model import Page
+from atlas_ld.store import open_store
+
+DATA = Path(__file__).parent / "data"
+SEED = DATA / "seed.txt"
+
+
+def seed_variant(tmp_path: Path, old: str, new: str, name: str = "variant.txt") -> Path:
+    """A copy of the seed page with one piece of text replaced (to break or change it)."""
+    text = SEED.read_text(encoding="utf-8")
+    assert old in text, old
+    path = tmp_path / name
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_page() -> Page:
+    return read_page(str(SEED))
+
+
+@pytest.fixture(scope="session")
+def seed_store(tmp_path_factory, seed_page) -> pyoxigraph.Store:
+    store_dir = tmp_path_factory.mktemp("seed") / "store"
+    build([seed_page], store_dir, processes=1, use_cache=False)
+    return open_store(store_dir, read_only=True)
+
+
+@pytest.fixture(scope="session")
+def sample_store_dir(tmp_path_factory) -> Path:
+    store_dir = tmp_path_factory.mktemp("sample") / "store"
+    build_sample(store_dir)
+    return store_dir
+
+
+@pytest.fixture(scope="session")
+def sample_store(sample_store_dir) -> pyoxigraph.Store:
+    return open_store(sample_store_dir, read_only=True)
