@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
 
 import lxml.etree
 import lxml.html
@@ -385,46 +386,54 @@ class Harvester:
         if delay:
             self.limiter.slow_down_to(float(delay))
         with warc.Archive(self.archive_dir, run_id) as archive:
-            self.highest = archive.highest_known_id()
-            enumerate_ids = ids is None
-            candidates: Iterator[int] = itertools.count(1) if ids is None else iter(sorted(ids))
-
-            def plan(prj_id: int) -> Callable[[], Outcome] | Outcome:
-                url = page_url(self.options.base_url, prj_id)
-                if not robots.can_fetch(self.options.user_agent, url):
-                    return Outcome(prj_id, "disallowed", "robots.txt")
-                state = archive.state(prj_id)
-                if state is None or state.state in (warc.FAILED, warc.DISALLOWED):
-                    return lambda: self.fetcher.fetch(prj_id)
-                if self.options.since_last:
-                    return lambda: self.fetcher.fetch(prj_id, state.latest_good)
-                return Outcome(prj_id, "kept", state.state)
-
-            def within_reach(prj_id: int) -> bool:
-                return not enumerate_ids or prj_id <= self.highest + self.options.max_misses
-
-            pending: deque[tuple[int, Future[Outcome] | Outcome]] = deque()
-            upcoming = next(candidates, None)
-            with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
-                while True:
-                    while (
-                        upcoming is not None
-                        and len(pending) < max(1, self.options.concurrency)
-                        and within_reach(upcoming)
-                    ):
-                        step = plan(upcoming)
-                        job = step if isinstance(step, Outcome) else pool.submit(step)
-                        pending.append((upcoming, job))
-                        upcoming = next(candidates, None)
-                    if not pending:
-                        break
-                    _, job = pending.popleft()
-                    outcome = job if isinstance(job, Outcome) else job.result()
-                    self._record(archive, outcome, summary)
+            self._walk(archive, robots, ids, summary)
             summary.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
             summary.seconds = time.monotonic() - clock
             archive.finish(summary.to_json())
         return summary
+
+    def _walk(
+        self,
+        archive: warc.Archive,
+        robots: RobotFileParser,
+        ids: Iterable[int] | None,
+        summary: Summary,
+    ) -> None:
+        """Fetch up to `concurrency` ids at a time; record the verdicts in id order."""
+        self.highest = archive.highest_known_id()
+        candidates: Iterator[int] = itertools.count(1) if ids is None else iter(sorted(ids))
+        upcoming = next(candidates, None)
+
+        def may_start(prj_id: int | None) -> bool:
+            if prj_id is None or len(pending) >= self.options.concurrency:
+                return False
+            return ids is not None or prj_id <= self.highest + self.options.max_misses
+
+        pending: deque[Future[Outcome] | Outcome] = deque()
+        with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
+            while True:
+                while may_start(upcoming):
+                    assert upcoming is not None
+                    step = self._plan(archive, robots, upcoming)
+                    pending.append(step if isinstance(step, Outcome) else pool.submit(step))
+                    upcoming = next(candidates, None)
+                if not pending:
+                    return
+                job = pending.popleft()
+                self._record(archive, job if isinstance(job, Outcome) else job.result(), summary)
+
+    def _plan(
+        self, archive: warc.Archive, robots: RobotFileParser, prj_id: int
+    ) -> Callable[[], Outcome] | Outcome:
+        """What to do with an id: an outcome known without the network, or a fetch to run."""
+        if not robots.can_fetch(self.options.user_agent, page_url(self.options.base_url, prj_id)):
+            return Outcome(prj_id, "disallowed", "robots.txt")
+        state = archive.state(prj_id)
+        if state is None or state.state in (warc.FAILED, warc.DISALLOWED):
+            return lambda: self.fetcher.fetch(prj_id)
+        if self.options.since_last:
+            return lambda: self.fetcher.fetch(prj_id, state.latest_good)
+        return Outcome(prj_id, "kept", state.state)
 
     def _record(self, archive: warc.Archive, outcome: Outcome, summary: Summary) -> None:
         previous = archive.state(outcome.prj_id)
@@ -442,7 +451,8 @@ class Harvester:
             outcome.verdict = "unchanged"
             archive.note(outcome.prj_id, warc.GOOD)
         elif outcome.kind == "missing":
-            outcome.verdict = "gone" if before is not None else "missing"
+            newly_gone = before is not None and previous.state != warc.MISSING  # type: ignore[union-attr]
+            outcome.verdict = "gone" if newly_gone else "missing"
             archive.note(outcome.prj_id, warc.MISSING, outcome.reason)
         elif outcome.kind == "failed":
             outcome.verdict = "failed"

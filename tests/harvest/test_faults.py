@@ -91,3 +91,12 @@ def test_pages_over_the_size_cap_are_refused(make_site, tmp_path):
     summary = Harvester(tmp_path, fast_options(sim.base_url, max_bytes=100)).run([1])
     assert "cap" in summary.failures[1]
     assert warc_responses(tmp_path) == {}
+
+
+def test_several_connections_archive_the_same_pages_in_id_order(make_site, tmp_path):
+    sim = make_site(15)
+    sim.site.faults = {3: ["503"], 4: ["reset"]}
+    sim.site.retry_after = "0"
+    summary = Harvester(tmp_path, fast_options(sim.base_url, concurrency=3)).run()
+    assert summary.counts["new"] == len(sim.site.pages)
+    assert list(warc_responses(tmp_path)) == [page_url(sim.base_url, n) for n in sim.site.pages]

@@ -46,3 +46,7 @@ def test_changed_and_gone_pages_are_told_apart(site, tmp_path):
     assert latest["2"] == new_body
     assert "3" not in latest and "18" in latest
     assert "3" in {p.url.rsplit("=", 1)[1] for p in iter_latest_pages(tmp_path, include_gone=True)}
+
+    again = Harvester(tmp_path, fast_options(site.base_url, since_last=True)).run()
+    assert again.counts["gone"] == 0  # gone is told once, in the run that sees it go
+    assert again.counts["unchanged"] == len(pages)
