@@ -169,11 +169,6 @@ def is_label(text: str) -> bool:
     return lookup(text) is not None or is_post_heading(text)
 
 
-def is_breadcrumb(text: str) -> bool:
-    """`Accueil > Atlas > Détail projet`, also when the site shows raw message keys instead."""
-    return label_key(text).startswith("accueil >")
-
-
 def is_pager(text: str) -> bool:
     """A pager under a table: `<< < Précédent 1 Suivant > >>` or `pagination.page.precedent`."""
     tokens = label_key(text).split()

@@ -22,7 +22,6 @@ from atlas_ld.labels import (
     EMAIL_PREFIX,
     POST_PREFIX,
     Kind,
-    is_breadcrumb,
     is_label,
     is_pager,
     is_post_heading,
@@ -59,6 +58,7 @@ class _Sections:
     statements: dict[str, bool] = field(default_factory=dict)
     post: str | None = None
     post_lines: list[Line] = field(default_factory=list)
+    unknown: dict[str, list[Line]] = field(default_factory=dict)  # label -> the lines under it
     warnings: list[str] = field(default_factory=list)
 
 
@@ -81,14 +81,11 @@ def parse_page(page: Page) -> ProjectRecord:
 def _cut(lines: list[Line]) -> _Sections:
     sections = _Sections()
     target: list[Line] | None = None
+    started = False  # before the first field: the site's menus and headings, not the project
     for line in lines:
-        label = lookup(line.text)
+        label, value = lookup(line.text), None
         if label is None:
             label, value = _inline_label(line)
-            if label is not None:
-                line = value
-        else:
-            value = None
         if label is not None:
             if label.kind is Kind.END:
                 break
@@ -99,16 +96,22 @@ def _cut(lines: list[Line]) -> _Sections:
                 target = sections.values.setdefault(label.field, [])
                 if value is not None:
                     target.append(value)
+            started = started or label.kind is not Kind.HEADING
         elif is_post_heading(line.text):
             sections.post = line.text[len(POST_PREFIX) :].strip(_QUOTES) or None
             target = sections.post_lines
+            started = True
+        elif not started:
+            continue
         elif line.heading:
-            sections.warnings.append(f"unknown label {line.text!r}")
-            target = None
+            target = sections.unknown.setdefault(line.text, [])
         elif target is not None:
             target.append(line)
-        elif not is_breadcrumb(line.text):
+        else:
             sections.warnings.append(f"text outside any field: {line.text!r}")
+    for text, value in sections.unknown.items():
+        shown = "\n".join(v.text for v in value)
+        sections.warnings.append(f"unknown label {text!r}, value kept here: {shown!r}")
     return sections
 
 

@@ -198,6 +198,17 @@ class _Walker:
             return False
         return self.is_label(fold(el.text))
 
+    def _label_row(self, cells: list[tuple[str, list[Line]]]) -> bool:
+        """Two cells, the first a known label, or a `th` beside a `td` holding text (a data table's
+        row may start with a `th` too, but beside the magnifier icon, not a value)."""
+        if len(cells) != 2 or len(cells[0][1]) != 1:
+            return False
+        (first_tag, first), (second_tag, second) = cells
+        if self.is_label(first[0].text):
+            return True
+        shown = " ".join(line.text for line in second)
+        return (first_tag, second_tag) == ("th", "td") and bool(shown) and not _is_magnifier(shown)
+
     def row(self, tr: etree._Element) -> None:
         cells = []
         for cell in tr:
@@ -209,14 +220,12 @@ class _Walker:
             cells.append((cell.tag.lower(), sub.lines))
         if not cells:
             return
-        label_first = (
-            len(cells) == 2 and len(cells[0][1]) == 1 and self.is_label(cells[0][1][0].text)
-        )
-        if label_first or any(len(lines) > 1 for _, lines in cells):
+        label_row = self._label_row(cells)
+        if label_row or any(len(lines) > 1 for _, lines in cells):
             # a label/value row, or a layout table: its cells are blocks, not columns
-            for tag, lines in cells:
+            for i, (_, lines) in enumerate(cells):
                 for line in lines:
-                    heading = line.heading or (tag == "th" and label_first)
+                    heading = line.heading or (label_row and i == 0)
                     self.lines.append(Line(line.text, (), line.link, heading))
             return
         texts = tuple(lines[0].text if lines else "" for _, lines in cells)
@@ -224,6 +233,10 @@ class _Walker:
         text = " ".join(t for t in texts if t)
         if text:
             self.lines.append(Line(text, texts, link))
+
+
+def _is_magnifier(text: str) -> bool:
+    return _MAGNIFIER_WORD in text.lower() and len(text) < 30
 
 
 def _is_magnifier_link(a: etree._Element) -> bool:

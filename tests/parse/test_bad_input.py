@@ -110,7 +110,19 @@ def test_unknown_labels_and_bad_values_become_warnings_and_lose_nothing():
         assert kept in text
 
 
-def test_text_outside_any_field_is_reported():
-    record = parse_page(page_of("Message important\nTitre\nProjet test\n", "text/plain"))
-    assert record.title == "Projet test"
-    assert record.warnings == ["text outside any field: 'Message important'"]
+def test_text_outside_any_field_is_reported_but_not_the_site_menus_before_the_project():
+    text = "Accueil\nRechercher un projet\nTitre\nProjet test\nLe partenariat est triennal\nNB\n"
+    record = parse_page(page_of(text, "text/plain"))
+    assert (record.title, record.triennial) == ("Projet test", True)
+    assert record.warnings == ["text outside any field: 'NB'"]
+
+
+def test_unknown_label_in_a_th_beside_a_td_keeps_its_value_in_a_warning():
+    body = minimal_html(
+        "<table><tr><th>Contexte</th><td>Un contexte.</td></tr>"
+        "<tr><th>Budget total</th><td>120 000 €</td></tr>"
+        "<tr><th>Historique</th><td>Une histoire.</td></tr></table>"
+    )
+    record = parse_page(page_of(body))
+    assert (record.context, record.history) == ("Un contexte.", "Une histoire.")
+    assert record.warnings == ["unknown label 'Budget total', value kept here: '120 000 €'"]

@@ -238,3 +238,15 @@ def test_end_date_forms_become_iso_8601():
     ]:
         page = page_of(f"Titre\nT\nDate de fin du partenariat\n{shown}\n", "text/plain")
         assert parse_page(page).end_date == iso, shown
+
+
+def test_data_rows_starting_with_a_th_are_rows_not_labels():
+    body = minimal_html(
+        "<h3>Collectivités territoriales partenaires du partenariat</h3><table>"
+        "<tr><th>Nom de la collectivité territoriale</th><th></th></tr>"
+        '<tr><th scope="row">Commune de Rennes</th><td><a href="/c?id=3">'
+        '<img src="l.png" alt="Icone d\'une loupe"></a></td></tr></table>'
+    )
+    record = parse_page(page_of(body))
+    assert record.french_authorities == [Authority("Commune de Rennes", None, "/c?id=3")]
+    assert record.warnings == []
