@@ -26,9 +26,9 @@ import pyoxigraph as ox
 
 from atlas_ld import jsonld_writer, resources, tables
 from atlas_ld.errors import PublishError
+from atlas_ld.ids import is_personal_graph
 from atlas_ld.vocab import PREFIXES
 
-PERSONAL_GRAPH_SEGMENT = "/graph/personal/"
 PROV_GENERATED = ox.NamedNode("http://www.w3.org/ns/prov#generatedAtTime")
 MANIFEST_NAME = "manifest.json"
 SUMS_NAME = "SHA256SUMS"
@@ -84,7 +84,7 @@ class Manifest:
 
 
 def is_personal(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bool:
-    return isinstance(graph, ox.NamedNode) and PERSONAL_GRAPH_SEGMENT in graph.value
+    return isinstance(graph, ox.NamedNode) and is_personal_graph(graph)
 
 
 def release_quads(store: ox.Store, *, include_personal_data: bool = False) -> list[ox.Quad]:
@@ -266,6 +266,15 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def default_version(modified: str | None, files: list[ReleaseFile]) -> str:
+    """The newest capture's date, or, for pages read from files, a digest of the content: both
+    depend only on the store, never on the clock."""
+    if modified:
+        return modified[:10]
+    quads = next(f for f in files if f.path == "atlas.nq.gz")
+    return f"sha256-{quads.sha256[:12]}"
+
+
 def write_sums(root: Path, files: Iterable[ReleaseFile]) -> None:
     lines = "".join(f"{f.sha256}  {f.path}\n" for f in sorted(files, key=lambda f: f.path))
     (root / SUMS_NAME).write_text(lines, encoding="utf-8")
@@ -306,7 +315,7 @@ def dump(
         )
         files.append(describe(staging, "void.ttl", "text/turtle", "TURTLE", title="VoID"))
         manifest = Manifest(
-            version=version or (modified[:10] if modified else "0"),
+            version=version or default_version(modified, files),
             modified=modified,
             include_personal_data=include_personal_data,
             triples=len(triples),

@@ -1,7 +1,7 @@
-"""A small real store on disk for the publishing tests, loaded from fixture TriG.
+"""Real stores and servers for the publishing tests.
 
-The TriG follows docs/design.md's IRIs and graph naming (one graph per page, a personal graph, the
-reference graph), so the dump, tables and catalogue are exercised on the shapes the build writes.
+The store is the sample corpus built by the graph stage (`atlas_ld.build.build_sample`), built once
+per session and opened read-only by each test, so queries and dumps meet the real ontology.
 """
 
 from __future__ import annotations
@@ -25,17 +25,13 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-FIXTURE = Path(__file__).with_name("fixture.trig")
-BASE = "https://atlas-ld.example/"
+from atlas_ld.build import build_sample
 
 
-@pytest.fixture
-def store_dir(tmp_path: Path) -> Path:
-    path = tmp_path / "store"
-    store = ox.Store(str(path))
-    store.bulk_load(path=str(FIXTURE), format=ox.RdfFormat.TRIG)
-    store.flush()
-    del store
+@pytest.fixture(scope="session")
+def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sample") / "store"
+    build_sample(path)
     return path
 
 

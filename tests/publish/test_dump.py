@@ -75,10 +75,15 @@ def test_nquads_keep_graphs_and_provenance(store_dir: Path, release: Path):
     data = rdflib.Dataset()
     data.parse(data=gzip.decompress((release / "atlas.nq.gz").read_bytes()), format="nquads")
     graphs = {str(g) for _, _, _, g in data.quads()}
-    assert f"{BASE}graph/partnership/12345" in graphs
+    assert f"{BASE}graph/partnership/17384" in graphs
     assert f"{BASE}graph/reference" in graphs
-    prov = rdflib.URIRef("http://www.w3.org/ns/prov#generatedAtTime")
-    assert any(p == prov for _, p, _, _ in data.quads())
+    derived = rdflib.URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
+    partnership = rdflib.URIRef(f"{BASE}id/partnership/17384")
+    page_graph = data.graph(rdflib.URIRef(f"{BASE}graph/partnership/17384"))
+    page = page_graph.value(partnership, derived)
+    assert page is not None
+    source = page_graph.value(page, rdflib.URIRef("http://purl.org/dc/terms/source"))
+    assert "prjId=17384" in str(source)
 
 
 def test_rapper_reads_the_same_graph(store_dir: Path, release: Path, tmp_path: Path):
@@ -133,15 +138,17 @@ def test_manifest_and_sums_describe_the_files(release: Path):
 
 def test_tables_have_headers_labels_and_csvw(release: Path):
     with (release / "tables" / "partnerships.csv").open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    assert rows[0]["title"] == "FFQCD 2011-2012 : Partenariat en travail social"
+        rows = {row["atlas_id"]: row for row in csv.DictReader(f)}
+    assert rows["17384"]["title"] == "FFQCD 2011-2012 : Partenariat en travail social"
+    assert rows["17384"]["status_label"] == "En cours"
     for meta_path in (release / "tables").glob("*.csv-metadata.json"):
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         with (release / "tables" / meta["url"]).open(encoding="utf-8", newline="") as f:
             header = next(csv.reader(f))
         assert [c["name"] for c in meta["tableSchema"]["columns"]] == header
-    roles = (release / "tables" / "roles.csv").read_text(encoding="utf-8")
-    assert "Province du Québec" in roles
+    with (release / "tables" / "roles.csv").open(encoding="utf-8", newline="") as f:
+        roles = [r for r in csv.DictReader(f) if r["partnership"].endswith("/17384")]
+    assert {"Province du Québec", "financeur"} <= {v for r in roles for v in r.values()}
 
 
 def test_refuses_to_replace_a_directory_that_is_not_a_release(store: ox.Store, tmp_path: Path):

@@ -34,6 +34,10 @@ def local_select_csv(store: ox.Store, query: tables.TableQuery) -> list[str]:
     return [header, *sorted(rows)]
 
 
+def public_graphs(store: ox.Store) -> int:
+    return sum(1 for g in store.named_graphs() if "/graph/personal/" not in str(g))
+
+
 def published_quads(store: ox.Store) -> int:
     return sum(
         1
@@ -44,8 +48,9 @@ def published_quads(store: ox.Store) -> int:
 
 def test_publish_twice_gives_the_same_answers(store: ox.Store, oxigraph_server: str):
     for _ in range(2):
-        report = publish_graphs(store, f"{oxigraph_server}/store", batch_size=3)
-        assert report.graphs == 2
+        report = publish_graphs(store, f"{oxigraph_server}/store", batch_size=50)
+        assert report.graphs == public_graphs(store)
+        assert report.requests > report.graphs  # the larger graphs went in several batches
         count = remote_select_csv(oxigraph_server, COUNT_QUADS)
         assert count == ["n", str(published_quads(store))]
     for query in tables.table_queries():
@@ -57,11 +62,15 @@ def test_publish_twice_gives_the_same_answers(store: ox.Store, oxigraph_server: 
     assert personal == ["g"]
 
 
+def store_graphs(store_dir: Path) -> list:
+    return list(ox.Store.read_only(str(store_dir)).named_graphs())
+
+
 def test_cli_graph_store(store_dir: Path, oxigraph_server: str):
     args = ["publish", "graph-store", f"{oxigraph_server}/store", "--store", str(store_dir)]
     result = CliRunner().invoke(main, [*args, "--include-personal-data"])
     assert result.exit_code == 0, result.output
-    assert "3 graphs" in result.output
+    assert f"{len(list(store_graphs(store_dir)))} graphs" in result.output
     store = ox.Store.read_only(str(store_dir))
     assert remote_select_csv(oxigraph_server, COUNT_QUADS) == ["n", str(len(store))]
 
@@ -106,7 +115,7 @@ def test_retries_on_5xx(store: ox.Store, flaky_url: str):
     Flaky.failures, Flaky.status = 2, 204
     report = publish_graphs(store, flaky_url, backoff_s=0)
     assert report.retries == 2
-    assert report.graphs == 2
+    assert report.graphs == public_graphs(store)
     assert all(method == "PUT" for method, _ in Flaky.seen)
 
 

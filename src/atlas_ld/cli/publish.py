@@ -9,24 +9,14 @@ import click
 import pyoxigraph as ox
 
 from atlas_ld.cli import main
-from atlas_ld.errors import PublishError, StoreError
-from atlas_ld.vocab import BASE_ENV, base_from_env, check_base
+from atlas_ld.errors import PublishError
+from atlas_ld.store import DEFAULT_STORE, open_store, read_manifest
+from atlas_ld.vocab import check_base
 
-DEFAULT_STORE = "atlas-ld-store"
 
-
-def open_read_only(path: Path) -> ox.Store:
-    """The store as the build left it; reading never changes it."""
-    if not path.is_dir():
-        raise StoreError(
-            "no store here",
-            where=str(path),
-            hint="build one with `atlas-ld build`, or pass --store",
-        )
-    try:
-        return ox.Store.read_only(str(path))
-    except OSError as exc:
-        raise StoreError(f"cannot open the store: {exc}", where=str(path)) from None
+def open_read_only(path: Path) -> tuple[ox.Store, str]:
+    """The store as the build left it, and the base IRI it was built with."""
+    return open_store(path, read_only=True), read_manifest(path).base
 
 
 store_option = click.option(
@@ -46,8 +36,8 @@ personal_option = click.option(
 base_option = click.option(
     "--base",
     default=None,
-    help=f"Base IRI of the data (default: ${BASE_ENV}, else https://atlas-ld.example/). The "
-    "catalogue's IRIs and default URLs are made from it.",
+    help="Base IRI of the catalogue's own IRIs and default URLs (default: the base the store was "
+    "built with).",
 )
 
 
@@ -107,10 +97,10 @@ def dump(
     """
     from atlas_ld.publish import dump as write_release
 
-    base = check_base(base) if base else base_from_env()
     if download_url is not None and not download_url.endswith("/"):
         raise PublishError("must end with '/'", where="--download-url")
-    store = open_read_only(store_dir)
+    store, store_base = open_read_only(store_dir)
+    base = check_base(base) if base else store_base
     manifest = write_release(
         store,
         out,
@@ -202,7 +192,7 @@ def graph_store(
 
     if not url.startswith(("http://", "https://")):
         raise PublishError("must be an http(s) URL", where=url)
-    store = open_read_only(store_dir)
+    store, _ = open_read_only(store_dir)
     report = publish_graphs(
         store,
         url,
