@@ -44,7 +44,8 @@ INDEX = "index.sqlite"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS segments (name TEXT PRIMARY KEY, good_end INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS captures (
-    record_id TEXT PRIMARY KEY, prj_id INTEGER NOT NULL, url TEXT NOT NULL,
+    record_id TEXT PRIMARY KEY, prj_id INTEGER NOT NULL,
+    page_url TEXT NOT NULL, url TEXT NOT NULL,
     segment TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL,
     fetched_at TEXT NOT NULL, status INTEGER NOT NULL, content_type TEXT,
     sha256 TEXT NOT NULL, etag TEXT, last_modified TEXT, run TEXT NOT NULL);
@@ -65,7 +66,8 @@ class Capture:
     """Where one good response lies and what it held; enough to decide whether to rebuild."""
 
     prj_id: int
-    url: str
+    page_url: str  # the project's page as requested
+    url: str  # where it was answered from, after same-site redirects (the WARC-Target-URI)
     record_id: str
     sha256: str
     fetched_at: datetime
@@ -90,6 +92,7 @@ class Fetched:
     """One HTTP exchange as the harvester saw it, ready to be archived."""
 
     prj_id: int
+    page_url: str
     url: str
     status: int
     reason: str
@@ -128,6 +131,7 @@ def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
 def _capture(row: sqlite3.Row) -> Capture:
     return Capture(
         prj_id=row["prj_id"],
+        page_url=row["page_url"],
         url=row["url"],
         record_id=row["record_id"],
         sha256=row["sha256"],
@@ -151,10 +155,19 @@ class Archive:
     def __init__(self, root: Path, run: str):
         self.root = root
         self.run = run
-        (root / "warc").mkdir(parents=True, exist_ok=True)
-        (root / "runs").mkdir(exist_ok=True)
+        try:
+            (root / "warc").mkdir(parents=True, exist_ok=True)
+            (root / "runs").mkdir(exist_ok=True)
+        except OSError as exc:
+            raise HarvestError(
+                f"cannot create the archive ({exc.strerror})", where=str(root)
+            ) from exc
         self._lock = _lock_dir(root)
-        self.db = _connect(root / INDEX)
+        try:
+            self.db = _connect(root / INDEX)
+        except sqlite3.DatabaseError as exc:
+            os.close(self._lock)
+            raise HarvestError(f"unusable index ({exc})", where=str(root / INDEX)) from exc
         self.trimmed = self._trim_torn_tails()
         self.segment = f"atlas-{run}.warc.gz"
         self._out: io.BufferedWriter | None = None
@@ -232,11 +245,15 @@ class Archive:
         """
         assert self._out is not None and self._writer is not None
         bounds = [self._out.tell()]
-        for record in records:
-            self._writer.write_record(record)
-            bounds.append(self._out.tell())
-        self._out.flush()
-        os.fsync(self._out.fileno())
+        try:
+            for record in records:
+                self._writer.write_record(record)
+                bounds.append(self._out.tell())
+            self._out.flush()
+            os.fsync(self._out.fileno())
+        except OSError as exc:  # e.g. disk full: the torn record is trimmed on the next run
+            where = str(self.root / "warc" / self.segment)
+            raise HarvestError(f"cannot write the archive ({exc.strerror})", where=where) from exc
         return bounds
 
     def _advance(self, end: int) -> None:
@@ -272,6 +289,7 @@ class Archive:
         start, after_response, end = self._write([response, request])
         capture = Capture(
             prj_id=page.prj_id,
+            page_url=page.page_url,
             url=page.url,
             record_id=record_id,
             sha256=page.sha256,
@@ -286,10 +304,11 @@ class Archive:
         with self.db:
             self._advance(end)
             self.db.execute(
-                "INSERT INTO captures VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO captures VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     capture.record_id,
                     capture.prj_id,
+                    capture.page_url,
                     capture.url,
                     capture.segment,
                     capture.offset,
@@ -404,7 +423,7 @@ def _read_at(stream: io.BufferedReader, capture: Capture, path: Path) -> Page:
                 hint="the archive was modified after the harvest",
             )
         return Page(
-            source=capture.url,
+            source=capture.page_url,
             body=body,
             content_type=capture.content_type,
             url=capture.url,

@@ -284,6 +284,7 @@ class Fetcher:
         outcome.kind, outcome.reason = "good", None
         outcome.fetched = warc.Fetched(
             prj_id=prj_id,
+            page_url=page_url(self.options.base_url, prj_id),
             url=url,
             status=status,
             reason=response.reason or "OK",

@@ -15,6 +15,7 @@ Faults are queued per id and consumed one per request, so "503 then OK" is `{7: 
     chunk-cut       send a chunked body without its last chunk, close
     garble          send bytes that are not valid in the declared charset
     offsite         redirect to another host
+    moved           redirect (301) to the same page on this host
 """
 
 from __future__ import annotations
@@ -35,7 +36,18 @@ from urllib.parse import parse_qs, urlsplit
 from atlas_ld.harvest import PAGE_PATH
 
 PAGE_ROUTE = urlsplit(PAGE_PATH).path
-FAULTS = ("500", "503", "429", "slow", "reset", "truncate", "chunk-cut", "garble", "offsite")
+FAULTS = (
+    "500",
+    "503",
+    "429",
+    "slow",
+    "reset",
+    "truncate",
+    "chunk-cut",
+    "garble",
+    "offsite",
+    "moved",
+)
 _EPOCH = datetime(2024, 3, 1, tzinfo=UTC)
 
 ERROR_PAGE = """<!DOCTYPE html>
@@ -162,6 +174,9 @@ class _Handler(BaseHTTPRequestHandler):
             half = body[: len(body) // 2]
             self.wfile.write(b"%x\r\n%s\r\n" % (len(half), half))
             self.close_connection = True
+        elif fault == "moved":
+            extra = {"Location": f"{PAGE_PATH.format(prj_id)}&lang=fr"}
+            self._send(301, b"", None, prj_id, extra=extra)
         elif fault == "offsite":
             extra = {"Location": "http://elsewhere.invalid/detailProjet.html"}
             self._send(302, b"", None, prj_id, extra=extra)

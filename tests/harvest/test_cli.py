@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -94,3 +95,33 @@ def test_crawl_delay_of_robots_txt_slows_the_harvest(site, tmp_path):
     Harvester(tmp_path, fast_options(site.base_url)).run([1, 2])
     times = [hit.at for hit in site.site.hits if hit.prj_id]
     assert all(b - a >= 0.9 for a, b in itertools.pairwise(times))  # 1 s, less network jitter
+
+
+def test_retry_after_as_seconds_or_http_date_and_backoff_bounds():
+    from email.utils import format_datetime
+
+    from atlas_ld.politeness import Backoff, parse_retry_after
+
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+    later = datetime.now(UTC) + timedelta(seconds=30)
+    assert 25 <= parse_retry_after(format_datetime(later, usegmt=True)) <= 30  # type: ignore[operator]
+    backoff = Backoff(base=1.0, cap=8.0, max_retry_after=60.0)
+    assert all(
+        0 <= backoff.delay(attempt) <= min(8.0, 2 ** (attempt - 1)) for attempt in range(1, 9)
+    )
+    assert backoff.delay(1, "3600") == 60.0
+
+
+def test_unusable_archives_are_one_line_errors(tmp_path):
+    from atlas_ld.archive import Archive, iter_latest_pages
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(HarvestError, match="cannot create the archive"):
+        Archive(tmp_path / "file" / "archive", "run")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "index.sqlite").write_text("not a database")
+    with pytest.raises(HarvestError, match="unusable index"):
+        Archive(tmp_path / "bad", "run")
+    with pytest.raises(HarvestError, match="not an atlas-ld archive"):
+        list(iter_latest_pages(tmp_path / "file"))

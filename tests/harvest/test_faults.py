@@ -28,17 +28,18 @@ def test_every_fault_still_archives_each_served_project_exactly_once(make_site, 
         11: ["truncate"],
         12: ["chunk-cut"],
         13: ["garble"],
+        14: ["moved"],
     }
     summary = Harvester(tmp_path, fast_options(sim.base_url)).run()
 
     served = set(site.pages) - site.soft_404 - {17}
-    expected = {page_url(sim.base_url, n) for n in served}
-    assert warc_responses(tmp_path) == dict.fromkeys(expected, 1)
+    expected = {page_url(sim.base_url, n) + ("&lang=fr" if n == 14 else "") for n in served}
+    assert warc_responses(tmp_path) == dict.fromkeys(expected, 1)  # 14 as its redirect target
     assert summary.counts["new"] == len(served)
     assert summary.counts["failed"] == 0
     assert summary.counts["disallowed"] == 1
     # Bodies are kept byte for byte, windows-1252 included.
-    pages = {page.url: page for page in iter_latest_pages(tmp_path)}
+    pages = {page.source: page for page in iter_latest_pages(tmp_path)}
     for n in served:
         assert pages[page_url(sim.base_url, n)].body == site.pages[n].body
     for n in (declared, undeclared):  # the windows-1252 pages are there, and really not UTF-8
