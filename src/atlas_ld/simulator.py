@@ -20,6 +20,7 @@ Faults are queued per id and consumed one per request, so "503 then OK" is `{7: 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import itertools
 import socket
@@ -90,6 +91,8 @@ class SiteState:
     robots: str = "User-agent: *\nDisallow:\n"
     slow_seconds: float = 2.0
     retry_after: str = "1"
+    etags: bool = True  # False: only Last-Modified, as some servers do
+    gzip: bool = False  # True: gzip page bodies for clients that accept it
     hits: list[Hit] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -205,8 +208,12 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> None:
         headers = dict(extra or {})
         if page is not None:
-            headers["ETag"] = page.etag
+            if self.server.site.etags:
+                headers["ETag"] = page.etag
             headers["Last-Modified"] = format_datetime(page.last_modified, usegmt=True)
+            if status == 200 and self.server.site.gzip and self._accepts_gzip():
+                body = gzip.compress(body, mtime=0)
+                headers["Content-Encoding"] = "gzip"
         if status != 304:
             headers["Content-Length"] = str(len(body))
         self._log(prj_id, status, len(body), conditional=conditional)
@@ -215,6 +222,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _accepts_gzip(self) -> bool:
+        accepted = self.headers.get("Accept-Encoding", "")
+        return "gzip" in [part.split(";")[0].strip() for part in accepted.split(",")]
 
     def _log(self, prj_id: int | None, status: int, size: int, *, conditional=False) -> None:
         site = self.server.site

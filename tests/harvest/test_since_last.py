@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from warcio.archiveiterator import ArchiveIterator
+
 from atlas_ld.archive import iter_latest_pages, latest_captures
 from atlas_ld.harvest import Harvester
 
@@ -50,3 +52,29 @@ def test_changed_and_gone_pages_are_told_apart(site, tmp_path):
     again = Harvester(tmp_path, fast_options(site.base_url, since_last=True)).run()
     assert again.counts["gone"] == 0  # gone is told once, in the run that sees it go
     assert again.counts["unchanged"] == len(pages)
+
+
+def test_last_modified_alone_is_enough(site, tmp_path):
+    site.site.etags = False
+    Harvester(tmp_path, fast_options(site.base_url)).run()
+    hits_before = len(site.site.hits)
+    summary = Harvester(tmp_path, fast_options(site.base_url, since_last=True)).run()
+    pages = [hit for hit in site.site.hits[hits_before:] if hit.prj_id in site.site.pages]
+    assert pages and all(hit.status == 304 for hit in pages)
+    assert summary.counts["unchanged"] == len(site.site.pages)
+
+
+def test_gzip_bodies_are_archived_as_transferred_and_read_back_decoded(site, tmp_path):
+    site.site.gzip = True
+    Harvester(tmp_path, fast_options(site.base_url)).run()
+    served = {n: page.body for n, page in site.site.pages.items()}
+    read = {int(page.source.rsplit("=", 1)[1]): page.body for page in iter_latest_pages(tmp_path)}
+    assert read == served
+    segment = next((tmp_path / "warc").glob("*.warc.gz"))
+    with open(segment, "rb") as stream:
+        payloads = [
+            record.raw_stream.read(2)
+            for record in ArchiveIterator(stream)
+            if record.rec_type == "response"
+        ]
+    assert payloads and all(p == b"\x1f\x8b" for p in payloads)  # the gzip bytes themselves
