@@ -1,0 +1,104 @@
+"""`atlas-ld serve`: the SPARQL endpoint, linked-data IRIs, pages and query editor over a store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from atlas_ld.cli import main
+from atlas_ld.store import DEFAULT_STORE
+from atlas_ld.vocab import check_base
+
+
+@main.command()
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_STORE,
+    show_default=True,
+    help="Store to serve, opened read-only. When the directory does not exist, the bundled "
+    "sample is built there first, so a fresh machine shows the whole product.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--base",
+    default=None,
+    help="Base IRI of the data to serve (default: the base the store was built with). Request "
+    "paths are read relative to it, so data minted under https://atlas-ld.example/ can be "
+    "browsed at http://127.0.0.1:8000/.",
+)
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds a query may run; past that its worker process is killed and replaced.",
+)
+@click.option(
+    "--max-rows",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Most rows (or triples) a result may hold; longer results are cut and flagged with "
+    "an X-Atlas-Truncated header.",
+)
+@click.option(
+    "--max-body",
+    default=1_000_000,
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Largest POST body accepted, in bytes.",
+)
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 256),
+    help="Query worker processes [default: one per core, at least 2].",
+)
+@click.option(
+    "--include-personal-data",
+    is_flag=True,
+    help="Also serve the graph/personal/* graphs (names, e-mails and functions of contact "
+    "people). Off by default: only do this where the law allows it.",
+)
+def serve(
+    store_dir: Path,
+    host: str,
+    port: int,
+    base: str | None,
+    timeout: float,
+    max_rows: int,
+    max_body: int,
+    workers: int | None,
+    include_personal_data: bool,
+) -> None:
+    """Serve a store over HTTP: SPARQL 1.1 endpoint at /sparql, pages for people at /.
+
+    Read-only and safe to expose: updates, SERVICE and LOAD are refused, every query has a time
+    limit and a row limit, and personal data stays hidden unless asked for. Stop with Ctrl-C.
+    """
+    from atlas_ld.server import ServerConfig
+    from atlas_ld.server import serve as run
+
+    if base is not None:
+        check_base(base)
+    if not store_dir.exists():
+        from atlas_ld.build import build_sample
+
+        click.echo(
+            f"atlas-ld: no store at {store_dir}: building the bundled sample there", err=True
+        )
+        build_sample(store_dir)
+    config = ServerConfig(
+        store=store_dir,
+        base=base,
+        timeout=timeout,
+        max_rows=max_rows,
+        max_body=max_body,
+        workers=workers,
+        include_personal=include_personal_data,
+    )
+    run(config, host=host, port=port)

@@ -1,0 +1,130 @@
+"""Decide, before any evaluation, whether a SPARQL request may run on the public endpoint.
+
+pyoxigraph evaluates `SERVICE` by fetching the remote endpoint and has no switch to turn that
+off, and `LOAD` fetches documents; a public endpoint must never open a connection because a
+stranger asked. The check works on tokens, not on the raw text: comments, strings and IRIs are
+skipped, so `?service`, `ex:service` or `"SERVICE"` in a literal are not mistaken for the keyword,
+and a keyword cannot be hidden inside them either (SPARQL keywords are bare words). Every update
+operation is refused too: the store is read-only to the server.
+
+The same pass finds the query form (for content negotiation before evaluation) and the graphs
+named in `FROM` / `FROM NAMED` (so the server can keep hidden graphs out of a query's dataset).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from atlas_ld.errors import QueryError
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<iri><[^<>"{}|^`\\\s]*>)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
+  | (?P<pname>(?:[A-Za-z\u00c0-\uffff][\w\-.\u00b7\u00c0-\uffff]*)?:[^\s{}()\[\];,<>"'#]*)
+  | (?P<word>[A-Za-z_][A-Za-z_0-9]*)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+_UPDATE_WORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+)
+_NETWORK_WORDS = frozenset({"SERVICE", "LOAD"})
+
+
+@dataclass(frozen=True, slots=True)
+class QueryInfo:
+    """What the server needs to know about a query before sending it to a worker."""
+
+    form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
+    from_graphs: list[str] = field(default_factory=list)
+    from_named_graphs: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    kind: str
+    text: str
+    line: int
+    column: int
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    line, line_start = 1, 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        start = match.start()
+        if kind not in ("space", "comment"):
+            tokens.append(_Token(kind, match.group(), line, start - line_start + 1))
+        newlines = match.group().count("\n")
+        if newlines:
+            line += newlines
+            line_start = start + match.group().rindex("\n") + 1
+    return tokens
+
+
+def inspect_query(text: str) -> QueryInfo:
+    """Refuse network access and updates; return the query form and its FROM graphs.
+
+    Syntax errors other than these are left to the SPARQL parser in the worker, which reports
+    them with line and column.
+    """
+    tokens = _tokens(_unescape_codepoints(text))
+    prefixes: dict[str, str] = {}
+    form: str | None = None
+    from_graphs: list[str] = []
+    from_named: list[str] = []
+    for index, token in enumerate(tokens):
+        if token.kind != "word":
+            continue
+        word = token.text.upper()
+        if word in _NETWORK_WORDS:
+            raise QueryError(
+                f"{word} is not allowed on this endpoint: it would make the server fetch a URL",
+                where=f"line {token.line}, column {token.column}",
+            )
+        if form is None and word in _UPDATE_WORDS:
+            raise QueryError(
+                "SPARQL updates are not accepted: this endpoint is read-only",
+                where=f"line {token.line}, column {token.column}",
+            )
+        if word == "PREFIX" and index + 2 < len(tokens):
+            name, iri = tokens[index + 1], tokens[index + 2]
+            if name.kind == "pname" and iri.kind == "iri":
+                prefixes[name.text[:-1]] = iri.text[1:-1]
+        elif form is None and word in QUERY_FORMS:
+            form = word
+        elif word == "FROM" and index + 1 < len(tokens):
+            named = tokens[index + 1].kind == "word" and tokens[index + 1].text.upper() == "NAMED"
+            target = tokens[index + 2] if named and index + 2 < len(tokens) else tokens[index + 1]
+            iri = _expand(target, prefixes)
+            if iri is not None:
+                (from_named if named else from_graphs).append(iri)
+    if form is None:
+        raise QueryError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+    return QueryInfo(form, from_graphs, from_named)
+
+
+def _unescape_codepoints(text: str) -> str:
+    """SPARQL decodes `\\uXXXX` escapes before parsing (spec 19.2), so `\\u0053ERVICE` is SERVICE."""
+    return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+def _expand(token: _Token, prefixes: dict[str, str]) -> str | None:
+    if token.kind == "iri":
+        return token.text[1:-1]
+    if token.kind == "pname":
+        prefix, _, local = token.text.partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + local
+    return None

@@ -1,0 +1,257 @@
+"""The web server: SPARQL endpoint, linked-data IRIs, pages for people, query editor.
+
+One Starlette app over one store directory opened read-only. Every query — from the endpoint
+and from the pages alike — is guarded (`query_guard`) and evaluated in the killable worker pool
+(`workers`), so the time limit, the row limit and the hidden personal-data graphs apply to all
+of them. Errors reach clients as one line of text with a 4xx/5xx status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from atlas_ld.errors import AtlasError, QueryError, StoreError
+from atlas_ld.ids import is_personal_graph
+from atlas_ld.query_guard import QueryInfo, inspect_query
+from atlas_ld.sparql_protocol import (
+    GRAPH_OFFERS,
+    ProtocolError,
+    ProtocolRequest,
+    read_request,
+    result_format,
+    service_description,
+)
+from atlas_ld.sparql_results import Written
+from atlas_ld.store import open_store, read_manifest
+from atlas_ld.vocab import PREFIXES, check_base
+from atlas_ld.workers import QueryJob, QueryPool, QueryTimeout, ServerBusy
+
+log = logging.getLogger("atlas_ld.server")
+
+
+@dataclass(slots=True)
+class ServerConfig:
+    """What `atlas-ld serve` lets an operator choose."""
+
+    store: Path
+    base: str | None = None  # None: the base the store was built with
+    timeout: float = 10.0
+    max_rows: int = 100_000
+    max_body: int = 1_000_000
+    workers: int | None = None  # None: one per core (at least two)
+    include_personal: bool = False
+
+
+class Site:
+    """The running server's shared state: the pool, the dataset rules, cached descriptions."""
+
+    def __init__(self, config: ServerConfig):
+        self.config = config
+        manifest = read_manifest(config.store)
+        self.store_base = manifest.base
+        self.base = check_base(config.base) if config.base else manifest.base
+        # The main process keeps its own read-only handle for the catalogue and VoID, which
+        # need the whole store at once; queries from clients never run on it.
+        self.store = open_store(config.store, read_only=True)
+        graphs = [g.value for g in self.store.named_graphs()]
+        hidden = [g for g in graphs if is_personal_graph(g)]
+        self.public_graphs: tuple[str, ...] | None = None
+        if hidden and not config.include_personal:
+            self.public_graphs = tuple(sorted(g for g in graphs if not is_personal_graph(g)))
+        self.triples = self._count_triples()
+        self.pool = QueryPool(config.store, size=config.workers, timeout=config.timeout)
+        self._cache: dict[str, object] = {}
+
+    def _count_triples(self) -> int:
+        kwargs = (
+            {"use_default_graph_as_union": True}
+            if self.public_graphs is None
+            else {"default_graph": [ox.NamedNode(g) for g in self.public_graphs]}
+        )
+        result = self.store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", **kwargs)
+        return int(next(iter(result))["n"].value)
+
+    def visible(self, graphs: list[str]) -> list[str]:
+        if self.config.include_personal:
+            return graphs
+        return [g for g in graphs if not is_personal_graph(g)]
+
+    def job(
+        self, query: str, fmt: str, request: ProtocolRequest | None = None, info=None
+    ) -> QueryJob:
+        """A job on the dataset this server exposes, narrowed as the request asks."""
+        default: list[str] | None = None
+        named: list[str] | None = None
+        if request and (request.default_graphs or request.named_graphs):
+            default, named = request.default_graphs, request.named_graphs
+        elif info and (info.from_graphs or info.from_named_graphs) and self.public_graphs:
+            # The protocol's dataset replaces the query's, so FROM is restated here, filtered.
+            default, named = info.from_graphs, info.from_named_graphs
+        if default is not None:
+            default = self.visible(default)
+        if named is not None:
+            named = self.visible(named)
+        if default is None and self.public_graphs is not None:
+            default = list(self.public_graphs)
+        if named is None and self.public_graphs is not None:
+            named = list(self.public_graphs)
+        return QueryJob(
+            query=query,
+            result_format=fmt,
+            row_limit=self.config.max_rows,
+            default_graphs=None if default is None else tuple(default),
+            named_graphs=None if named is None else tuple(named),
+            prefixes=tuple(PREFIXES.items()),
+        )
+
+    async def run(self, query: str, fmt: str = "json") -> Written:
+        """Guard and run a query the server itself wrote (pages, canned queries)."""
+        info = inspect_query(query)
+        return await self.pool.run(self.job(query, fmt, info=info))
+
+    async def select(self, query: str) -> list[dict[str, dict]]:
+        """SELECT rows as SPARQL-JSON bindings, for the HTML pages."""
+        written = await self.run(query, "json")
+        return json.loads(written.body)["results"]["bindings"]
+
+    def cached(self, key: str, make):
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+
+def _site(request: Request) -> Site:
+    return request.app.state.site
+
+
+async def sparql(request: Request) -> Response:
+    """The SPARQL 1.1 Protocol endpoint (query only)."""
+    site = _site(request)
+    parsed = await read_request(request, site.config.max_body)
+    if parsed.query is None:
+        return _service_description(request, site, parsed)
+    info: QueryInfo = inspect_query(parsed.query)
+    fmt, media = result_format(info.form, request.headers.get("accept"), parsed.format)
+    written = await site.pool.run(site.job(parsed.query, fmt, parsed, info))
+    return _results_response(written, media)
+
+
+def _results_response(written: Written, media: str) -> Response:
+    headers = {"Vary": "Accept"}
+    if written.truncated:
+        headers["X-Atlas-Truncated"] = f"results cut at {written.rows} rows"
+    charset = "" if "charset" in media else "; charset=utf-8"
+    return Response(written.body, headers=headers, media_type=f"{media}{charset}")
+
+
+def _service_description(request: Request, site: Site, parsed: ProtocolRequest) -> Response:
+    from atlas_ld.pages import editor_page, wants_html
+
+    if parsed.format is None and wants_html(request):
+        return editor_page(request)
+    fmt, media = result_format("CONSTRUCT", request.headers.get("accept"), parsed.format)
+    endpoint = str(request.url.replace(query=""))
+    triples = service_description(endpoint, site.triples, union_default=True)
+    body = rdf_bytes(triples, fmt)
+    return Response(body, media_type=media, headers={"Vary": "Accept"})
+
+
+def rdf_bytes(triples, fmt: str) -> bytes:
+    formats = {
+        "turtle": ox.RdfFormat.TURTLE,
+        "ntriples": ox.RdfFormat.N_TRIPLES,
+        "jsonld": ox.RdfFormat.JSON_LD,
+        "rdfxml": ox.RdfFormat.RDF_XML,
+    }
+    kwargs = {"prefixes": PREFIXES} if fmt in ("turtle", "rdfxml") else {}
+    return ox.serialize(triples, format=formats[fmt], **kwargs) or b""
+
+
+GRAPH_MEDIA = {name: media for name, media in reversed(GRAPH_OFFERS)}
+
+
+def _error_status(exc: AtlasError) -> int:
+    if isinstance(exc, ProtocolError):
+        return exc.status
+    if isinstance(exc, QueryTimeout | ServerBusy):
+        return 503
+    if isinstance(exc, QueryError):
+        return 400
+    if isinstance(exc, StoreError):
+        return 503
+    return 400
+
+
+async def _atlas_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AtlasError)
+    status = _error_status(exc)
+    from atlas_ld.pages import error_page, wants_html
+
+    if wants_html(request) and not request.url.path.startswith("/sparql"):
+        return error_page(request, status, str(exc))
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return PlainTextResponse(f"{exc}\n", status_code=status, headers=headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s", request.url.path)
+    return PlainTextResponse("internal server error\n", status_code=500)
+
+
+def create_app(config: ServerConfig) -> Starlette:
+    """The ASGI app; the worker pool starts with the app and stops with it."""
+    from atlas_ld import pages
+
+    site = Site(config)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        site.pool.start()
+        try:
+            yield
+        finally:
+            site.pool.close()
+
+    routes = [
+        Route("/sparql", sparql, methods=["GET", "POST"], name="sparql"),
+        Route("/sparql/", sparql, methods=["GET", "POST"]),
+        Mount("/static", StaticFiles(packages=[("atlas_ld", "static")]), name="static"),
+        *pages.routes(),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=["*"],
+                allow_methods=["GET", "POST"],
+                allow_headers=["Accept", "Content-Type"],
+                expose_headers=["X-Atlas-Truncated"],
+            )
+        ],
+        exception_handlers={AtlasError: _atlas_error, Exception: _unexpected},
+        lifespan=lifespan,
+    )
+    app.state.site = site
+    return app
+
+
+def serve(config: ServerConfig, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the app under uvicorn until interrupted (SIGINT/SIGTERM end it gracefully)."""
+    import uvicorn
+
+    app = create_app(config)
+    uvicorn.run(app, host=host, port=port, access_log=True, log_level="info", proxy_headers=True)
