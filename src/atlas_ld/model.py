@@ -1,7 +1,9 @@
 """Typed records that flow between the stages.
 
 `ProjectRecord` is the parsed form of one Atlas project page, field for field the JSON contract in
-`data/project-record.schema.json` (`atlas-ld parse --json` prints `record.to_json()`). `Page` is
+`data/project-record.schema.json` (`atlas-ld parse --json` prints `record.to_json()`), plus the
+page's own text next to what the parser split or normalised: `text` of each table row (its cells
+as shown, joined by a space) and `end_date_text`. `Page` is
 what a stage hands to the parser: the bytes as fetched plus where and when they came from, so the
 provenance of every triple can name its capture.
 """
@@ -36,6 +38,7 @@ class ThemeTriple:
     sub_theme: str | None = None
     sub_sub_theme: str | None = None
     priority: str | None = None
+    text: str | None = None  # the table row as the page shows it (see module docstring)
 
 
 @dataclass(slots=True)
@@ -43,6 +46,7 @@ class Authority:
     name: str
     country: str | None = None
     atlas_url: str | None = None
+    text: str | None = None
 
 
 @dataclass(slots=True)
@@ -52,6 +56,7 @@ class PartnerContact:
     given_name: str | None = None
     function: str | None = None
     email: str | None = None
+    text: str | None = None
 
 
 @dataclass(slots=True)
@@ -60,6 +65,7 @@ class Financing:
     amount_eur: float | int | None
     water_oudin_eur: float | int | None
     year: int | None
+    text: str | None = None
 
 
 @dataclass(slots=True)
@@ -69,6 +75,7 @@ class Volunteer:
     mission: str | None = None
     field: str | None = None
     assignment: str | None = None
+    text: str | None = None
 
 
 @dataclass(slots=True)
@@ -89,6 +96,7 @@ class ProjectRecord:
     start_year: int | None = None
     status: str | None = None
     end_date: str | None = None
+    end_date_text: str | None = None  # as the page shows it, e.g. 31/12/2015
     context: str | None = None
     history: str | None = None
     objectives: str | None = None

@@ -122,7 +122,7 @@ def _blocks(record: ProjectRecord, style: Style) -> list:
     table("other_themes", themes, THEME_ROWS_PER_PAGE)
     for name in ("start_year", "status"):
         field(name, getattr(r, name))
-    field("end_date", _french_date(r.end_date))
+    field("end_date", french_date(r.end_date))
     for name in ("context", "history", "objectives", "description", "form"):
         field(name, getattr(r, name))
     blocks.append(_Line("Mise en œuvre du partenariat", heading=True))
@@ -186,7 +186,18 @@ def _blocks(record: ProjectRecord, style: Style) -> list:
     return blocks
 
 
-def _french_date(iso: str | None) -> str | None:
+def shown_rows(record: ProjectRecord) -> dict[str, list[str]]:
+    """Each table's rows as this writer shows them (non-empty cells joined by a space), by the
+    record's field name: what the parser keeps as each row's `text`."""
+    fields = {label: name for name, label in TABLE_LABELS.items()}
+    return {
+        fields[b.label]: [" ".join(c for c in cells if c) for cells, _ in b.rows]
+        for b in _blocks(record, Style())
+        if isinstance(b, _Table)
+    }
+
+
+def french_date(iso: str | None) -> str | None:
     """The Atlas shows `31/12/2015`; a bare year or year-month stays as it is."""
     if iso and len(iso) == 10:
         year, month, day = iso.split("-")

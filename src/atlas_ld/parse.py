@@ -40,15 +40,6 @@ _DATE_ISO = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _QUOTES = "\"'«»“”„ "
 _EMAIL = label_key(EMAIL_PREFIX)
 
-_TABLES = (
-    "other_themes",
-    "foreign_partners",
-    "foreign_partner_contacts",
-    "french_authorities",
-    "financing",
-    "volunteers",
-)
-
 
 @dataclass(slots=True)
 class _Sections:
@@ -128,9 +119,20 @@ def _inline_label(line: Line):
 
 def _record(page: Page, title: str, s: _Sections) -> ProjectRecord:
     warnings = s.warnings
-    rows = {name: _rows(name, s.values.get(name, [])) for name in _TABLES}
-    partners = [tablerows.partner_row(r, warnings) for r in rows["foreign_partners"]]
-    record = ProjectRecord(
+
+    def rows(name: str, convert) -> list:
+        """The table's rows as records, each keeping the row's text as shown."""
+        items = []
+        for line in _rows(name, s.values.get(name, [])):
+            item = convert(line)
+            item.text = tablerows.shown(line)
+            items.append(item)
+        return items
+
+    partners = rows("foreign_partners", lambda r: tablerows.partner_row(r, warnings))
+    names = [p.name for p in partners]
+    end_date_text = _short(s, "end_date", warnings)
+    return ProjectRecord(
         source=page.source,
         title=title,
         atlas_id=atlas_id_of(page.url) or atlas_id_of(page.source),
@@ -140,10 +142,11 @@ def _record(page: Page, title: str, s: _Sections) -> ProjectRecord:
             _short(s, "sub_theme", warnings),
             _short(s, "sub_sub_theme", warnings),
         ),
-        other_themes=[tablerows.theme_row(r, warnings) for r in rows["other_themes"]],
+        other_themes=rows("other_themes", lambda r: tablerows.theme_row(r, warnings)),
         start_year=_year(s, "start_year", warnings),
         status=_short(s, "status", warnings),
-        end_date=_date(_short(s, "end_date", warnings), warnings),
+        end_date=_date(end_date_text, warnings),
+        end_date_text=end_date_text,
         context=_long(s, "context"),
         history=_long(s, "history"),
         objectives=_long(s, "objectives"),
@@ -153,25 +156,23 @@ def _record(page: Page, title: str, s: _Sections) -> ProjectRecord:
         owners_text=_long(s, "owners_text"),
         beneficiaries=_long(s, "beneficiaries"),
         foreign_partners=partners,
-        foreign_partner_contacts=[
-            tablerows.contact_row(r, [p.name for p in partners], warnings)
-            for r in rows["foreign_partner_contacts"]
-        ],
-        french_authorities=[tablerows.authority_row(r) for r in rows["french_authorities"]],
+        foreign_partner_contacts=rows(
+            "foreign_partner_contacts", lambda r: tablerows.contact_row(r, names, warnings)
+        ),
+        french_authorities=rows("french_authorities", tablerows.authority_row),
         other_partners_france=_long(s, "other_partners_france"),
         other_partners_abroad=_long(s, "other_partners_abroad"),
         pre_reform_authority=_short(s, "pre_reform_authority", warnings),
         triennial=s.statements.get("triennial"),
-        financing=[tablerows.financing_row(r, warnings) for r in rows["financing"]],
+        financing=rows("financing", lambda r: tablerows.financing_row(r, warnings)),
         communication_france=s.statements.get("communication_france"),
         communication_partner_countries=s.statements.get("communication_partner_countries"),
         evaluation=s.statements.get("evaluation"),
-        volunteers=[tablerows.volunteer_row(r, warnings) for r in rows["volunteers"]],
+        volunteers=rows("volunteers", lambda r: tablerows.volunteer_row(r, warnings)),
         diplomatic_post=s.post,
         post_contacts=_post_contacts(s.post_lines, warnings),
         warnings=warnings,
     )
-    return record
 
 
 def _rows(name: str, lines: list[Line]) -> list[Line]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from atlas_ld.fetch import read_page
 from atlas_ld.invent import foreign_authority_url, french_authority_url, invent, invent_style
 from atlas_ld.model import Page, ProjectRecord
-from atlas_ld.pagewriter import ATLAS_PAGE, MARKUPS, Style, write_page
+from atlas_ld.pagewriter import ATLAS_PAGE, MARKUPS, Style, french_date, shown_rows, write_page
 from atlas_ld.parse import parse_page
 from atlas_ld.resources import data_dir
 
@@ -88,6 +88,13 @@ def expected_record(generated: Generated, source: str) -> ProjectRecord:
     """What parsing the generated page must give: its record, minus what its markup cannot carry
     (plain text has no links behind the magnifier)."""
     record = replace(generated.record, source=source, warnings=[])
+    record.end_date_text = french_date(record.end_date)
+    for name, texts in shown_rows(record).items():
+        setattr(
+            record,
+            name,
+            [replace(row, text=t) for row, t in zip(getattr(record, name), texts, strict=True)],
+        )
     if generated.style.markup == "text":
         record.foreign_partners = [replace(a, atlas_url=None) for a in record.foreign_partners]
         record.french_authorities = [replace(a, atlas_url=None) for a in record.french_authorities]

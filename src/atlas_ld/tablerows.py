@@ -54,6 +54,11 @@ def _text(line: Line) -> str:
     return _MAGNIFIER_SUFFIX.sub("", line.text)
 
 
+def shown(line: Line) -> str:
+    """The row as the page shows it, without the magnifier icon: kept next to its split values."""
+    return " ".join(c for c in _cells(line) if c) if line.cells else _text(line)
+
+
 def theme_row(line: Line, warnings: Warn) -> ThemeTriple:
     if line.cells:
         cells = [*_cells(line), None, None, None, None]

@@ -118,9 +118,27 @@ def test_raw_message_keys_and_pagers_leave_no_trace():
 
 def test_theme_rows_split_by_the_theme_list_on_every_page_of_the_table():
     assert text_record().other_themes == [
-        ThemeTriple("Santé et action sociale", "Santé", "Santé maternelle et infantile", "Oui"),
-        ThemeTriple("Développement économique", "Tourisme", None, "Non"),
-        ThemeTriple("Culture, jeunesse et éducation", "Francophonie", "Langue française", None),
+        ThemeTriple(
+            "Santé et action sociale",
+            "Santé",
+            "Santé maternelle et infantile",
+            "Oui",
+            "Santé et action sociale Santé Santé maternelle et infantile Oui",
+        ),
+        ThemeTriple(
+            "Développement économique",
+            "Tourisme",
+            None,
+            "Non",
+            "Développement économique Tourisme Non",
+        ),
+        ThemeTriple(
+            "Culture, jeunesse et éducation",
+            "Francophonie",
+            "Langue française",
+            None,
+            "Culture, jeunesse et éducation Francophonie Langue française",
+        ),
     ]
 
 
@@ -160,33 +178,66 @@ def test_status_end_date_and_statements():
 def test_partner_rows_lose_the_magnifier_alt_text():
     record = text_record()
     assert record.foreign_partners == [
-        Authority("Commune de Kaya", "Burkina Faso"),
-        Authority("Région du Centre-Nord", "Burkina Faso"),
+        Authority("Commune de Kaya", "Burkina Faso", None, "Commune de Kaya Burkina Faso"),
+        Authority(
+            "Région du Centre-Nord", "Burkina Faso", None, "Région du Centre-Nord Burkina Faso"
+        ),
     ]
-    assert record.french_authorities == [Authority("Commune de Chambéry")]
+    assert record.french_authorities == [
+        Authority("Commune de Chambéry", text="Commune de Chambéry")
+    ]
 
 
 def test_partner_contact_and_volunteer_rows_split_on_names_in_capitals():
     record = text_record()
     assert record.foreign_partner_contacts == [
         PartnerContact(
-            "Commune de Kaya", "OUÉDRAOGO", "Issouf", "Maire", "issouf.ouedraogo@kaya.bf"
+            "Commune de Kaya",
+            "OUÉDRAOGO",
+            "Issouf",
+            "Maire",
+            "issouf.ouedraogo@kaya.bf",
+            "Commune de Kaya OUÉDRAOGO Issouf Maire issouf.ouedraogo[at]kaya.bf",
         ),
-        PartnerContact("Région du Centre-Nord", "EL AMRANI", "Jean-Pierre", "Secrétaire général"),
+        PartnerContact(
+            "Région du Centre-Nord",
+            "EL AMRANI",
+            "Jean-Pierre",
+            "Secrétaire général",
+            None,
+            "Région du Centre-Nord EL AMRANI Jean-Pierre Secrétaire général",
+        ),
     ]
     assert record.volunteers == [
         Volunteer(
-            "LE GALL", "Camille", "Service civique", "Eau et assainissement", "Commune de Kaya"
+            "LE GALL",
+            "Camille",
+            "Service civique",
+            "Eau et assainissement",
+            "Commune de Kaya",
+            "LE GALL Camille Service civique Eau et assainissement Commune de Kaya",
         )
     ]
 
 
 def test_financing_rows_numbers_then_year_with_or_without_the_water_amount():
     assert text_record().financing == [
-        Financing("Commune de Chambéry", 12000, 0, 2014),
-        Financing("Agence de l'eau Rhône Méditerranée Corse", 0, 45000, 2014),
-        Financing("Ministère de l'Europe et des Affaires étrangères", 8000, None, 2015),
-        Financing("Commune de Chambéry", 1250.5, None, 2016),
+        Financing("Commune de Chambéry", 12000, 0, 2014, "Commune de Chambéry 12000 0 2014"),
+        Financing(
+            "Agence de l'eau Rhône Méditerranée Corse",
+            0,
+            45000,
+            2014,
+            "Agence de l'eau Rhône Méditerranée Corse 0 45000 2014",
+        ),
+        Financing(
+            "Ministère de l'Europe et des Affaires étrangères",
+            8000,
+            None,
+            2015,
+            "Ministère de l'Europe et des Affaires étrangères 8000 2015",
+        ),
+        Financing("Commune de Chambéry", 1250.5, None, 2016, "Commune de Chambéry 1250,50 2016"),
     ]
 
 
@@ -215,12 +266,29 @@ def test_html_magnifier_link_is_the_atlas_url_and_cells_keep_empty_water_amounts
     record = parse_page(page_of(HTML_TABLES))
     assert record.warnings == []
     assert record.foreign_partners == [
-        Authority("Province du Québec", "Canada", "/atlas/detailCollectivite.html?id=7")
+        Authority(
+            "Province du Québec",
+            "Canada",
+            "/atlas/detailCollectivite.html?id=7",
+            "Province du Québec Canada",
+        )
     ]
     assert record.financing == [
-        Financing("Conseil régional de Bretagne", 15000, 2500, 2012),
-        Financing("Ministère de l'Europe et des Affaires étrangères", 50000, None, 2012),
-        Financing("Autre", 0, 0, 2012),
+        Financing(
+            "Conseil régional de Bretagne",
+            15000,
+            2500,
+            2012,
+            "Conseil régional de Bretagne 15 000 2 500,00 € 2012",
+        ),
+        Financing(
+            "Ministère de l'Europe et des Affaires étrangères",
+            50000,
+            None,
+            2012,
+            "Ministère de l'Europe et des Affaires étrangères 50000 2012",
+        ),
+        Financing("Autre", 0, 0, 2012, "Autre 0 0 2012"),
     ]
     assert record.post_contacts == [
         PostContact("Correspondant coopération décentralisée", "Sarah VAILLANT",
@@ -228,7 +296,7 @@ def test_html_magnifier_link_is_the_atlas_url_and_cells_keep_empty_water_amounts
     ]  # fmt: skip
 
 
-def test_end_date_forms_become_iso_8601():
+def test_end_date_forms_become_iso_8601_next_to_the_text_shown():
     for shown, iso in [
         ("31/12/2015", "2015-12-31"),
         ("1/7/2015", "2015-07-01"),
@@ -237,7 +305,8 @@ def test_end_date_forms_become_iso_8601():
         ("2015-12-31", "2015-12-31"),
     ]:
         page = page_of(f"Titre\nT\nDate de fin du partenariat\n{shown}\n", "text/plain")
-        assert parse_page(page).end_date == iso, shown
+        record = parse_page(page)
+        assert (record.end_date, record.end_date_text) == (iso, shown)
 
 
 def test_data_rows_starting_with_a_th_are_rows_not_labels():
@@ -248,5 +317,7 @@ def test_data_rows_starting_with_a_th_are_rows_not_labels():
         '<img src="l.png" alt="Icone d\'une loupe"></a></td></tr></table>'
     )
     record = parse_page(page_of(body))
-    assert record.french_authorities == [Authority("Commune de Rennes", None, "/c?id=3")]
+    assert record.french_authorities == [
+        Authority("Commune de Rennes", None, "/c?id=3", "Commune de Rennes")
+    ]
     assert record.warnings == []
