@@ -90,7 +90,12 @@ class Site:
         return [g for g in graphs if not is_personal_graph(g)]
 
     def job(
-        self, query: str, fmt: str, request: ProtocolRequest | None = None, info=None
+        self,
+        query: str,
+        fmt: str,
+        request: ProtocolRequest | None = None,
+        info: QueryInfo | None = None,
+        base_iri: str | None = None,
     ) -> QueryJob:
         """A job on the dataset this server exposes, narrowed as the request asks."""
         default: list[str] | None = None
@@ -115,6 +120,7 @@ class Site:
             default_graphs=None if default is None else tuple(default),
             named_graphs=None if named is None else tuple(named),
             prefixes=tuple(PREFIXES.items()),
+            base_iri=base_iri,
         )
 
     async def run(self, query: str, fmt: str = "json") -> Written:
@@ -145,7 +151,8 @@ async def sparql(request: Request) -> Response:
         return _service_description(request, site, parsed)
     info: QueryInfo = inspect_query(parsed.query)
     fmt, media = result_format(info.form, request.headers.get("accept"), parsed.format)
-    written = await site.pool.run(site.job(parsed.query, fmt, parsed, info))
+    endpoint = str(request.url.replace(query=""))
+    written = await site.pool.run(site.job(parsed.query, fmt, parsed, info, endpoint))
     return _results_response(written, media)
 
 

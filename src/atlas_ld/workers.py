@@ -52,11 +52,12 @@ class QueryJob:
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
     prefixes: tuple[tuple[str, str], ...] = ()
+    base_iri: str | None = None  # relative IRIs in the query resolve against the endpoint URL
 
 
 def evaluate(store: ox.Store, job: QueryJob) -> Written:
     """Run one job on an open store (what a worker does; also usable in-process)."""
-    kwargs: dict = {}
+    kwargs: dict = {"base_iri": job.base_iri}
     if job.default_graphs is None:
         kwargs["use_default_graph_as_union"] = True
     else:

@@ -1,0 +1,133 @@
+"""A real store on disk and the real `atlas-ld serve` in a subprocess on a free local port.
+
+The store is the bundled sample (built once per session) plus one partnership whose title holds
+markup, to show that pages escape harvested text.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import requests
+
+from atlas_ld.build import build_sample
+from atlas_ld.store import Manifest
+
+BASE = "https://atlas-ld.example/"
+ATLAS = "https://atlas-ld.example/def/atlas#"
+XSS_TITLE = "<script>alert('atlas')</script> Jumelage & co"
+W3C_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "w3c-sparql11-protocol"
+ATLAS_LD = Path(sys.executable).with_name("atlas-ld")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+
+    def children(self) -> set[int]:
+        """PIDs of the server's worker processes (read from /proc)."""
+        found = set()
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    found.add(int(entry.name))
+        return found
+
+
+def start_server(store: Path, *args: str) -> Iterator[Server]:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(ATLAS_LD), "serve", "--store", str(store), "--port", str(port), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stderr.read().decode()}")
+        try:
+            requests.get(f"{url}/sparql", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    try:
+        yield Server(url, process)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory) -> Path:
+    store_dir = tmp_path_factory.mktemp("server") / "store"
+    build_sample(store_dir)
+    store = ox.Store(str(store_dir))
+    graph = ox.NamedNode(f"{BASE}graph/partnership/xss")
+    partnership = ox.NamedNode(f"{BASE}id/partnership/xss")
+    store.extend(
+        [
+            ox.Quad(
+                partnership,
+                ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                ox.NamedNode(f"{ATLAS}Partnership"),
+                graph,
+            ),
+            ox.Quad(
+                partnership,
+                ox.NamedNode("http://purl.org/dc/terms/title"),
+                ox.Literal(XSS_TITLE, language="fr"),
+                graph,
+            ),
+        ]
+    )
+    store.flush()
+    del store
+    return store_dir
+
+
+@pytest.fixture(scope="session")
+def server(sample_store) -> Iterator[Server]:
+    yield from start_server(sample_store, "--workers", "2", "--timeout", "3", "--max-rows", "1000")
+
+
+@pytest.fixture(scope="session")
+def w3c_server(tmp_path_factory) -> Iterator[Server]:
+    """A store holding the W3C protocol tests' data, each file in the graph its label names."""
+    if not (W3C_DIR / "manifest.ttl").is_file():
+        pytest.skip(f"W3C protocol tests not found at {W3C_DIR}")
+    store_dir = tmp_path_factory.mktemp("w3c") / "store"
+    store = ox.Store(str(store_dir))
+    for n in (1, 2, 3):
+        graph = ox.NamedNode(f"http://kasei.us/2009/09/sparql/data/data{n}.rdf")
+        with (W3C_DIR / f"data{n}.nt").open("rb") as data:
+            store.load(data, ox.RdfFormat.N_TRIPLES, to_graph=graph)
+    store.flush()
+    del store
+    Manifest(base="http://www.example/").write(store_dir)
+    yield from start_server(store_dir, "--workers", "2")
