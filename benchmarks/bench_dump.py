@@ -1,0 +1,94 @@
+"""Dump figures: time and size per format, on the sample store and on an Atlas-scale store.
+
+    python benchmarks/bench_dump.py [--pages 12700] [--store DIR] [--processes 2]
+
+The Atlas-scale store is built from N generated pages with the graph stage's build (deterministic
+pages from the sample generator), unless --store names an existing store to reuse. Each run also
+dumps twice and checks that the bytes are the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from atlas_ld.build import build, build_sample
+from atlas_ld.model import Page
+from atlas_ld.publish import Manifest, dump
+from atlas_ld.sample import atlas_url, generate_pages
+from atlas_ld.store import read_manifest
+
+
+def atlas_scale_store(path: Path, pages: int, processes: int | None) -> None:
+    started = time.perf_counter()
+    generated = [
+        Page(source=g.file_name, body=g.body, url=atlas_url(g.record.atlas_id))
+        for g in generate_pages(pages, seed=7)
+    ]
+    report = build(generated, path, processes=processes)
+    print(
+        f"built {report.partnerships} partnerships, {report.quads} quads "
+        f"in {time.perf_counter() - started:.0f} s"
+    )
+
+
+def measure(label: str, store_dir: Path, workdir: Path) -> None:
+    store = ox.Store.read_only(str(store_dir))
+    base = read_manifest(store_dir).base
+    steps: dict[str, float] = {}
+    started = time.perf_counter()
+    manifest = dump(store, workdir / label, base=base, progress=steps.__setitem__)
+    total = time.perf_counter() - started
+    again = dump(store, workdir / f"{label}-again", base=base)
+    same = all(
+        (workdir / label / f.path).read_bytes()
+        == (workdir / f"{label}-again" / f.path).read_bytes()
+        for f in again.files
+    )
+    print(
+        f"\n{label}: {manifest.triples} triples, {manifest.quads} quads, {manifest.graphs} graphs; "
+        f"dump {total:.1f} s; second dump byte-identical: {same}"
+    )
+    sizes = sizes_by_step(manifest)
+    for name, seconds in steps.items():
+        size = f"{sizes[name] / 1e6:9.2f} MB" if name in sizes else " " * 12
+        print(f"  {name:16} {seconds:7.2f} s {size}")
+
+
+def sizes_by_step(manifest: Manifest) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for file in manifest.files:
+        key = "tables" if file.path.startswith("tables/") else file.path
+        key = "catalog" if key.startswith("catalog.") else key
+        sizes[key] = sizes.get(key, 0) + file.byte_size
+    return sizes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=12700)
+    parser.add_argument("--store", type=Path, default=None, help="reuse this Atlas-scale store")
+    parser.add_argument("--processes", type=int, default=None)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="atlas-bench-dump-"))
+    try:
+        sample = workdir / "sample-store"
+        build_sample(sample)
+        measure("sample", sample, workdir)
+        big = args.store
+        if big is None or not big.exists():
+            big = args.store or workdir / "atlas-store"
+            atlas_scale_store(big, args.pages, args.processes)
+        measure(f"atlas-{args.pages}", big, workdir)
+    finally:
+        shutil.rmtree(workdir)
+
+
+if __name__ == "__main__":
+    main()
