@@ -6,7 +6,8 @@ Speed at Atlas scale comes from three choices:
 - each page's outcome is cached under the digest of everything it depends on (its bytes and
   provenance, the base IRI, the program version, the shapes): a rebuild redoes changed pages only;
 - the store is bulk-loaded from N-Quads into a fresh directory swapped in at the end, so a failed
-  build leaves the previous store untouched.
+  build leaves the previous store untouched; when a store of the same base exists, the fresh
+  directory starts as a hard-link backup of it and only the graphs of changed pages are replaced.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,13 +28,13 @@ import rdflib
 
 from atlas_ld import __version__
 from atlas_ld.errors import AtlasError, BuildError, ValidationFailed
-from atlas_ld.ids import Ids, reference_graph
+from atlas_ld.ids import Ids, partnership_graph, personal_graph, reference_graph
 from atlas_ld.mapping import MappedPage, map_record, scheme_triples, territory_triples
 from atlas_ld.model import Page
 from atlas_ld.resources import ontology_dir, shapes_dir
-from atlas_ld.store import DEFAULT_STORE, Manifest, scratch_dir, swap_in
+from atlas_ld.store import DEFAULT_STORE, Manifest, read_manifest, scratch_dir, swap_in
 from atlas_ld.validate import Issue, count, validate_graph
-from atlas_ld.vocab import ATLAS, DEFAULT_BASE, RDF, check_base
+from atlas_ld.vocab import ATLAS, DCTERMS, DEFAULT_BASE, RDF, SCHEMA, SKOS, XSD, check_base
 
 CHUNK = 100
 _NQ = pyoxigraph.RdfFormat.N_QUADS
@@ -130,12 +131,64 @@ def _map_page(page: Page, ids: Ids, digest: str) -> tuple[PageResult, MappedPage
     return result, mapped
 
 
-def _validation_triples(mapped: MappedPage) -> Iterator[str]:
-    """The public triples of one page, as N-Triples lines, for pySHACL."""
-    personal = "/graph/personal/"
-    for quad in mapped.quads:
-        if personal not in quad.graph_name.value:
-            yield f"{quad.subject} {quad.predicate} {quad.object} ."
+# What the shapes read; the rest (long texts, provenance, links back) only slows pySHACL down.
+_SHAPE_PREDICATES = frozenset(
+    f"{ns}{name}"
+    for ns, names in (
+        (RDF, ["type"]),
+        (DCTERMS, ["title"]),
+        (SCHEMA, ["funder", "amount", "value", "currency", "name"]),
+        (SKOS, ["inScheme", "prefLabel"]),
+        (
+            ATLAS,
+            [
+                "startYear",
+                "firstAgreementYear",
+                "endDate",
+                "endYear",
+                "status",
+                "mainTheme",
+                "otherTheme",
+                "year",
+                "waterOudinPart",
+                "agent",
+                "role",
+                "inPartnership",
+                "country",
+            ],
+        ),
+    )
+    for name in names
+)
+
+
+class _RdflibTerms:
+    """pyoxigraph terms -> rdflib terms, memoised (a chunk repeats the same IRIs many times)."""
+
+    def __init__(self) -> None:
+        self.cache: dict[object, rdflib.term.Node] = {}
+
+    def __call__(self, term) -> rdflib.term.Node:
+        node = self.cache.get(term)
+        if node is None:
+            node = self.cache[term] = self._convert(term)
+        return node
+
+    @staticmethod
+    def _convert(term) -> rdflib.term.Node:
+        if isinstance(term, pyoxigraph.NamedNode):
+            return rdflib.URIRef(term.value)
+        if isinstance(term, pyoxigraph.Literal):
+            if term.language:
+                return rdflib.Literal(term.value, lang=term.language)
+            datatype = term.datatype.value
+            if datatype == _XSD_STRING:
+                return rdflib.Literal(term.value)
+            return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype))
+        return rdflib.BNode(term.value)
+
+
+_XSD_STRING = f"{XSD}string"
 
 
 def process_chunk(pages: list[tuple[Page, str]], base: str, validate: bool) -> list[PageResult]:
@@ -154,23 +207,27 @@ def process_chunk(pages: list[tuple[Page, str]], base: str, validate: bool) -> l
 
 
 def _validate_chunk(mapped_pages: list[tuple[PageResult, MappedPage]], ids: Ids) -> None:
-    lines: set[str] = {f"{t} ." for t in scheme_triples(ids)}
+    graph = rdflib.Graph()
+    term = _RdflibTerms()
     owners: dict[str, list[PageResult]] = {}
+    triples = [(t.subject, t.predicate, t.object) for t in scheme_triples(ids)]
     for result, mapped in mapped_pages:
-        lines.update(_validation_triples(mapped))
-        lines.update(f"{t} ." for t in mapped.reference)
+        triples += [
+            (q.subject, q.predicate, q.object)
+            for q in mapped.quads
+            if q.predicate.value in _SHAPE_PREDICATES and q.graph_name.value != mapped.personal
+        ]
+        triples += [(t.subject, t.predicate, t.object) for t in mapped.reference]
         for subject in {t.subject.value for t in mapped.reference}:
             owners.setdefault(subject, []).append(result)
-    graph = rdflib.Graph()
-    graph.parse(data="\n".join(lines), format="nt")
+    for s, p, o in triples:
+        if p.value in _SHAPE_PREDICATES:
+            graph.add((term(s), term(p), term(o)))
     by_partnership = {result.partnership: result for result, _ in mapped_pages}
     for issue in validate_graph(graph, partnership="", source=""):
         for result in _owners_of(issue.focus, by_partnership, owners):
-            result.issues.append(
-                Issue(
-                    **{**asdict(issue), "partnership": result.partnership, "source": result.source}
-                )
-            )
+            fields = {**asdict(issue), "partnership": result.partnership, "source": result.source}
+            result.issues.append(Issue(**fields))
 
 
 def _owners_of(
@@ -340,19 +397,19 @@ def build(
 
 
 def _write_store(store_dir: Path, base: str, results: list[PageResult]) -> int:
+    """Write the new store next to the old one and swap; patch a copy of the old one if possible."""
     new_dir = scratch_dir(store_dir)
     try:
-        store = pyoxigraph.Store(str(new_dir))
-        store.bulk_load(input="".join(r.nquads for r in results).encode(), format=_NQ, lenient=True)
-        graph = reference_graph(base)
-        store.bulk_load(
-            input=reference_ntriples(base, results), format=_NT, to_graph=graph, lenient=True
-        )
-        store.bulk_load(
-            input=(ontology_dir() / "atlas.ttl").read_bytes(),
-            format=pyoxigraph.RdfFormat.TURTLE,
-            to_graph=graph,
-        )
+        previous = _reusable_manifest(store_dir, base)
+        if previous is None:
+            store = pyoxigraph.Store(str(new_dir))
+            _load_pages(store, results)
+        else:
+            # a backup is made of hard links: cheap, and the served store is only read
+            pyoxigraph.Store.read_only(str(store_dir)).backup(str(new_dir))
+            store = pyoxigraph.Store(str(new_dir))
+            _patch_pages(store, base, previous, results)
+        _load_reference(store, base, results)
         store.flush()
         quads = len(store)
         del store
@@ -365,6 +422,48 @@ def _write_store(store_dir: Path, base: str, results: list[PageResult]) -> int:
         shutil.rmtree(new_dir, ignore_errors=True)
         raise
     return quads
+
+
+def _reusable_manifest(store_dir: Path, base: str) -> Manifest | None:
+    """The manifest of the current store when a new build may start from a copy of it."""
+    try:
+        manifest = read_manifest(store_dir)
+    except AtlasError:
+        return None
+    return manifest if manifest.base == base else None
+
+
+def _load_pages(store: pyoxigraph.Store, results: list[PageResult]) -> None:
+    if results:
+        data = "".join(r.nquads for r in results).encode()
+        store.bulk_load(input=data, format=_NQ, lenient=True)
+
+
+def _patch_pages(
+    store: pyoxigraph.Store, base: str, previous: Manifest, results: list[PageResult]
+) -> None:
+    """Drop the graphs of pages that changed or went away, load the new ones."""
+    current = {r.key: r.digest for r in results}
+    for key, digest in previous.pages.items():
+        if current.get(key) != digest:
+            for graph in (partnership_graph(base, key), personal_graph(base, key)):
+                if store.contains_named_graph(graph):
+                    store.remove_graph(graph)
+    _load_pages(store, [r for r in results if previous.pages.get(r.key) != r.digest])
+
+
+def _load_reference(store: pyoxigraph.Store, base: str, results: list[PageResult]) -> None:
+    graph = reference_graph(base)
+    if store.contains_named_graph(graph):
+        store.remove_graph(graph)
+    store.bulk_load(
+        input=reference_ntriples(base, results), format=_NT, to_graph=graph, lenient=True
+    )
+    store.bulk_load(
+        input=(ontology_dir() / "atlas.ttl").read_bytes(),
+        format=pyoxigraph.RdfFormat.TURTLE,
+        to_graph=graph,
+    )
 
 
 def build_sample(store_dir: Path = DEFAULT_STORE, *, base: str = DEFAULT_BASE) -> BuildReport:

@@ -72,6 +72,7 @@ class MappedPage:
 
     key: str
     partnership: NamedNode
+    personal: str = ""  # IRI of the page's personal graph
     quads: list[Quad] = field(default_factory=list)
     reference: set[Triple] = field(default_factory=set)
     untyped_actors: list[str] = field(default_factory=list)
@@ -114,6 +115,7 @@ class _PageMapper:
         self.out = MappedPage(key=key, partnership=ids.partnership(key))
         self.graph = partnership_graph(ids.base, key)
         self.personal = personal_graph(ids.base, key)
+        self.out.personal = self.personal.value
         self.p = self.out.partnership
         self.known_kinds: dict[str, str] = {}
 
