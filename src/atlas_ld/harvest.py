@@ -338,9 +338,12 @@ def _as_stored(headers: list[tuple[str, str]], length: int) -> list[tuple[str, s
 
 @dataclass(slots=True)
 class Summary:
+    """What one run did; `to_json` is the `runs/<run>.json` file."""
+
     run: str
     base_url: str
     started_at: str
+    settings: dict[str, Any] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
     failures: dict[int, str] = field(default_factory=dict)
     requests: int = 0
@@ -352,6 +355,7 @@ class Summary:
         return {
             "run": self.run,
             "base_url": self.base_url,
+            "settings": self.settings,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "seconds": round(self.seconds, 3),
@@ -380,7 +384,19 @@ class Harvester:
         """Harvest `ids` (or enumerate from 1 when None) and return the run's summary."""
         started = datetime.now(UTC)
         run_id = started.strftime("%Y%m%dT%H%M%S%fZ")
-        summary = Summary(run_id, self.options.base_url, started.isoformat(timespec="seconds"))
+        summary = Summary(
+            run_id,
+            self.options.base_url,
+            started.isoformat(timespec="seconds"),
+            settings={
+                "user_agent": self.options.user_agent,
+                "rate": self.options.rate,
+                "concurrency": self.options.concurrency,
+                "since_last": self.options.since_last,
+                "ids": "enumerated" if ids is None else "given",
+                "max_misses": self.options.max_misses if ids is None else None,
+            },
+        )
         clock = time.monotonic()
         robots = load_robots(self.fetcher.session(), self.options.base_url, self.fetcher.timeout)
         delay = robots.crawl_delay(self.options.user_agent)
