@@ -276,8 +276,11 @@ def _field_html(block: _Field, style: Style) -> str:
         return (
             f'<table class="fiche"><tr><th>{label}</th><td>{"<br>".join(paras)}</td></tr></table>'
         )
-    if markup == "headings":
-        return f"<h4>{label}</h4>" + "".join(f"<p>{p}</p>" for p in paras)
+    if markup == "headings":  # sub-headings in capitals (`FRANCE`) as headings too
+        tags = ["h5" if line.isupper() else "p" for line in block.lines]
+        return f"<h4>{label}</h4>" + "".join(
+            f"<{t}>{p}</{t}>" for t, p in zip(tags, paras, strict=True)
+        )
     if markup == "span" and len(paras) <= 1:
         value = paras[0] if paras else ""
         return f'<div class="champ"><span class="libelle">{label}</span> <span>{value}</span></div>'

@@ -37,6 +37,7 @@ _YEAR = re.compile(r"(19[5-9]\d|20\d\d|2100)")
 _DATE_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _DATE_MY = re.compile(r"(\d{1,2})/(\d{4})")
 _DATE_ISO = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+_PROSE = frozenset({"context", "history", "objectives", "description"})
 _QUOTES = "\"'«»“”„ "
 _EMAIL = label_key(EMAIL_PREFIX)
 
@@ -73,6 +74,7 @@ def _cut(lines: list[Line]) -> _Sections:
     sections = _Sections()
     target: list[Line] | None = None
     started = False  # before the first field: the site's menus and headings, not the project
+    reading = ""  # the field whose value is being read
     for line in lines:
         label, value = lookup(line.text), None
         if label is None:
@@ -80,11 +82,12 @@ def _cut(lines: list[Line]) -> _Sections:
         if label is not None:
             if label.kind is Kind.END:
                 break
-            target = None
+            target, reading = None, ""
             if label.kind is Kind.STATEMENT:
                 sections.statements[label.field] = bool(label.value)
             elif label.kind in (Kind.FIELD, Kind.TABLE):
                 target = sections.values.setdefault(label.field, [])
+                reading = label.field
                 if value is not None:
                     target.append(value)
             started = started or label.kind is not Kind.HEADING
@@ -94,7 +97,8 @@ def _cut(lines: list[Line]) -> _Sections:
             started = True
         elif not started:
             continue
-        elif line.heading:
+        elif line.heading and not (reading in _PROSE and line.text.isupper()):
+            # a sub-heading in capitals (`FRANCE`) inside a long text belongs to the text
             target = sections.unknown.setdefault(line.text, [])
         elif target is not None:
             target.append(line)

@@ -321,3 +321,14 @@ def test_data_rows_starting_with_a_th_are_rows_not_labels():
         Authority("Commune de Rennes", None, "/c?id=3", "Commune de Rennes")
     ]
     assert record.warnings == []
+
+
+def test_sub_headings_in_capitals_stay_in_the_long_text_whatever_their_markup():
+    body = minimal_html(
+        "<h3>Contexte</h3><h4>FRANCE</h4><p>Un paragraphe.</p><h4>SÉNÉGAL</h4><p>Un autre.</p>"
+        "<h3>Historique</h3><p>Depuis 2001.</p>"
+    )
+    record = parse_page(page_of(body))
+    assert record.context == "FRANCE\nUn paragraphe.\nSÉNÉGAL\nUn autre."
+    assert record.history == "Depuis 2001."
+    assert record.warnings == []
