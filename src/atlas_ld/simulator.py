@@ -264,7 +264,9 @@ class AtlasSimulator:
     def __init__(self, site: SiteState, host: str = "127.0.0.1", port: int = 0):
         self.site = site
         self._server = _Server((host, port), site)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
