@@ -1,0 +1,63 @@
+"""The query guard on its own: what it refuses, what it lets through, what it reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from atlas_ld.errors import QueryError
+from atlas_ld.query_guard import inspect_query
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * { SERVICE <http://x/> { ?s ?p ?o } }",
+        "SELECT * {\n  # comment\n  sErViCe ?endpoint { ?s ?p ?o } }",
+        "SELECT * { \\u0053ERVICE <http://x/> { } }",
+        "LOAD <http://x/> INTO GRAPH <http://g>",
+    ],
+)
+def test_network_access_is_refused(query):
+    with pytest.raises(QueryError, match="not allowed"):
+        inspect_query(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["INSERT DATA { <a> <b> <c> }", "PREFIX x: <http://x/> DELETE WHERE { ?s ?p ?o }", "DROP ALL"],
+)
+def test_updates_are_refused(query):
+    with pytest.raises(QueryError, match="read-only"):
+        inspect_query(query)
+
+
+def test_keywords_inside_strings_iris_names_and_comments_are_not_keywords():
+    query = (
+        "PREFIX service: <http://ex/service#>\n"
+        'SELECT ?service WHERE { <http://ex/SERVICE> service:LOAD "SERVICE LOAD" ; '
+        "service:x '''INSERT''' } # SERVICE"
+    )
+    assert inspect_query(query).form == "SELECT"
+
+
+def test_form_and_from_graphs_are_found():
+    info = inspect_query(
+        "PREFIX g: <http://g/>\nCONSTRUCT { ?s ?p ?o } FROM g:one FROM NAMED <http://g/two> "
+        "WHERE { ?s ?p ?o }"
+    )
+    assert (info.form, info.from_graphs, info.from_named_graphs) == (
+        "CONSTRUCT",
+        ["http://g/one"],
+        ["http://g/two"],
+    )
+
+
+def test_error_names_the_position():
+    with pytest.raises(QueryError) as caught:
+        inspect_query("SELECT *\nWHERE {\n    SERVICE <http://x/> {} }")
+    assert str(caught.value).startswith("line 3, column 5:")
+
+
+def test_text_that_is_no_query():
+    with pytest.raises(QueryError, match="expected SELECT"):
+        inspect_query("# nothing but a comment")
