@@ -54,6 +54,10 @@ CREATE TABLE IF NOT EXISTS ids (
     prj_id INTEGER PRIMARY KEY, state TEXT NOT NULL, reason TEXT, latest_good TEXT,
     checked_at TEXT NOT NULL, run TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (run TEXT PRIMARY KEY, started_at TEXT, summary TEXT);
+CREATE TABLE IF NOT EXISTS checks (
+    prj_id INTEGER NOT NULL, at TEXT NOT NULL, state TEXT NOT NULL, reason TEXT,
+    record_id TEXT, run TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS checks_by_id ON checks (prj_id, at);
 """
 
 # States of an id in the index. "good" and "failed" may both carry a latest good capture: a page
@@ -145,8 +149,12 @@ def _capture(row: sqlite3.Row) -> Capture:
     )
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def _stamp(moment: datetime | None = None) -> str:
+    """UTC, fixed width, so that timestamps compare as strings in SQL."""
+    moment = datetime.now(UTC) if moment is None else moment
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 class Archive:
@@ -174,7 +182,7 @@ class Archive:
         self._writer: _Sha256Writer | None = None
         with self.db:
             self.db.execute(
-                "INSERT OR IGNORE INTO runs (run, started_at) VALUES (?, ?)", (run, _now())
+                "INSERT OR IGNORE INTO runs (run, started_at) VALUES (?, ?)", (run, _stamp())
             )
 
     def close(self) -> None:
@@ -313,7 +321,7 @@ class Archive:
                     capture.segment,
                     capture.offset,
                     capture.length,
-                    capture.fetched_at.isoformat(),
+                    _stamp(capture.fetched_at),
                     page.status,
                     capture.content_type,
                     capture.sha256,
@@ -331,13 +339,19 @@ class Archive:
             self._set_state(prj_id, state, reason, None)
 
     def _set_state(self, prj_id: int, state: str, reason: str | None, capture: str | None) -> None:
+        """The id's current state, and a line of its history (what `as_of` reads)."""
+        now = _stamp()
         self.db.execute(
             """INSERT INTO ids (prj_id, state, reason, latest_good, checked_at, run)
                VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT (prj_id) DO UPDATE SET state = excluded.state,
                  reason = excluded.reason, checked_at = excluded.checked_at, run = excluded.run,
                  latest_good = coalesce(excluded.latest_good, ids.latest_good)""",
-            (prj_id, state, reason, capture, _now(), self.run),
+            (prj_id, state, reason, capture, now, self.run),
+        )
+        self.db.execute(
+            "INSERT INTO checks VALUES (?, ?, ?, ?, ?, ?)",
+            (prj_id, now, state, reason, capture, self.run),
         )
 
     def finish(self, summary: dict[str, Any]) -> Path:
@@ -382,20 +396,38 @@ def _open_index(archive_dir: Path) -> sqlite3.Connection:
     return _connect(path, readonly=True)
 
 
-def latest_captures(archive_dir: Path, *, include_gone: bool = False) -> list[Capture]:
+def latest_captures(
+    archive_dir: Path, *, include_gone: bool = False, as_of: datetime | None = None
+) -> list[Capture]:
     """The latest good capture of each project, in prjId order, read from the index alone.
 
     Cheap (no WARC is opened): compare each `sha256` or `record_id` with what was built last time
-    to know which pages changed. A project whose page is now missing ("gone") is left out unless
-    `include_gone`; one whose last fetch failed keeps its previous good capture.
+    to know which pages changed. A project whose page is missing ("gone") is left out unless
+    `include_gone`; one whose last fetch failed keeps its previous good capture. With `as_of`,
+    the archive as it stood then: captures fetched up to that moment, gone meaning found missing
+    by the last check before it; so a graph cited at a date can be rebuilt from the same pages.
     """
     with closing(_open_index(archive_dir)) as db:
-        states = "('good', 'failed', 'missing')" if include_gone else "('good', 'failed')"
-        rows = db.execute(
-            f"""SELECT c.* FROM ids JOIN captures c ON c.record_id = ids.latest_good
-                WHERE ids.state IN {states} ORDER BY ids.prj_id"""
-        ).fetchall()
+        if as_of is None:
+            states = "('good', 'failed', 'missing')" if include_gone else "('good', 'failed')"
+            query = f"""SELECT c.* FROM ids JOIN captures c ON c.record_id = ids.latest_good
+                        WHERE ids.state IN {states} ORDER BY ids.prj_id"""
+            rows = db.execute(query).fetchall()
+        else:
+            rows = db.execute(_AS_OF, {"t": _stamp(as_of), "gone": include_gone}).fetchall()
     return [_capture(row) for row in rows]
+
+
+_AS_OF = """
+SELECT c.* FROM captures c
+WHERE c.fetched_at = (SELECT max(fetched_at) FROM captures
+                      WHERE prj_id = c.prj_id AND fetched_at <= :t)
+  AND (:gone OR coalesce((SELECT state FROM checks k
+                          WHERE k.prj_id = c.prj_id AND k.at <= :t
+                            AND k.state IN ('good', 'missing')
+                          ORDER BY k.at DESC, k.rowid DESC LIMIT 1), 'good') = 'good')
+ORDER BY c.prj_id
+"""
 
 
 def read_capture(archive_dir: Path, capture: Capture) -> Page:
@@ -433,12 +465,17 @@ def _read_at(stream: io.BufferedReader, capture: Capture, path: Path) -> Page:
     raise HarvestError("no WARC record at the indexed offset", where=f"{path}@{capture.offset}")
 
 
-def iter_latest_pages(archive_dir: Path, *, include_gone: bool = False) -> Iterator[Page]:
-    """The latest good capture of each project as a `Page`, in prjId order, with no network."""
+def iter_latest_pages(
+    archive_dir: Path, *, include_gone: bool = False, as_of: datetime | None = None
+) -> Iterator[Page]:
+    """The latest good capture of each project as a `Page`, in prjId order, with no network.
+
+    `include_gone` and `as_of` select captures as `latest_captures` does.
+    """
     archive_dir = Path(archive_dir)
     streams: dict[str, io.BufferedReader] = {}
     try:
-        for capture in latest_captures(archive_dir, include_gone=include_gone):
+        for capture in latest_captures(archive_dir, include_gone=include_gone, as_of=as_of):
             path = archive_dir / "warc" / capture.segment
             if capture.segment not in streams:
                 streams[capture.segment] = _open_segment(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -78,3 +79,22 @@ def test_gzip_bodies_are_archived_as_transferred_and_read_back_decoded(site, tmp
             if record.rec_type == "response"
         ]
     assert payloads and all(p == b"\x1f\x8b" for p in payloads)  # the gzip bytes themselves
+
+
+def test_the_archive_as_it_stood_at_a_past_moment(site, tmp_path):
+    before_any = datetime.now(UTC)
+    Harvester(tmp_path, fast_options(site.base_url)).run()
+    first = {c.prj_id: c.record_id for c in latest_captures(tmp_path)}
+    between = datetime.now(UTC)
+    pages = site.site.pages
+    pages[2] = replace(pages[2], body=pages[2].body.replace(b"</body>", b"<p>v2</p></body>"))
+    del pages[3]
+    Harvester(tmp_path, fast_options(site.base_url, since_last=True)).run()
+
+    assert latest_captures(tmp_path, as_of=before_any) == []
+    assert {c.prj_id: c.record_id for c in latest_captures(tmp_path, as_of=between)} == first
+    now = {c.prj_id: c.record_id for c in latest_captures(tmp_path, as_of=datetime.now(UTC))}
+    assert now == {c.prj_id: c.record_id for c in latest_captures(tmp_path)}
+    assert 3 not in now and now[2] != first[2]
+    cited = {p.source: p.body for p in iter_latest_pages(tmp_path, as_of=between)}
+    assert b"<p>v2</p>" not in b"".join(cited.values())
