@@ -234,7 +234,8 @@ async def search(request: Request) -> Response:
     if year:
         if not year.isdigit() or len(year) != 4:
             raise QueryError(f"year {year!r} is not a four-digit year")
-        filters.append(f"?p atlas:startYear {int(year)} .")
+        # startYear is an xsd:gYear; comparing its text also matches integer-typed years.
+        filters.append(f'?p atlas:startYear ?y . FILTER (STR(?y) = "{int(year)}")')
     if status:
         if not (status.startswith(ATLAS) and safe_iri(status)):
             raise QueryError(f"unknown status {status!r}")

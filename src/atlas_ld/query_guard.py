@@ -116,7 +116,7 @@ def inspect_query(text: str) -> QueryInfo:
 
 
 def _unescape_codepoints(text: str) -> str:
-    """SPARQL decodes `\\uXXXX` escapes before parsing (spec 19.2), so `\\u0053ERVICE` is SERVICE."""
+    """SPARQL decodes `\\uXXXX` escapes before parsing (spec 19.2): `\\u0053ERVICE` is SERVICE."""
     return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 

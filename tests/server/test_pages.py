@@ -1,0 +1,82 @@
+"""Pages for people: escaped text, figures, entry points, search, canned queries."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import requests
+from markupsafe import escape
+
+from .conftest import XSS_TITLE
+
+HTML = {"Accept": "text/html"}
+
+
+def test_markup_in_a_title_renders_as_text(server):
+    page = requests.get(f"{server.url}/id/partnership/xss", headers=HTML, timeout=30).text
+    assert "<script>alert" not in page
+    assert str(escape(XSS_TITLE)) in page
+    assert "&lt;script&gt;alert(&#39;atlas&#39;)&lt;/script&gt; Jumelage &amp; co" in page
+    found = requests.get(f"{server.url}/search", params={"q": "Jumelage"}, timeout=30).text
+    assert "<script>alert" not in found and "&lt;script&gt;" in found
+
+
+def test_home_shows_figures_and_entry_points(server):
+    page = requests.get(f"{server.url}/", headers=HTML, timeout=30).text
+    assert "<strong>32</strong> partenariats" in page  # 31 sample pages and the markup one
+    for facet in ("country", "theme", "french-authority", "year", "status"):
+        assert f'href="/browse/{facet}"' in page
+        listing = requests.get(f"{server.url}/browse/{facet}", timeout=30)
+        assert listing.status_code == 200 and "<td" in listing.text
+
+
+def test_partnership_page_has_roles_financing_and_provenance(server):
+    page = requests.get(f"{server.url}/id/partnership/104", headers=HTML, timeout=30).text
+    assert "Acteurs par rôle" in page and "Municipalité de Naplouse" in page
+    assert "Financements" in page and "33\u202f500 €" in page
+    assert 'href="/id/partnership/104/page"' in page  # prov:wasDerivedFrom
+
+
+def test_actor_page_lists_its_partnerships(server):
+    page = requests.get(
+        f"{server.url}/id/actor/conseil-regional-de-bretagne", headers=HTML, timeout=30
+    ).text
+    assert 'href="/id/partnership/104"' in page
+
+
+def test_search_by_title_and_year(server):
+    page = requests.get(f"{server.url}/search", params={"q": "naplouse"}, timeout=30).text
+    assert 'href="/id/partnership/104"' in page
+    by_year = requests.get(f"{server.url}/search", params={"year": "2016"}, timeout=30).text
+    assert 'href="/id/partnership/104"' in by_year
+    bad = requests.get(f"{server.url}/search", params={"year": "20x6"}, timeout=30)
+    assert bad.status_code == 400
+
+
+def test_canned_queries_as_html_csv_and_json(server):
+    index = requests.get(f"{server.url}/queries", timeout=30).text
+    assert 'href="/queries/partnerships-by-country"' in index
+    as_csv = requests.get(f"{server.url}/queries/partnerships-by-country.csv", timeout=30)
+    rows = list(csv.reader(io.StringIO(as_csv.text)))
+    assert rows[0] == ["country", "partnerships"] and len(rows) > 5
+    as_json = requests.get(f"{server.url}/queries/partnerships-by-country.json", timeout=30)
+    bindings = as_json.json()["results"]["bindings"]
+    assert [b["country"]["value"] for b in bindings] == [row[0] for row in rows[1:]]
+    by_accept = requests.get(
+        f"{server.url}/queries/partnerships-by-country", headers={"Accept": "text/csv"}, timeout=30
+    )
+    assert by_accept.text == as_csv.text
+    html = requests.get(f"{server.url}/queries/partnerships-by-country", headers=HTML, timeout=30)
+    assert "<table" in html.text and rows[1][0] in html.text
+    missing = requests.get(f"{server.url}/queries/no-such-query", headers=HTML, timeout=30)
+    assert missing.status_code == 400
+
+
+def test_editor_prefills_and_runs_without_javascript(server):
+    page = requests.get(f"{server.url}/query", params={"name": "themes"}, timeout=30).text
+    assert "<textarea" in page and "Résultats" in page and "<table" in page
+    plain = requests.get(f"{server.url}/sparql", headers=HTML, timeout=30).text
+    assert "<textarea" in plain and "/static/editor.js" in plain
+    script = requests.get(f"{server.url}/static/editor.js", timeout=30)
+    assert script.status_code == 200
