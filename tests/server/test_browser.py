@@ -1,0 +1,56 @@
+"""A headless Chromium runs a canned query in the editor and opens a partnership page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def page():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page()
+        yield page
+        browser.close()
+
+
+def test_editor_runs_a_canned_query_then_opens_a_partnership(server, page):
+    requests_seen: list[str] = []
+    page.on("request", lambda request: requests_seen.append(request.url))
+    page.goto(f"{server.url}/query")
+    page.select_option("#canned", "partnerships")
+    assert "dcterms:title" in page.input_value("#query")
+    page.click("#run")
+    page.wait_for_selector("#results table")
+    row = page.locator("#results tr", has_text="Naplouse").first
+    assert row.locator("td").count() >= 3
+    row.locator("a[href='/id/partnership/104']").click()
+    page.wait_for_selector("h1")
+    assert page.url.endswith("/id/partnership/104")
+    assert "Naplouse" in page.inner_text("h1")
+    assert page.locator("table.financing tfoot").count() == 1
+    # Everything the pages load comes from this server: no CDN.
+    assert requests_seen and all(url.startswith(server.url) for url in requests_seen)
+
+
+def test_markup_in_a_title_does_not_run(server, page):
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{server.url}/id/partnership/xss")
+    assert "<script>" in page.inner_text("h1")
+    assert dialogs == []
