@@ -96,16 +96,13 @@ def release_quads(store: ox.Store, *, include_personal_data: bool = False) -> li
         for quad in store.quads_for_pattern(None, None, None, None)
         if include_personal_data or not is_personal(quad.graph_name)
     ]
-    quads.sort(key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    quads.sort(key=str)  # the N-Quads line: subject, predicate, object, graph
     return quads
 
 
 def union_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
     """The union graph: each triple once, however many graphs state it, sorted."""
-    unique = {(q.subject, q.predicate, q.object) for q in quads}
-    triples = [ox.Triple(s, p, o) for s, p, o in unique]
-    triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    return triples
+    return sorted({q.triple for q in quads}, key=str)
 
 
 def newest_capture(quads: Iterable[ox.Quad]) -> str | None:
