@@ -230,7 +230,11 @@ class Fetcher:
             except _Retry as exc:
                 outcome.reason = f"{exc.reason} (after {attempt} attempts)"
                 if attempt <= self.options.retries:
-                    time.sleep(self.options.backoff.delay(attempt, exc.retry_after))
+                    delay = self.options.backoff.delay(attempt, exc.retry_after)
+                    if exc.retry_after:  # the server is overloaded: every worker waits
+                        self.limiter.hold(delay)
+                    else:
+                        time.sleep(delay)
         return outcome
 
     def _attempt(
@@ -416,13 +420,16 @@ class Harvester:
         ids: Iterable[int] | None,
         summary: Summary,
     ) -> None:
-        """Fetch up to `concurrency` ids at a time; record the verdicts in id order."""
+        """Fetch `concurrency` ids at a time; record the verdicts in id order.
+
+        Up to four times as many ids are queued, so one slow page does not idle the others.
+        """
         self.highest = archive.highest_known_id()
         candidates: Iterator[int] = itertools.count(1) if ids is None else iter(sorted(ids))
         upcoming = next(candidates, None)
 
         def may_start(prj_id: int | None) -> bool:
-            if prj_id is None or len(pending) >= self.options.concurrency:
+            if prj_id is None or len(pending) >= 4 * self.options.concurrency:
                 return False
             return ids is not None or prj_id <= self.highest + self.options.max_misses
 

@@ -71,6 +71,11 @@ class RateLimiter:
     def slow_down_to(self, interval: float) -> None:
         self.interval = max(self.interval, interval)
 
+    def hold(self, seconds: float) -> None:
+        """No request from any thread for `seconds`: the server asked for a pause."""
+        with self._lock:
+            self._next = max(self._next, time.monotonic() + seconds)
+
     def wait(self) -> None:
         with self._lock:
             now = time.monotonic()

@@ -101,3 +101,15 @@ def test_several_connections_archive_the_same_pages_in_id_order(make_site, tmp_p
     summary = Harvester(tmp_path, fast_options(sim.base_url, concurrency=3)).run()
     assert summary.counts["new"] == len(sim.site.pages)
     assert list(warc_responses(tmp_path)) == [page_url(sim.base_url, n) for n in sim.site.pages]
+
+
+def test_retry_after_pauses_every_connection(make_site, tmp_path):
+    sim = make_site(10)
+    sim.site.retry_after = "1"
+    sim.site.faults = {1: ["429"]}
+    options = fast_options(sim.base_url, concurrency=3, rate=20.0)
+    Harvester(tmp_path, options).run(list(sim.site.pages))
+    refused = next(hit for hit in sim.site.hits if hit.status == 429)
+    later = [hit for hit in sim.site.hits if hit.at > refused.at]
+    # After the 429, requests already on their way may land; then all wait out the second.
+    assert len([hit for hit in later if hit.at - refused.at < 0.9]) <= 2
