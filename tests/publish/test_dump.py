@@ -86,6 +86,28 @@ def test_nquads_keep_graphs_and_provenance(store_dir: Path, release: Path):
     assert "prjId=17384" in str(source)
 
 
+def graphs_by_name(nquads: bytes) -> dict[str, rdflib.Graph]:
+    """Each named graph of an N-Quads document, as read by pyoxigraph, as rdflib graphs."""
+    lines: dict[str, list[str]] = {}
+    for quad in ox.parse(nquads, ox.RdfFormat.N_QUADS):
+        lines.setdefault(quad.graph_name.value, []).append(f"{quad.triple} .")
+    return {g: rdflib.Graph().parse(data="\n".join(ls), format="nt") for g, ls in lines.items()}
+
+
+def test_nquads_parse_alike_with_rdflib_and_pyoxigraph(store_dir: Path, release: Path):
+    raw = gzip.decompress((release / "atlas.nq.gz").read_bytes())
+    by_rdflib = rdflib.Dataset()
+    by_rdflib.parse(data=raw, format="nquads")
+    by_oxigraph = graphs_by_name(raw)
+    assert len(by_oxigraph) > 2
+    for name, graph in by_oxigraph.items():
+        assert isomorphic(by_rdflib.graph(rdflib.URIRef(name)), graph), name
+    union = rdflib.Graph()
+    for graph in by_oxigraph.values():
+        union += graph
+    assert isomorphic(union, published_graph(store_dir))
+
+
 def test_rapper_reads_the_same_graph(store_dir: Path, release: Path, tmp_path: Path):
     if shutil.which("rapper") is None:
         pytest.skip("rapper (Debian raptor2-utils) is not installed")
@@ -98,6 +120,15 @@ def test_rapper_reads_the_same_graph(store_dir: Path, release: Path, tmp_path: P
             capture_output=True,
         ).stdout
         assert isomorphic(rdflib.Graph().parse(data=out.decode(), format="nt"), expected)
+    (tmp_path / "atlas.nq").write_bytes(gzip.decompress((release / "atlas.nq.gz").read_bytes()))
+    out = subprocess.run(
+        ["rapper", "-q", "-i", "nquads", "-o", "nquads", str(tmp_path / "atlas.nq")],
+        check=True,
+        capture_output=True,
+    ).stdout
+    by_rapper = graphs_by_name(out)
+    for name, graph in graphs_by_name((tmp_path / "atlas.nq").read_bytes()).items():
+        assert isomorphic(by_rapper[name], graph), name
 
 
 def test_jsonld_expands_to_the_same_triples(store_dir: Path, release: Path):
