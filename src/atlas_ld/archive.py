@@ -160,9 +160,16 @@ def _stamp(moment: datetime | None = None) -> str:
 class Archive:
     """An archive directory open for writing by one harvest run (one writer at a time)."""
 
-    def __init__(self, root: Path, run: str):
+    def __init__(self, root: Path, run: str, info: dict[str, str] | None = None):
+        """`info` goes into each WARC file's warcinfo record (who fetched, how)."""
         self.root = root
         self.run = run
+        self.info = {
+            "software": f"atlas-ld/{__version__}",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            **(info or {}),
+        }
         try:
             (root / "warc").mkdir(parents=True, exist_ok=True)
             (root / "runs").mkdir(exist_ok=True)
@@ -237,10 +244,7 @@ class Archive:
                 )
             self._out = open(path, "ab")  # noqa: SIM115 - kept open for the whole run
             self._writer = _Sha256Writer(self._out, gzip=True, warc_version="WARC/1.1")
-            info = self._writer.create_warcinfo_record(
-                self.segment,
-                {"software": f"atlas-ld/{__version__}", "format": "WARC File Format 1.1"},
-            )
+            info = self._writer.create_warcinfo_record(self.segment, self.info)
             bounds = self._write([info])
             with self.db:
                 self._advance(bounds[-1])

@@ -406,7 +406,12 @@ class Harvester:
         delay = robots.crawl_delay(self.options.user_agent)
         if delay:
             self.limiter.slow_down_to(float(delay))
-        with warc.Archive(self.archive_dir, run_id) as archive:
+        info = {
+            "http-header-user-agent": self.options.user_agent,
+            "robots": "obey",
+            "description": f"Atlas project pages harvested from {self.options.base_url}",
+        }
+        with warc.Archive(self.archive_dir, run_id, info) as archive:
             self._walk(archive, robots, ids, summary)
             summary.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
             summary.seconds = time.monotonic() - clock

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
+from warcio.archiveiterator import ArchiveIterator
 
 from atlas_ld import __version__
 from atlas_ld.cli import main
@@ -61,9 +62,13 @@ def test_command_harvests_ids_writes_summary_and_sends_its_user_agent(site, tmp_
     assert "new 3" in result.output
     data = json.loads(summary_path.read_text())
     assert data["new"] == 3 and data["failed"] == 0
-    assert {hit.user_agent for hit in site.site.hits} == {
-        f"atlas-ld/{__version__} (+mailto:data@example.org)"
-    }
+    agent = f"atlas-ld/{__version__} (+mailto:data@example.org)"
+    assert {hit.user_agent for hit in site.site.hits} == {agent}
+    segment = next((tmp_path / "a" / "warc").glob("*.warc.gz"))
+    with open(segment, "rb") as stream:
+        info = next(iter(ArchiveIterator(stream)))
+        assert info.rec_type == "warcinfo"
+        assert f"http-header-user-agent: {agent}" in info.content_stream().read().decode()
 
 
 def test_command_exits_3_and_lists_failures(site, tmp_path):
