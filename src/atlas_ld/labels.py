@@ -95,7 +95,7 @@ _HEADINGS = [
     "Mise en œuvre du partenariat",
     "Évaluations, communication et perspectives",
 ]
-_ENDS = ["PIED DE PAGE"]
+_ENDS = ["PIED DE PAGE"]  # and any line starting with FOOTER_PREFIX
 
 # Headers of the tables (first words of the header row), in the page's own words.
 TABLE_HEADERS = {
@@ -119,13 +119,16 @@ TABLE_HEADERS = {
     ],
     "volunteers": ["Nom", "Prénom", "Mission", "Champs d'action", "Entité d'affectation"],
 }
+# A header row is known by its first two column names (one column alone may be a row's text:
+# a volunteer's family name could be "NOM").
 _HEADER_KEYS = {
-    field: label_key(" ".join(h for h in cols if h)) for field, cols in TABLE_HEADERS.items()
+    field: label_key(" ".join([h for h in cols if h][:2])) for field, cols in TABLE_HEADERS.items()
 }
 
 POST_PREFIX = "Contacts dans le poste diplomatique"
 EMAIL_PREFIX = "Courriel"
 MAGNIFIER = "Icone d'une loupe"
+FOOTER_PREFIX = "Tous droits réservés"
 
 LABELS: dict[str, Label] = {
     **{label_key(t): Label(Kind.FIELD, f) for t, f in _FIELDS.items()},
@@ -136,6 +139,8 @@ LABELS: dict[str, Label] = {
 }
 
 _POST_KEY = label_key(POST_PREFIX)
+_FOOTER_KEY = label_key(FOOTER_PREFIX)
+_END = Label(Kind.END, "")
 _LONGEST = max(map(len, LABELS)) + 10  # room for a colon and spaces; longer lines are values
 
 # Every label as the page writes it, for the page writer (field name -> label).
@@ -151,13 +156,11 @@ _PAGER_TOKEN = re.compile(r"\d+|pagination\.[\w.]+|\?\?\?[\w.]+\?\?\?")
 
 def lookup(text: str) -> Label | None:
     """The label this line is, if it is one."""
-    if len(text) > _LONGEST:
-        return None
-    key = label_key(text)
-    found = LABELS.get(key)
-    if found is None and key.startswith("tous droits réservés"):
-        return Label(Kind.END, "")
-    return found
+    if len(text) <= _LONGEST and (found := LABELS.get(label_key(text))):
+        return found
+    if label_key(text[: len(FOOTER_PREFIX)]) == _FOOTER_KEY:
+        return _END
+    return None
 
 
 def is_post_heading(text: str) -> bool:
@@ -176,11 +179,8 @@ def is_pager(text: str) -> bool:
 
 
 def is_table_header(field: str, text: str) -> bool:
-    key = label_key(text)
-    header = _HEADER_KEYS[field]
-    if field in ("foreign_partners", "foreign_partner_contacts"):
-        return key.startswith(label_key("Nom de la collectivité étrangère"))
-    return key.startswith(header[:24])
+    """The header row of the table `field` (whatever columns follow the first two)."""
+    return label_key(text).startswith(_HEADER_KEYS[field])
 
 
 def is_magnifier(text: str) -> bool:
