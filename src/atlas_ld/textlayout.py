@@ -211,6 +211,7 @@ class _Walker:
 
     def row(self, tr: etree._Element) -> None:
         cells = []
+        layout = False  # cells holding blocks: a table used for layout, not a data row
         for cell in tr:
             if not isinstance(cell.tag, str) or cell.tag.lower() not in _CELL:
                 continue
@@ -218,17 +219,21 @@ class _Walker:
             sub.children(cell)
             sub.flush()
             cells.append((cell.tag.lower(), sub.lines))
+            if len(sub.lines) > 1 and not layout:
+                layout = any(
+                    isinstance(e.tag, str) and e.tag.lower() in _BLOCK for e in cell.iter()
+                )
         if not cells:
             return
         label_row = self._label_row(cells)
-        if label_row or any(len(lines) > 1 for _, lines in cells):
-            # a label/value row, or a layout table: its cells are blocks, not columns
+        if label_row or layout:
             for i, (_, lines) in enumerate(cells):
                 for line in lines:
                     heading = line.heading or (label_row and i == 0)
                     self.lines.append(Line(line.text, (), line.link, heading))
             return
-        texts = tuple(lines[0].text if lines else "" for _, lines in cells)
+        # a data row; a cell broken by <br> is still one cell
+        texts = tuple(" ".join(line.text for line in lines) for _, lines in cells)
         link = next((line.link for _, lines in cells for line in lines if line.link), None)
         text = " ".join(t for t in texts if t)
         if text:

@@ -332,3 +332,22 @@ def test_sub_headings_in_capitals_stay_in_the_long_text_whatever_their_markup():
     assert record.context == "FRANCE\nUn paragraphe.\nSÉNÉGAL\nUn autre."
     assert record.history == "Depuis 2001."
     assert record.warnings == []
+
+
+def test_a_line_break_inside_a_data_cell_keeps_the_row_whole():
+    body = minimal_html(
+        "<h3>Contacts dans les partenaires étrangers du partenariat</h3><table>"
+        "<tr><th>Nom de la collectivité étrangère</th><th>Nom</th><th>Prénom</th>"
+        "<th>Fonction</th><th>Courriel</th></tr>"
+        "<tr><td>Ville de Québec</td><td>TREMBLAY</td><td>Julie</td>"
+        "<td>Directrice<br>des relations internationales</td><td>j.tremblay[at]quebec.ca</td></tr>"
+        "</table>"
+    )
+    record = parse_page(page_of(body))
+    assert record.foreign_partner_contacts == [
+        PartnerContact("Ville de Québec", "TREMBLAY", "Julie",
+                       "Directrice des relations internationales", "j.tremblay@quebec.ca",
+                       "Ville de Québec TREMBLAY Julie Directrice des relations internationales "
+                       "j.tremblay[at]quebec.ca")
+    ]  # fmt: skip
+    assert record.warnings == []
