@@ -222,6 +222,9 @@ class Fetcher:
                 conditional["If-Modified-Since"] = previous.last_modified
         outcome = Outcome(prj_id, "failed")
         for attempt in range(1, self.options.retries + 2):
+            if self.limiter.cancelled.is_set():
+                outcome.reason = "interrupted"
+                break
             try:
                 return self._attempt(prj_id, url, conditional, outcome)
             except _Final as exc:
@@ -233,8 +236,8 @@ class Fetcher:
                     delay = self.options.backoff.delay(attempt, exc.retry_after)
                     if exc.retry_after:  # the server is overloaded: every worker waits
                         self.limiter.hold(delay)
-                    else:
-                        time.sleep(delay)
+                    elif self.limiter.cancelled.wait(delay):
+                        break
         return outcome
 
     def _attempt(
@@ -243,6 +246,8 @@ class Fetcher:
         target = url
         for _hop in range(self.options.max_redirects + 1):
             self.limiter.wait()
+            if self.limiter.cancelled.is_set():
+                raise _Final("interrupted")
             outcome.requests += 1
             response = self._get(target, conditional)
             with response:
@@ -353,6 +358,7 @@ class Summary:
     requests: int = 0
     finished_at: str | None = None
     seconds: float = 0.0
+    interrupted: bool = False
 
     def to_json(self) -> dict[str, Any]:
         keys = ("new", "changed", "unchanged", "gone", "failed", "missing", "disallowed", "kept")
@@ -365,6 +371,7 @@ class Summary:
             "seconds": round(self.seconds, 3),
             "requests": self.requests,
             **{key: self.counts.get(key, 0) for key in keys},
+            "interrupted": self.interrupted,
             "failures": {str(k): v for k, v in sorted(self.failures.items())},
         }
 
@@ -412,7 +419,10 @@ class Harvester:
             "description": f"Atlas project pages harvested from {self.options.base_url}",
         }
         with warc.Archive(self.archive_dir, run_id, info) as archive:
-            self._walk(archive, robots, ids, summary)
+            try:
+                self._walk(archive, robots, ids, summary)
+            except KeyboardInterrupt:
+                summary.interrupted = True
             summary.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
             summary.seconds = time.monotonic() - clock
             archive.finish(summary.to_json())
@@ -439,7 +449,8 @@ class Harvester:
             return ids is not None or prj_id <= self.highest + self.options.max_misses
 
         pending: deque[Future[Outcome] | Outcome] = deque()
-        with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
+        pool = ThreadPoolExecutor(max_workers=self.options.concurrency)
+        try:
             while True:
                 while may_start(upcoming):
                     assert upcoming is not None
@@ -450,6 +461,12 @@ class Harvester:
                     return
                 job = pending.popleft()
                 self._record(archive, job if isinstance(job, Outcome) else job.result(), summary)
+        except KeyboardInterrupt:
+            # Pages in flight are dropped, not recorded: the next run fetches them.
+            self.limiter.cancelled.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _plan(
         self, archive: warc.Archive, robots: RobotFileParser, prj_id: int

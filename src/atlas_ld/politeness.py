@@ -67,6 +67,7 @@ class RateLimiter:
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self._next = 0.0
         self._lock = threading.Lock()
+        self.cancelled = threading.Event()  # set on Ctrl-C: waiting threads wake up at once
 
     def slow_down_to(self, interval: float) -> None:
         self.interval = max(self.interval, interval)
@@ -82,7 +83,7 @@ class RateLimiter:
             start = max(now, self._next)
             self._next = start + self.interval
         if start > now:
-            time.sleep(start - now)
+            self.cancelled.wait(start - now)
 
 
 def load_robots(

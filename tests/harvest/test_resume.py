@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -94,3 +95,29 @@ def test_a_second_writer_is_refused(site, tmp_path):
 
     with Archive(tmp_path, "one"), pytest.raises(HarvestError, match="another harvest"):
         Archive(tmp_path, "two")
+
+
+def test_ctrl_c_stops_writes_the_summary_and_the_next_run_goes_on(make_site, tmp_path):
+    sim = make_site(30)
+    process = subprocess.Popen(
+        _harvest_command(sim.base_url, tmp_path, "5"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    while len(sim.site.hits) < 3 and process.poll() is None:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "interrupted" in err and "summary:" in out
+    (summary_file,) = (tmp_path / "runs").glob("*.json")
+    summary = json.loads(summary_file.read_text())
+    assert summary["interrupted"] is True and 0 < summary["new"] < len(sim.site.pages)
+
+    done = subprocess.run(
+        _harvest_command(sim.base_url, tmp_path, "500"), capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    expected = {page_url(sim.base_url, n) for n in sim.site.pages}
+    assert warc_responses(tmp_path) == dict.fromkeys(expected, 1)

@@ -160,8 +160,9 @@ def harvest(
 
     Obeys robots.txt; by default one request per second over one connection. Running the
     same command again resumes: pages already archived are not fetched again, failed ones are
-    retried. With --since-last every known page is re-checked. Exit status 0, or 3 when some
-    pages failed (they are listed in the summary and retried next run).
+    retried. With --since-last every known page is re-checked. Exit status 0, 3 when some pages
+    failed (they are listed in the summary and retried next run), 130 when interrupted (Ctrl-C
+    stops within one request and still writes the summary).
     """
     if ids_spec and ids_file:
         raise HarvestError("give --ids or --ids-file, not both")
@@ -186,6 +187,9 @@ def harvest(
     if summary_path is not None:
         write_atomic(summary_path, (json.dumps(summary.to_json(), indent=2) + "\n").encode())
     _print_summary(summary, archive_dir)
+    if summary.interrupted:
+        click.echo("interrupted: run the same command again to go on", err=True)
+        sys.exit(130)
     if summary.failures:
         sys.exit(3)
 
