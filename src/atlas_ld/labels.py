@@ -9,6 +9,7 @@ while the values under them are kept exactly as the page gives them.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from enum import Enum
 
@@ -31,6 +32,7 @@ class Label:
 _VARIANTS = (("’", "'"), ("‘", "'"), ("ʼ", "'"), ("´", "'"), ("œ", "oe"))
 
 
+@lru_cache(maxsize=16384)  # labels and table headers recur on every page
 def label_key(text: str) -> str:
     """The form under which a label is looked up: apostrophes, ligature, case and colon forgiven."""
     key = text.casefold()  # casefold first: `Œ` becomes `œ`
