@@ -26,6 +26,9 @@ import pytest
 import requests
 
 from atlas_ld.build import build_sample
+from atlas_ld.publish import dump
+
+BASE = "https://atlas-ld.example/"
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +41,15 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def store(store_dir: Path) -> ox.Store:
     return ox.Store.read_only(str(store_dir))
+
+
+@pytest.fixture(scope="session")
+def release(store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A release of the sample store, shared by the tests that only read it."""
+    out = tmp_path_factory.mktemp("release") / "release"
+    store = ox.Store.read_only(str(store_dir))
+    dump(store, out, base=BASE, endpoint_url=f"{BASE}sparql")
+    return out
 
 
 def free_port() -> int:

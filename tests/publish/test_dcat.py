@@ -10,7 +10,7 @@ import rdflib
 from rdflib.namespace import DCAT, DCTERMS, SH, VOID
 
 from atlas_ld.dcat import catalog_graph, void_graph
-from atlas_ld.publish import Manifest, dump
+from atlas_ld.publish import Manifest
 
 BASE = "https://atlas-ld.example/"
 SHAPES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "dcat-ap-3.0.1"
@@ -24,13 +24,6 @@ def validate(data: rdflib.Graph, shapes_file: str) -> tuple[bool, rdflib.Graph, 
         pytest.skip(f"DCAT-AP 3.0.1 shapes not found at {SHAPES}")
     shapes = rdflib.Graph().parse(SHAPES / shapes_file)
     return pyshacl.validate(data, shacl_graph=shapes, allow_warnings=True)
-
-
-@pytest.fixture
-def release(store: ox.Store, tmp_path: Path) -> Path:
-    out = tmp_path / "release"
-    dump(store, out, base=BASE, endpoint_url=f"{BASE}sparql")
-    return out
 
 
 @pytest.mark.parametrize("shapes_file", ["shapes.ttl", "range.ttl"])
