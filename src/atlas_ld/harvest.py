@@ -41,8 +41,11 @@ ATLAS_BASE_URL = "https://pastel.diplomatie.gouv.fr"
 PAGE_PATH = "/cncdext/dyn/public/atlas/detailProjet.html?criteres.prjId={}"
 REDIRECTS = {301, 302, 303, 307, 308}
 # A page is a project page when it shows these labels; the Atlas answers unknown ids with its
-# own error page, sometimes with status 200.
+# own error page, sometimes with status 200, which says so in one of these words. A page that is
+# neither (a maintenance page, a login wall) fails and is retried: taking it for "not found"
+# would mark every archived project as gone during an outage.
 PROJECT_LABELS = ("Titre", "Thématique")
+NOT_FOUND_WORDS = re.compile(r"erreur|n'existe pas|introuvable|not found", re.IGNORECASE)
 
 
 def page_url(base_url: str, prj_id: int) -> str:
@@ -168,16 +171,23 @@ def _text(body: bytes, content_type: str | None) -> str:
         raise _Retry(f"body is not valid {charset} at byte {exc.start}") from exc
 
 
-def is_project_page(text: str, content_type: str | None = None) -> bool:
-    """True when the page shows the project labels (an Atlas error page does not)."""
-    if not (content_type or "").startswith("text/plain"):
-        # lxml refuses str input that starts with an XML declaration naming an encoding.
-        markup = re.sub(r"^\s*<\?xml[^>]*>", "", text)
-        try:
-            text = lxml.html.fromstring(markup).text_content() if markup.strip() else ""
-        except lxml.etree.ParserError:
-            return False
-    return all(label in text for label in PROJECT_LABELS)
+def visible_text(text: str, content_type: str | None = None) -> str:
+    if (content_type or "").startswith("text/plain"):
+        return text
+    # lxml refuses str input that starts with an XML declaration naming an encoding.
+    markup = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    try:
+        return lxml.html.fromstring(markup).text_content() if markup.strip() else ""
+    except lxml.etree.ParserError:
+        return ""
+
+
+def page_kind(text: str, content_type: str | None = None) -> str:
+    """ "project", "not-found" (the site's error page) or "other", from the visible text."""
+    content = visible_text(text, content_type)
+    if all(label in content for label in PROJECT_LABELS):
+        return "project"
+    return "not-found" if NOT_FOUND_WORDS.search(content) else "other"
 
 
 class Fetcher:
@@ -287,9 +297,12 @@ class Fetcher:
         headers = list(response.raw.headers.items())
         body = _decode_content(raw, response.headers.get("Content-Encoding"))
         content_type = response.headers.get("Content-Type")
-        if not is_project_page(_text(body, content_type), content_type):
+        kind = page_kind(_text(body, content_type), content_type)
+        if kind == "not-found":
             outcome.kind, outcome.reason = "missing", "not-found page with HTTP 200"
             return outcome
+        if kind == "other":
+            raise _Final("HTTP 200 but neither a project page nor the not-found page")
         outcome.kind, outcome.reason = "good", None
         outcome.fetched = warc.Fetched(
             prj_id=prj_id,

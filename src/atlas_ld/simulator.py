@@ -48,6 +48,7 @@ FAULTS = (
     "garble",
     "offsite",
     "moved",
+    "maintenance",
 )
 _EPOCH = datetime(2024, 3, 1, tzinfo=UTC)
 
@@ -57,6 +58,12 @@ décentralisée</title></head><body><p>Accueil &gt; Atlas</p>
 <h1>Une erreur est survenue</h1><p>Le projet demandé n'existe pas ou n'est plus publié.</p>
 <p>PIED DE PAGE</p></body></html>
 """.encode()
+
+
+MAINTENANCE_PAGE = b"""<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><title>Maintenance</title></head><body>
+<p>Le site est en maintenance. Merci de revenir plus tard.</p></body></html>
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +184,8 @@ class _Handler(BaseHTTPRequestHandler):
             half = body[: len(body) // 2]
             self.wfile.write(b"%x\r\n%s\r\n" % (len(half), half))
             self.close_connection = True
+        elif fault == "maintenance":
+            self._send(200, MAINTENANCE_PAGE, "text/html; charset=utf-8", prj_id)
         elif fault == "moved":
             extra = {"Location": f"{PAGE_PATH.format(prj_id)}&lang=fr"}
             self._send(301, b"", None, prj_id, extra=extra)

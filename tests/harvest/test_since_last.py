@@ -98,3 +98,12 @@ def test_the_archive_as_it_stood_at_a_past_moment(site, tmp_path):
     assert 3 not in now and now[2] != first[2]
     cited = {p.source: p.body for p in iter_latest_pages(tmp_path, as_of=between)}
     assert b"<p>v2</p>" not in b"".join(cited.values())
+
+
+def test_a_maintenance_page_is_a_failure_not_a_disappearance(site, tmp_path):
+    Harvester(tmp_path, fast_options(site.base_url)).run()
+    site.site.faults = {2: ["maintenance"] * 10}
+    summary = Harvester(tmp_path, fast_options(site.base_url, since_last=True)).run()
+    assert summary.counts["gone"] == 0
+    assert "neither a project page nor the not-found page" in summary.failures[2]
+    assert 2 in {c.prj_id for c in latest_captures(tmp_path)}  # the last good capture stays
