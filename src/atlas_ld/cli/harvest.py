@@ -23,6 +23,7 @@ from atlas_ld.harvest import (
     read_ids_file,
 )
 from atlas_ld.politeness import DEFAULT_CONTACT, Backoff
+from atlas_ld.simulator import FAULTS
 
 _COUNTS = ("new", "changed", "unchanged", "gone", "failed", "missing", "disallowed", "kept")
 
@@ -245,7 +246,13 @@ def _print_summary(summary: Summary, archive_dir: Path) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
 @click.option(
     "--pages",
     type=click.IntRange(0),
@@ -259,8 +266,7 @@ def _print_summary(summary: Summary, archive_dir: Path) -> None:
     "faults",
     multiple=True,
     metavar="ID:KIND[,KIND...]",
-    help="Faults played on successive requests for ID: 500, 503, 429, slow, reset, "
-    "truncate, chunk-cut, garble, offsite. Repeatable.",
+    help=f"Faults played on successive requests for ID: {', '.join(FAULTS)}. Repeatable.",
 )
 @click.option(
     "--soft-404",
@@ -288,12 +294,13 @@ def simulate(
 ) -> None:
     """Serve a local copy of the Atlas, with injectable faults, to try `harvest` offline.
 
-    The bundled sample corpus is served at its own prjIds (101-137 and 17384), invented pages
-    at ids 1, 2, 3... with gaps, all at the Atlas's own paths, e.g.
-    http://127.0.0.1:8765/cncdext/dyn/public/atlas/detailProjet.html?criteres.prjId=101
-    Then: atlas-ld harvest --base-url http://127.0.0.1:8765 --rate 50 --archive DIR
+    The bundled sample corpus is served at its own prjIds, invented pages at ids 1, 2, 3...
+    with gaps, all at the Atlas's own paths. The first line printed gives the URL. Then:
+
+    \b
+    atlas-ld harvest --base-url http://127.0.0.1:8765 --rate 50 --archive DIR
     """
-    from atlas_ld.simulator import FAULTS, AtlasSimulator, SiteState, corpus, robots_txt
+    from atlas_ld.simulator import AtlasSimulator, SiteState, corpus, robots_txt
 
     queued: dict[int, list[str]] = {}
     for spec in faults:
