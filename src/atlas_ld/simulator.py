@@ -140,7 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(304, b"", None, prj_id, page, conditional=True)
             return
         if fault == "garble":
-            body = page.body.replace(b"<body>", b"<body>\xff\xfe\xc3", 1)
+            body = b"\xc3\x28" + page.body  # not UTF-8 from the first byte
             self._send(200, body, "text/html; charset=utf-8", prj_id)
             return
         self._send(200, page.body, page.content_type, prj_id, page)
@@ -162,12 +162,13 @@ class _Handler(BaseHTTPRequestHandler):
         site = self.server.site
         page = site.pages.get(prj_id)
         body = page.body if page else ERROR_PAGE
+        content_type = page.content_type if page else "text/html; charset=utf-8"
         if fault in ("500", "503", "429"):
             extra = {} if fault == "500" else {"Retry-After": site.retry_after}
             self._send(int(fault), b"<h1>Erreur</h1>", "text/html", prj_id, extra=extra)
         elif fault == "slow":
             time.sleep(site.slow_seconds)
-            self._send(200, body, "text/html; charset=utf-8", prj_id)
+            self._send(200, body, content_type, prj_id)
         elif fault == "reset":
             self._log(prj_id, 0, 0)
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -175,12 +176,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
         elif fault == "truncate":
             self._log(prj_id, 200, len(body) // 2)
-            self._head(200, "text/html; charset=utf-8", {"Content-Length": str(len(body))})
+            self._head(200, content_type, {"Content-Length": str(len(body))})
             self.wfile.write(body[: len(body) // 2])
             self.close_connection = True
         elif fault == "chunk-cut":
             self._log(prj_id, 200, len(body) // 2)
-            self._head(200, "text/html; charset=utf-8", {"Transfer-Encoding": "chunked"})
+            self._head(200, content_type, {"Transfer-Encoding": "chunked"})
             half = body[: len(body) // 2]
             self.wfile.write(b"%x\r\n%s\r\n" % (len(half), half))
             self.close_connection = True
