@@ -161,8 +161,7 @@ class _Walker:
         self.heading = False
 
     def walk(self, el: etree._Element) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower()
+        tag = el.tag if isinstance(el.tag, str) else ""  # libxml2 gives HTML tags in lower case
         if tag in _SKIP or not tag:
             self.add(el.tail)
             return
@@ -213,16 +212,14 @@ class _Walker:
         cells = []
         layout = False  # cells holding blocks: a table used for layout, not a data row
         for cell in tr:
-            if not isinstance(cell.tag, str) or cell.tag.lower() not in _CELL:
+            if cell.tag not in _CELL:
                 continue
             sub = _Walker(self.is_label)
             sub.children(cell)
             sub.flush()
-            cells.append((cell.tag.lower(), sub.lines))
+            cells.append((cell.tag, sub.lines))
             if len(sub.lines) > 1 and not layout:
-                layout = any(
-                    isinstance(e.tag, str) and e.tag.lower() in _BLOCK for e in cell.iter()
-                )
+                layout = any(e.tag in _BLOCK for e in cell.iter())
         if not cells:
             return
         label_row = self._label_row(cells)
