@@ -85,6 +85,10 @@ HAND_WRITTEN = {
         <div>Année de début du partenariat</div><div>2012</div></td>
         <td><div>Maître(s) d'œuvre</div><div>Commune de Chambéry</div>
         <div>Contexte</div><div>FRANCE</div><div>Premier paragraphe.</div></td></tr></table>""",
+    "html4-capitals": """<TABLE BORDER=0><TR><TD>Titre</TD><TD>Eau potable à Kaya</TD></TR>
+        <TR><TD>Année de début du partenariat</TD><TD>2012</TD></TR></TABLE>
+        <P><B>Maître(s) d'œuvre</B><BR>Commune de Chambéry</P>
+        <P><B>Contexte</B><BR>FRANCE<BR>Premier paragraphe.<!-- fin --></P>""",
     "inline-colon": """<p>Titre : Eau potable à Kaya</p><p>Année de début du partenariat : 2012</p>
         <p>Maître(s) d'œuvre</p><p>Commune de Chambéry</p><p>Contexte</p><p>FRANCE</p>
         <p>Premier paragraphe.</p>""",

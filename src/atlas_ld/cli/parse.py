@@ -21,14 +21,18 @@ from atlas_ld.parse import parse_page
     "--json",
     "as_json",
     is_flag=True,
-    help="Print the record as JSON (the contract in data/project-record.schema.json): one object "
-    "for one page, one object per line (JSON Lines) for several.",
+    help="Print the record as JSON (the contract in data/project-record.schema.json, plus each "
+    "table row's text as shown): one object for one page, one object per line (JSON Lines) "
+    "for several.",
 )
 def parse(pages: tuple[str, ...], as_json: bool) -> None:
     """Read Atlas project pages and print what they say.
 
     PAGE is a file (HTML of a project page, or its text copied from a browser) or an http(s) URL
-    such as https://pastel.diplomatie.gouv.fr/cncdext/dyn/public/atlas/detailProjet.html?criteres.prjId=17384
+    such as
+
+    \b
+      https://pastel.diplomatie.gouv.fr/cncdext/dyn/public/atlas/detailProjet.html?criteres.prjId=17384
 
     A page that cannot be read gets a one-line error on stderr; the other pages are still printed
     and the exit status is 1. Things the parser noticed but could not place are listed under
