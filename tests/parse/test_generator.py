@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 from click.testing import CliRunner
 
@@ -67,3 +68,14 @@ def test_cli_sample_writes_generated_pages_or_the_bundled_corpus(tmp_path):
         main, ["parse", "--json", *map(str, (tmp_path / "c").glob("*.html"))]
     )
     assert parsed.exit_code == 0, parsed.stderr
+
+
+def test_cli_parse_on_two_processes_keeps_the_argument_order(tmp_path):
+    paths = [str(p) for p in generate(9, tmp_path, seed=2)]
+    args = ["parse", "--json", *paths]
+    serial = CliRunner().invoke(main, args)
+    pooled = CliRunner().invoke(main, [*args, "--jobs", "2"])
+    assert serial.exit_code == pooled.exit_code == 0
+    assert pooled.stdout == serial.stdout
+    sources = [json.loads(line)["source"] for line in pooled.stdout.splitlines()]
+    assert sources == paths

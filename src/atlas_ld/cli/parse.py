@@ -10,9 +10,8 @@ import click
 
 from atlas_ld.cli import main
 from atlas_ld.errors import AtlasError
-from atlas_ld.fetch import read_page
 from atlas_ld.model import ProjectRecord
-from atlas_ld.parse import parse_page
+from atlas_ld.parse import parse_locations
 
 
 @main.command()
@@ -25,7 +24,16 @@ from atlas_ld.parse import parse_page
     "table row's text as shown): one object for one page, one object per line (JSON Lines) "
     "for several.",
 )
-def parse(pages: tuple[str, ...], as_json: bool) -> None:
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Parse on this many processes (0: one per core), for many pages; output keeps the "
+    "order of PAGE arguments.",
+)
+def parse(pages: tuple[str, ...], as_json: bool, jobs: int) -> None:
     """Read Atlas project pages and print what they say.
 
     PAGE is a file (HTML of a project page, or its text copied from a browser) or an http(s) URL
@@ -39,11 +47,9 @@ def parse(pages: tuple[str, ...], as_json: bool) -> None:
     "warnings" in the record.
     """
     failed = False
-    for location in pages:
-        try:
-            record = parse_page(read_page(location))
-        except AtlasError as exc:
-            click.echo(f"atlas-ld: error: {exc}", err=True)
+    for record in parse_locations(pages, processes=jobs or None):
+        if isinstance(record, AtlasError):
+            click.echo(f"atlas-ld: error: {record}", err=True)
             failed = True
             continue
         if as_json:
