@@ -10,7 +10,8 @@ import sys
 import time
 
 from atlas_ld.archive import Archive, iter_latest_pages, latest_captures
-from atlas_ld.harvest import Harvester, page_url
+from atlas_ld.fetcher import page_url
+from atlas_ld.harvest import Harvester
 
 from .conftest import fast_options, warc_responses
 
