@@ -9,9 +9,9 @@ while the values under them are kept exactly as the page gives them.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 
 class Kind(Enum):
@@ -150,10 +150,22 @@ FIELD_LABELS = {f: t for t, f in _FIELDS.items()}
 TABLE_LABELS = {f: t for t, f in _TABLES.items()}
 STATEMENT_LABELS = {(f, v): t for t, (f, v) in _STATEMENTS.items()}
 
+# Pagers and banners of paged tables, in French, in English (the table library's defaults) or as
+# raw message keys: `<< < Précédent 1 2 Suivant > >>`, `[Premier/Préc] 1, 2 [Suiv/Dernier]`,
+# `pagination.page.precedent`, `12 éléments trouvés, affichage de 1 à 5.`
 _PAGER_WORDS = frozenset(
-    {"<<", "<", ">>", ">", "«", "»", "précédent", "suivant", "page", "sur", "/", "…"}
+    {
+        *("<<", "<", ">>", ">", "«", "»", "…", "page", "sur"),
+        *("précédent", "préc", "suivant", "suiv", "premier", "dernier"),
+        *("first", "prev", "next", "last"),
+    }
 )
-_PAGER_TOKEN = re.compile(r"\d+|pagination\.[\w.]+|\?\?\?[\w.]+\?\?\?")
+_PAGER_TOKEN = re.compile(r"<<|>>|[<>«»…]|\?\?\?[\w.]+\?\?\?|[\w.]+")
+_PAGER_PATTERN = re.compile(r"\d+|pagination\.[\w.]+|\?\?\?[\w.]+\?\?\?")
+_BANNER = re.compile(
+    r"(aucun élément trouvé|un élément trouvé|\d+ éléments trouvés|nothing found to display"
+    r"|one item found|\d+ items found)"
+)
 
 
 def lookup(text: str) -> Label | None:
@@ -175,9 +187,12 @@ def is_label(text: str) -> bool:
 
 
 def is_pager(text: str) -> bool:
-    """A pager under a table: `<< < Précédent 1 Suivant > >>` or `pagination.page.precedent`."""
-    tokens = label_key(text).split()
-    return bool(tokens) and all(t in _PAGER_WORDS or _PAGER_TOKEN.fullmatch(t) for t in tokens)
+    """A pager or a count banner around a table's rows, not a row."""
+    key = label_key(text)
+    if _BANNER.match(key):
+        return True
+    tokens = _PAGER_TOKEN.findall(key)
+    return bool(tokens) and all(t in _PAGER_WORDS or _PAGER_PATTERN.fullmatch(t) for t in tokens)
 
 
 def is_table_header(field: str, text: str) -> bool:

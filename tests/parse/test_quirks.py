@@ -351,3 +351,21 @@ def test_a_line_break_inside_a_data_cell_keeps_the_row_whole():
                        "j.tremblay[at]quebec.ca")
     ]  # fmt: skip
     assert record.warnings == []
+
+
+def test_pagers_and_count_banners_of_paged_tables_are_not_rows():
+    from atlas_ld.labels import is_pager
+
+    for shown in [
+        "<< < Précédent 1 Suivant > >>",
+        "pagination.page.precedent 1 2 pagination.page.suivant",
+        "???pagination.page.precedent??? 1 ???pagination.page.suivant???",
+        "[Premier/Préc] 1, 2 [Suiv/Dernier]",
+        "[First/Prev] 1, 2, 3 [Next/Last]",
+        "12 éléments trouvés, affichage de 1 à 5.",
+        "Aucun élément trouvé.",
+        "Page 1 sur 3",
+    ]:
+        assert is_pager(shown), shown
+    for row in ["Autre 0 0 2011", "Santé et action sociale Santé Oui", "Page blanche 1200 2012"]:
+        assert not is_pager(row), row
