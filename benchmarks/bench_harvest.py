@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from atlas_ld.fetcher import HarvestOptions
 from atlas_ld.harvest import Harvester
+from atlas_ld.harvest_fetch import HarvestOptions
 from atlas_ld.simulator import AtlasSimulator, SiteState, corpus, numbered
 
 

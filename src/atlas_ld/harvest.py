@@ -1,6 +1,6 @@
 """Harvest runs: which ids to fetch, fetching them, and recording each verdict in the archive.
 
-Workers only fetch (`fetcher.Fetcher`); the calling thread writes every verdict to the archive
+Workers only fetch (`harvest_fetch.Fetcher`); the calling thread writes every verdict to the archive
 in id order, so the archive has one writer and a crash loses at most the pages in flight. Each
 id is planned from the archive's index: already archived (skipped, or re-checked with a
 conditional request under `since_last`), failed before (fetched again), or new.
@@ -25,7 +25,7 @@ from urllib.robotparser import RobotFileParser
 
 from atlas_ld import archive as warc
 from atlas_ld.errors import HarvestError
-from atlas_ld.fetcher import Fetcher, HarvestOptions, Outcome, page_url
+from atlas_ld.harvest_fetch import Fetcher, HarvestOptions, Outcome, page_url
 from atlas_ld.politeness import RateLimiter, load_robots
 
 

@@ -34,7 +34,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from atlas_ld.fetcher import PAGE_PATH
+from atlas_ld.harvest_fetch import PAGE_PATH
 
 PAGE_ROUTE = urlsplit(PAGE_PATH).path
 FAULTS = (

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from atlas_ld.fetcher import HarvestOptions
+from atlas_ld.harvest_fetch import HarvestOptions
 from atlas_ld.politeness import Backoff
 from atlas_ld.simulator import AtlasSimulator, SimPage, SiteState, corpus, numbered
 

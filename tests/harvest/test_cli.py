@@ -13,8 +13,8 @@ from warcio.archiveiterator import ArchiveIterator
 from atlas_ld import __version__
 from atlas_ld.cli import main
 from atlas_ld.errors import HarvestError
-from atlas_ld.fetcher import HarvestOptions
 from atlas_ld.harvest import Harvester, parse_ids, read_ids_file
+from atlas_ld.harvest_fetch import HarvestOptions
 
 from .conftest import fast_options
 

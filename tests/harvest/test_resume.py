@@ -10,8 +10,8 @@ import sys
 import time
 
 from atlas_ld.archive import Archive, iter_latest_pages, latest_captures
-from atlas_ld.fetcher import page_url
 from atlas_ld.harvest import Harvester
+from atlas_ld.harvest_fetch import page_url
 
 from .conftest import fast_options, warc_responses
 

@@ -13,8 +13,8 @@ import click
 from atlas_ld.archive import write_atomic
 from atlas_ld.cli import main
 from atlas_ld.errors import HarvestError
-from atlas_ld.fetcher import ATLAS_BASE_URL, HarvestOptions, Outcome
 from atlas_ld.harvest import Harvester, Summary, parse_ids, read_ids_file
+from atlas_ld.harvest_fetch import ATLAS_BASE_URL, HarvestOptions, Outcome
 from atlas_ld.politeness import DEFAULT_CONTACT, Backoff
 from atlas_ld.simulator import FAULTS
 
