@@ -39,6 +39,11 @@ COUNTRY_ALIASES = {
     "Vatican": "VAT",
     "Micronésie": "FSM",
     "République tchèque": "CZE",
+    "Cabo Verde": "CPV",
+    "Venezuela": "VEN",
+    "Macédoine": "MKD",
+    "Centrafrique": "CAF",
+    "Kosovo": "XKX",  # no ISO 3166 code; XKX is the user-assigned code the EU uses
 }
 
 
@@ -56,18 +61,27 @@ def country_names() -> dict[str, str]:
     return names
 
 
+# Accents and apostrophes forgiven when matching names (`Egypte`, `Côte d’Ivoire`): one character
+# for one, so a match has the same length in the text as written.
+_PLAIN = str.maketrans("àâäáãéèêëíìîïóòôöõúùûüçñÿ’‘ʼ", "aaaaaeeeeiiiiooooouuuucny'''")
+
+
+def _plain(text: str) -> str:
+    return "".join(c.lower()[0] for c in text).translate(_PLAIN)  # `İ`.lower() has two chars
+
+
 @cache
 def _countries_longest_first() -> tuple[str, ...]:
-    return tuple(sorted(country_names(), key=len, reverse=True))
+    return tuple(sorted({_plain(name) for name in country_names()}, key=len, reverse=True))
 
 
 def split_country_suffix(text: str) -> tuple[str, str | None]:
     """`Province du Québec Canada` -> (`Province du Québec`, `Canada`); else (text, None)."""
-    folded = text.casefold()
+    plain = _plain(text)
     for name in _countries_longest_first():
-        if folded.endswith(" " + name.casefold()):
+        if plain.endswith(" " + name):
             return text[: -len(name) - 1].rstrip(), text[-len(name) :]
-        if folded == name.casefold():
+        if plain == name:
             return "", text
     return text, None
 

@@ -369,3 +369,19 @@ def test_pagers_and_count_banners_of_paged_tables_are_not_rows():
         assert is_pager(shown), shown
     for row in ["Autre 0 0 2011", "Santé et action sociale Santé Oui", "Page blanche 1200 2012"]:
         assert not is_pager(row), row
+
+
+def test_partner_rows_end_with_a_country_written_with_or_without_accents():
+    from atlas_ld.vocabulary import split_country_suffix
+
+    for row, expected in [
+        ("Province du Québec Canada", ("Province du Québec", "Canada")),
+        ("Commune de Bouaké Côte d’Ivoire", ("Commune de Bouaké", "Côte d’Ivoire")),
+        ("Gouvernorat d'Alexandrie Egypte", ("Gouvernorat d'Alexandrie", "Egypte")),
+        ("Municipalité d’İzmir Turquie", ("Municipalité d’İzmir", "Turquie")),
+        ("Province de Hué Vietnam", ("Province de Hué", "Vietnam")),
+        ("Municipalité de Naplouse Territoires palestiniens",
+         ("Municipalité de Naplouse", "Territoires palestiniens")),
+        ("Province du Québec", ("Province du Québec", None)),
+    ]:  # fmt: skip
+        assert split_country_suffix(row) == expected
