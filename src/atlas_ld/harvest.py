@@ -210,8 +210,8 @@ class Harvester:
             outcome.verdict = "unchanged"
             archive.note(outcome.prj_id, warc.GOOD)
         elif outcome.kind == "missing":
-            newly_gone = before is not None and previous.state != warc.MISSING  # type: ignore[union-attr]
-            outcome.verdict = "gone" if newly_gone else "missing"
+            was_missing = previous is not None and previous.state == warc.MISSING
+            outcome.verdict = "gone" if before is not None and not was_missing else "missing"
             archive.note(outcome.prj_id, warc.MISSING, outcome.reason)
         elif outcome.kind == "failed":
             outcome.verdict = "failed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -131,3 +132,16 @@ def test_unusable_archives_are_one_line_errors(tmp_path):
         Archive(tmp_path / "bad", "run")
     with pytest.raises(HarvestError, match="not an atlas-ld archive"):
         list(iter_latest_pages(tmp_path / "file"))
+
+
+@pytest.mark.parametrize("command", ["harvest", "simulate"])
+def test_every_option_is_documented(command):
+    docs = (Path(__file__).parents[2] / "docs" / "harvest.md").read_text(encoding="utf-8")
+    options = [
+        name
+        for param in main.commands[command].params
+        for name in param.opts + param.secondary_opts
+        if name.startswith("--")
+    ]
+    assert options
+    assert [name for name in options if name not in docs] == []
