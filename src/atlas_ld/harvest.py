@@ -29,6 +29,9 @@ from atlas_ld.harvest_fetch import Fetcher, HarvestOptions, Outcome, page_url
 from atlas_ld.politeness import RateLimiter, load_robots
 
 
+MAX_IDS = 1_000_000  # the Atlas has ~12,700 pages; a bigger range is a typo
+
+
 def parse_ids(spec: str) -> list[int]:
     """`1-13000,14002` → sorted unique ids; one clear error for anything else."""
     ids: set[int] = set()
@@ -42,6 +45,8 @@ def parse_ids(spec: str) -> list[int]:
         high = int(match[2] or low)
         if low < 1 or high < low:
             raise HarvestError(f"empty or non-positive range: {part!r}", where="--ids")
+        if high - low >= MAX_IDS or len(ids) + high - low >= MAX_IDS:
+            raise HarvestError(f"more than {MAX_IDS:,} ids: {part!r}", where="--ids")
         ids.update(range(low, high + 1))
     if not ids:
         raise HarvestError("no ids given", where="--ids")
