@@ -28,7 +28,6 @@ from atlas_ld.errors import HarvestError
 from atlas_ld.harvest_fetch import Fetcher, HarvestOptions, Outcome, page_url
 from atlas_ld.politeness import RateLimiter, load_robots
 
-
 MAX_IDS = 1_000_000  # the Atlas has ~12,700 pages; a bigger range is a typo
 
 
