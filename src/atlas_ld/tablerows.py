@@ -12,12 +12,14 @@ import re
 
 from atlas_ld.labels import is_magnifier
 from atlas_ld.model import Authority, Financing, PartnerContact, ThemeTriple, Volunteer
-from atlas_ld.textlayout import Line
+from atlas_ld.textlayout import Line, fold
 from atlas_ld.vocabulary import split_country_suffix, split_theme_row, split_volunteer_tail
 
 Warn = list[str]
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_AMOUNT = re.compile(r"\d{1,3}(?:[\u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?")
+_PLAIN_SPACES = re.compile(r"[ \t]+")
 _YEAR = re.compile(r"(19[5-9]\d|20\d\d|2100)")
 _OBFUSCATED_AT = re.compile(r"\s*(?:\[at\]|\(at\)|\[arobase\])\s*", re.IGNORECASE)
 _MAGNIFIER_SUFFIX = re.compile(r"\s*Icone d[’']une loupe$", re.IGNORECASE)
@@ -32,7 +34,7 @@ def email(text: str | None) -> str | None:
 
 def number(text: str, what: str, warnings: Warn) -> int | float | None:
     """A French-written amount (`15000`, `15 000`, `1 500,50 €`) or None with a warning."""
-    compact = text.replace("€", "").replace(" ", "").replace("\u202f", "")
+    compact = "".join(text.replace("€", "").split())  # any spaces, no-break ones included
     if not compact:
         return None
     if not _NUMBER.fullmatch(compact):
@@ -148,13 +150,12 @@ def financing_row(line: Line, warnings: Warn) -> Financing:
             cells.pop()
         funder, values = cells[0], cells[1:]
     else:
-        words = line.text.split(" ")
+        # split on plain spaces only: in `15 000` a no-break space groups the digits
+        words = _PLAIN_SPACES.split((line.raw or line.text).strip())
         i = len(words)
-        while (
-            i > 1 and (_NUMBER.fullmatch(words[i - 1]) or not words[i - 1]) and len(words) - i < 3
-        ):
+        while i > 1 and _AMOUNT.fullmatch(words[i - 1]) and len(words) - i < 3:
             i -= 1
-        funder, values = " ".join(words[:i]), words[i:]
+        funder, values = fold(" ".join(words[:i])), words[i:]
     year = None
     if values and _YEAR.fullmatch(values[-1].strip()):
         year = int(values.pop().strip())

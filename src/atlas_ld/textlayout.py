@@ -27,6 +27,7 @@ class Line:
     cells: tuple[str, ...] = ()  # a table row's cells; empty for a line of text
     link: str | None = None  # the link behind the magnifier icon on this line
     heading: bool = False  # markup says this is a label (dt, th, h1-h6) rather than a value
+    raw: str | None = None  # a text line before folding, when it had no-break spaces in it
 
 
 _BLOCK = frozenset(
@@ -116,12 +117,32 @@ def page_lines(page: Page, is_label: Callable[[str], bool]) -> list[Line]:
     text = page.body.decode(encoding_of(page, html), errors="replace")
     if html:
         return html_lines(text, is_label)
-    return text_lines(text)
+    return text_lines(text, is_label)
 
 
-def text_lines(text: str) -> list[Line]:
-    lines = (fold(raw) for raw in text.splitlines())
-    return [Line(line) for line in lines if line]
+_NO_BREAK = ("\u00a0", "\u202f")
+
+
+def text_lines(text: str, is_label: Callable[[str], bool] = lambda _: False) -> list[Line]:
+    """Lines of a plain-text page. A browser's copy separates table cells with tabs: such a line
+    keeps its cells (a label and its value become two lines). A line with no-break spaces keeps its
+    raw form too: French amounts use them between digit groups (`15 000`) where a plain space
+    separates cells."""
+    lines = []
+    for raw in text.splitlines():
+        if "\t" in raw.strip():
+            cells = tuple(fold(cell) for cell in raw.split("\t"))
+            shown = [cell for cell in cells if cell]
+            if len(shown) == 2 and is_label(shown[0]):
+                lines += [Line(shown[0]), Line(shown[1])]
+            elif shown:
+                lines.append(Line(" ".join(shown), cells))
+            continue
+        line = fold(raw)
+        if line:
+            keep = any(space in raw for space in _NO_BREAK)
+            lines.append(Line(line, raw=unicodedata.normalize("NFC", raw) if keep else None))
+    return lines
 
 
 def html_lines(text: str, is_label: Callable[[str], bool]) -> list[Line]:

@@ -385,3 +385,47 @@ def test_partner_rows_end_with_a_country_written_with_or_without_accents():
         ("Province du Québec", ("Province du Québec", None)),
     ]:  # fmt: skip
         assert split_country_suffix(row) == expected
+
+
+def test_text_amounts_grouped_with_no_break_spaces_stay_whole():
+    text = (
+        "Titre\nT\nFinancement du partenariat\n"
+        f"Conseil régional de Bretagne 15{NBSP}000 2{NBSP}500,50 2012\n"
+        f"Ministère de l'Europe et des Affaires étrangères 1\u202f200\u202f000 2013\n"
+    )
+    record = parse_page(page_of(text, "text/plain"))
+    assert [(f.funder, f.amount_eur, f.water_oudin_eur, f.year) for f in record.financing] == [
+        ("Conseil régional de Bretagne", 15000, 2500.5, 2012),
+        ("Ministère de l'Europe et des Affaires étrangères", 1200000, None, 2013),
+    ]
+    assert record.financing[0].text == "Conseil régional de Bretagne 15 000 2 500,50 2012"
+    assert record.warnings == []
+
+
+def test_a_browser_copy_with_tabs_between_cells_keeps_the_cells():
+    text = (
+        "Titre\tEau potable à Kaya\n"
+        "Partenaires étrangers du partenariat\n"
+        "Nom de la collectivité étrangère\tPays\t\n"
+        "Province du Québec\tCanada\tIcone d'une loupe\n"
+        "Contacts dans les partenaires étrangers du partenariat\n"
+        "Province du Québec\tBOUCHARD\tMarie Ève\tAttachée\tme.bouchard[at]quebec.ca\n"
+        "Financement du partenariat\n"
+        "Nom du financeur\tMontant en euros\tMontant 1% Eau (Loi Oudin 2005)\tAnnée\n"
+        "Ministère de l'Europe et des Affaires étrangères\t50000\t\t2011\n"
+    )
+    record = parse_page(page_of(text, "text/plain"))
+    assert record.title == "Eau potable à Kaya"
+    assert record.foreign_partners == [
+        Authority("Province du Québec", "Canada", None, "Province du Québec Canada")
+    ]
+    contact = record.foreign_partner_contacts[0]
+    assert (contact.family_name, contact.given_name, contact.function) == (
+        "BOUCHARD",
+        "Marie Ève",
+        "Attachée",
+    )
+    assert [(f.amount_eur, f.water_oudin_eur, f.year) for f in record.financing] == [
+        (50000, None, 2011)
+    ]
+    assert record.warnings == []
