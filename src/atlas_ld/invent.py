@@ -360,7 +360,8 @@ def _slug(name: str) -> str:
 
 def invent_style(rng: random.Random) -> Style:
     """Markups in about equal shares; a fifth of the HTML pages in windows-1252, half of those
-    without a declared charset (text pages are UTF-8, like a copy from a browser)."""
+    without a declared charset (text pages are UTF-8, like a copy from a browser, half of them
+    with tabs between table cells)."""
     markup = rng.choice(MARKUPS)
     cp1252 = markup != "text" and rng.random() < 0.2
     return Style(
@@ -369,4 +370,5 @@ def invent_style(rng: random.Random) -> Style:
         declare_charset=not cp1252 or rng.random() < 0.5,
         raw_keys=rng.random() < 0.1,
         nbsp=rng.random() < 0.3,
+        tabs=markup == "text" and rng.random() < 0.5,
     )

@@ -23,6 +23,7 @@ from atlas_ld.labels import (
     TABLE_LABELS,
 )
 from atlas_ld.model import ProjectRecord
+from atlas_ld.textlayout import fold
 
 MARKUPS = ("div", "span", "dl", "table", "headings", "text")
 ATLAS_PAGE = "https://pastel.diplomatie.gouv.fr/cncdext/dyn/public/atlas/detailProjet.html"
@@ -39,7 +40,8 @@ class Style:
     encoding: str = "utf-8"  # or "windows-1252"
     declare_charset: bool = True  # a <meta charset>; without it the parser must detect
     raw_keys: bool = False  # breadcrumb and pager show unresolved message keys
-    nbsp: bool = False  # no-break spaces where French typography puts them
+    nbsp: bool = False  # no-break spaces where French typography puts them (`15 000`, ` :`)
+    tabs: bool = False  # plain text only: table cells separated by tabs, as a browser copies them
 
 
 # -- the page as a sequence of blocks, whatever the markup -----------------------------------
@@ -79,10 +81,13 @@ def _lines(text: str | None) -> tuple[str, ...]:
     return tuple(text.split("\n")) if text else ()
 
 
-def _amount(value: float | int | None) -> str:
+def _amount(value: float | int | None, grouped: bool) -> str:
+    """`15000`, `1250,50`; grouped: `15 000`, `1 250,50` with no-break spaces."""
     if value is None:
         return ""
-    return str(value) if isinstance(value, int) else f"{value:.2f}".replace(".", ",")
+    text = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+    text = text.replace(",", "\u00a0" if grouped else "").replace(".", ",")
+    return text
 
 
 def _obfuscate(email: str | None) -> str:
@@ -154,8 +159,12 @@ def _blocks(record: ProjectRecord, style: Style) -> list:
         (
             (
                 f.funder,
-                _amount(f.amount_eur),
-                *([_amount(f.water_oudin_eur)] if f.water_oudin_eur is not None else []),
+                _amount(f.amount_eur, style.nbsp),
+                *(
+                    [_amount(f.water_oudin_eur, style.nbsp)]
+                    if f.water_oudin_eur is not None
+                    else []
+                ),
                 "" if f.year is None else str(f.year),
             ),
             None,
@@ -186,13 +195,13 @@ def _blocks(record: ProjectRecord, style: Style) -> list:
     return blocks
 
 
-def shown_rows(record: ProjectRecord) -> dict[str, list[str]]:
+def shown_rows(record: ProjectRecord, style: Style = Style()) -> dict[str, list[str]]:
     """Each table's rows as this writer shows them (non-empty cells joined by a space), by the
     record's field name: what the parser keeps as each row's `text`."""
     fields = {label: name for name, label in TABLE_LABELS.items()}
     return {
-        fields[b.label]: [" ".join(c for c in cells if c) for cells, _ in b.rows]
-        for b in _blocks(record, Style())
+        fields[b.label]: [fold(" ".join(c for c in cells if c)) for cells, _ in b.rows]
+        for b in _blocks(record, style)
         if isinstance(b, _Table)
     }
 
@@ -236,8 +245,8 @@ def _text(blocks: list, style: Style) -> str:
             chunks = _chunks(block.rows, block.pager_every)
             for chunk in chunks:
                 for cells, _link in chunk:
-                    row = " ".join(c for c in cells if c)
-                    out.append(f"{row} {MAGNIFIER}" if block.magnifier else row)
+                    shown = (*cells, MAGNIFIER) if block.magnifier else cells
+                    out.append("\t".join(shown) if style.tabs else " ".join(c for c in shown if c))
                 if block.pager_every:
                     out.append(_pager(style, len(chunks)))
             out.append("")

@@ -110,4 +110,6 @@ def test_corpus_covers_every_feature_the_parser_must_handle(corpus):
     assert any(b"???menu.atlas" in b for b in bodies)
     assert any(b"pagination.page.precedent" in b for b in bodies)
     assert any("\u00a0".encode() in b for b in bodies)
+    assert any("\u00a0000".encode() in b for b in bodies)  # amounts grouped by no-break spaces
+    assert any(b"\t" in b for b in bodies)  # a browser copy with tabs between cells
     assert any("’".encode() in b for b in bodies) and any(b"'" in b for b in bodies)
