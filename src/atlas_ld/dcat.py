@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -100,17 +101,18 @@ def dataset_iri(base: str) -> URIRef:
     return URIRef(f"{base}dataset/atlas")
 
 
-def _published_triples(store: ox.Store) -> set[tuple]:
+def published_triples(store: ox.Store) -> set[ox.Triple]:
+    """The union of the public graphs: each triple once, personal-data graphs left out."""
     from atlas_ld.publish import is_personal
 
     return {
-        (q.subject, q.predicate, q.object)
+        q.triple
         for q in store.quads_for_pattern(None, None, None, None)
         if not is_personal(q.graph_name)
     }
 
 
-def _years(triples: set[tuple]) -> list[str]:
+def _years(triples: Collection[ox.Triple]) -> list[str]:
     """Years stated anywhere in the graph (xsd:gYear), for the temporal coverage."""
     gyear = ox.NamedNode(str(XSD.gYear))
     return sorted(
@@ -118,7 +120,7 @@ def _years(triples: set[tuple]) -> list[str]:
     )
 
 
-def _countries(triples: set[tuple]) -> list[str]:
+def _countries(triples: Collection[ox.Triple]) -> list[str]:
     """Countries of the EU authority table the graph links to, for the spatial coverage."""
     prefix = f"{EU}country/"
     found = {
@@ -254,16 +256,18 @@ def catalog_graph(
     endpoint_url: str | None = None,
     download_url: str | None = None,
     publisher: Publisher | None = None,
+    triples: Collection[ox.Triple] | None = None,
 ) -> Graph:
     """The DCAT-AP 3 catalogue: one dataset, a distribution per release file, the SPARQL service.
 
     Dates come from the release (its newest capture), never from the clock, so the same store and
     release always describe themselves the same way. `download_url` is where the release files
-    are served (default `{base}release/`).
+    are served (default `{base}release/`). Coverage is read from the store's public triples, a
+    full scan: pass `triples` when you already hold them (the dump does).
     """
     publisher = publisher or Publisher.default(base)
     download_url = download_url or f"{base}release/"
-    triples = _published_triples(store)
+    triples = published_triples(store) if triples is None else triples
     g = Graph(bind_namespaces="none")
     for prefix, ns in CATALOG_PREFIXES.items():
         g.bind(prefix, ns)
@@ -338,9 +342,18 @@ def catalog_graph(
     return g
 
 
-def void_graph(store: ox.Store, *, base: str, endpoint_url: str | None = None) -> Graph:
-    """VoID statistics of the published graph (personal-data graphs left out), with partitions."""
-    triples = _published_triples(store)
+def void_graph(
+    store: ox.Store,
+    *,
+    base: str,
+    endpoint_url: str | None = None,
+    triples: Collection[ox.Triple] | None = None,
+) -> Graph:
+    """VoID statistics of the published graph (personal-data graphs left out), with partitions.
+
+    A full scan of the store (seconds at Atlas scale): compute once per store and keep it, or
+    pass the public `triples` when you already hold them."""
+    triples = published_triples(store) if triples is None else triples
     rdf_type = ox.NamedNode(str(RDF.type))
     subjects = {s for s, _, _ in triples}
     per_class: dict[ox.NamedNode, set] = {}
@@ -416,6 +429,7 @@ def write_catalog(
     download_url: str | None = None,
     endpoint_url: str | None = None,
     publisher: Publisher | None = None,
+    triples: Collection[ox.Triple] | None = None,
 ) -> list[ReleaseFile]:
     """`catalog.ttl` and `catalog.jsonld` in a release directory, described for the manifest."""
     from atlas_ld.publish import describe
@@ -427,6 +441,7 @@ def write_catalog(
         endpoint_url=endpoint_url,
         download_url=download_url,
         publisher=publisher,
+        triples=triples,
     )
     (root / "catalog.ttl").write_bytes(sorted_turtle(graph))
     (root / "catalog.jsonld").write_text(compact_jsonld(graph), encoding="utf-8")

@@ -161,14 +161,14 @@ def write_ntriples(root: Path, triples: list[ox.Triple]) -> ReleaseFile:
     )
 
 
-def write_nquads(root: Path, quads: list[ox.Quad]) -> ReleaseFile:
-    write_gzip(root / "atlas.nq.gz", lambda out: ox.serialize(quads, out, ox.RdfFormat.N_QUADS))
+def write_nquads(root: Path, nquads: bytes, count: int) -> ReleaseFile:
+    write_gzip(root / "atlas.nq.gz", lambda out: out.write(nquads))
     return describe(
         root,
         "atlas.nq.gz",
         "application/n-quads",
         "RDF_N_QUADS",
-        statements=len(quads),
+        statements=count,
         title="Graphes nommés et provenance (N-Quads, gzip)",
     )
 
@@ -319,21 +319,22 @@ def dump(
             quads = release_quads(store, include_personal_data=include_personal_data)
             triples = union_triples(quads)
             modified = newest_capture(quads)
-            snapshot = ox.Store()
-            snapshot.extend(quads)
         files = []
         with step("atlas.ttl", progress):
             files.append(write_turtle(staging, triples))
         with step("atlas.nt.gz", progress):
             files.append(write_ntriples(staging, triples))
         with step("atlas.nq.gz", progress):
-            files.append(write_nquads(staging, quads))
+            nquads = ox.serialize(quads, None, ox.RdfFormat.N_QUADS)
+            files.append(write_nquads(staging, nquads, len(quads)))
         with step("atlas.jsonld", progress):
             files.append(write_jsonld(staging, triples))
         with step("tables", progress):
+            snapshot = ox.Store()  # the published graphs only, for the table queries
+            snapshot.bulk_load(nquads, ox.RdfFormat.N_QUADS)
             files.extend(write_tables(staging, snapshot))
         with step("void.ttl", progress):
-            void = dcat.void_graph(snapshot, base=base, endpoint_url=endpoint_url)
+            void = dcat.void_graph(snapshot, base=base, endpoint_url=endpoint_url, triples=triples)
             (staging / "void.ttl").write_bytes(dcat.sorted_turtle(void))
             files.append(describe(staging, "void.ttl", "text/turtle", "TURTLE", title="VoID"))
         manifest = Manifest(
@@ -354,6 +355,7 @@ def dump(
                     release=manifest,
                     download_url=download_url,
                     endpoint_url=endpoint_url,
+                    triples=triples,
                 )
             )
         (staging / MANIFEST_NAME).write_text(
