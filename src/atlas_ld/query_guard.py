@@ -7,14 +7,13 @@ skipped, so `?service`, `ex:service` or `"SERVICE"` in a literal are not mistake
 and a keyword cannot be hidden inside them either (SPARQL keywords are bare words). Every update
 operation is refused too: the store is read-only to the server.
 
-The same pass finds the query form (for content negotiation before evaluation) and the graphs
-named in `FROM` / `FROM NAMED` (so the server can keep hidden graphs out of a query's dataset).
+The same pass finds the query form, so the results format is negotiated before evaluation.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from atlas_ld.errors import QueryError
 
@@ -46,8 +45,7 @@ class QueryInfo:
     """What the server needs to know about a query before sending it to a worker."""
 
     form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
-    from_graphs: list[str] = field(default_factory=list)
-    from_named_graphs: list[str] = field(default_factory=list)
+    has_from: bool = False  # FROM / FROM NAMED: the query names its own dataset
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,17 +72,14 @@ def _tokens(text: str) -> list[_Token]:
 
 
 def inspect_query(text: str) -> QueryInfo:
-    """Refuse network access and updates; return the query form and its FROM graphs.
+    """Refuse network access and updates; return the query form.
 
     Syntax errors other than these are left to the SPARQL parser in the worker, which reports
     them with line and column.
     """
-    tokens = _tokens(_unescape_codepoints(text))
-    prefixes: dict[str, str] = {}
     form: str | None = None
-    from_graphs: list[str] = []
-    from_named: list[str] = []
-    for index, token in enumerate(tokens):
+    has_from = False
+    for token in _tokens(_unescape_codepoints(text)):
         if token.kind != "word":
             continue
         word = token.text.upper()
@@ -98,33 +93,14 @@ def inspect_query(text: str) -> QueryInfo:
                 "SPARQL updates are not accepted: this endpoint is read-only",
                 where=f"line {token.line}, column {token.column}",
             )
-        if word == "PREFIX" and index + 2 < len(tokens):
-            name, iri = tokens[index + 1], tokens[index + 2]
-            if name.kind == "pname" and iri.kind == "iri":
-                prefixes[name.text[:-1]] = iri.text[1:-1]
-        elif form is None and word in QUERY_FORMS:
+        if form is None and word in QUERY_FORMS:
             form = word
-        elif word == "FROM" and index + 1 < len(tokens):
-            named = tokens[index + 1].kind == "word" and tokens[index + 1].text.upper() == "NAMED"
-            target = tokens[index + 2] if named and index + 2 < len(tokens) else tokens[index + 1]
-            iri = _expand(target, prefixes)
-            if iri is not None:
-                (from_named if named else from_graphs).append(iri)
+        has_from = has_from or word == "FROM"
     if form is None:
         raise QueryError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
-    return QueryInfo(form, from_graphs, from_named)
+    return QueryInfo(form, has_from)
 
 
 def _unescape_codepoints(text: str) -> str:
     """SPARQL decodes `\\uXXXX` escapes before parsing (spec 19.2): `\\u0053ERVICE` is SERVICE."""
     return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-
-
-def _expand(token: _Token, prefixes: dict[str, str]) -> str | None:
-    if token.kind == "iri":
-        return token.text[1:-1]
-    if token.kind == "pname":
-        prefix, _, local = token.text.partition(":")
-        if prefix in prefixes:
-            return prefixes[prefix] + local
-    return None

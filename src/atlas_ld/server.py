@@ -24,7 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from atlas_ld.errors import AtlasError, QueryError, StoreError
-from atlas_ld.ids import is_personal_graph
+from atlas_ld.public_store import has_personal_graphs, public_copy
 from atlas_ld.query_guard import QueryInfo, inspect_query
 from atlas_ld.sparql_protocol import (
     GRAPH_OFFERS,
@@ -61,33 +61,23 @@ class Site:
     def __init__(self, config: ServerConfig):
         self.config = config
         manifest = read_manifest(config.store)
-        self.store_base = manifest.base
         self.base = check_base(config.base) if config.base else manifest.base
+        served = config.store
+        if not config.include_personal and has_personal_graphs(
+            open_store(config.store, read_only=True)
+        ):
+            served = public_copy(config.store)
         # The main process keeps its own read-only handle for the catalogue and VoID, which
         # need the whole store at once; queries from clients never run on it.
-        self.store = open_store(config.store, read_only=True)
-        graphs = [g.value for g in self.store.named_graphs()]
-        hidden = [g for g in graphs if is_personal_graph(g)]
-        self.public_graphs: tuple[str, ...] | None = None
-        if hidden and not config.include_personal:
-            self.public_graphs = tuple(sorted(g for g in graphs if not is_personal_graph(g)))
+        self.store = open_store(served, read_only=True)
         self.triples = self._count_triples()
-        self.pool = QueryPool(config.store, size=config.workers, timeout=config.timeout)
+        self.pool = QueryPool(served, size=config.workers, timeout=config.timeout)
         self._cache: dict[str, object] = {}
 
     def _count_triples(self) -> int:
-        kwargs = (
-            {"use_default_graph_as_union": True}
-            if self.public_graphs is None
-            else {"default_graph": [ox.NamedNode(g) for g in self.public_graphs]}
-        )
-        result = self.store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", **kwargs)
+        query = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
+        result = self.store.query(query, use_default_graph_as_union=True)
         return int(next(iter(result))["n"].value)
-
-    def visible(self, graphs: list[str]) -> list[str]:
-        if self.config.include_personal:
-            return graphs
-        return [g for g in graphs if not is_personal_graph(g)]
 
     def job(
         self,
@@ -97,30 +87,22 @@ class Site:
         info: QueryInfo | None = None,
         base_iri: str | None = None,
     ) -> QueryJob:
-        """A job on the dataset this server exposes, narrowed as the request asks."""
-        default: list[str] | None = None
-        named: list[str] | None = None
-        if request and (request.default_graphs or request.named_graphs):
-            default, named = request.default_graphs, request.named_graphs
-        elif info and (info.from_graphs or info.from_named_graphs) and self.public_graphs:
-            # The protocol's dataset replaces the query's, so FROM is restated here, filtered.
-            default, named = info.from_graphs, info.from_named_graphs
-        if default is not None:
-            default = self.visible(default)
-        if named is not None:
-            named = self.visible(named)
-        if default is None and self.public_graphs is not None:
-            default = list(self.public_graphs)
-        if named is None and self.public_graphs is not None:
-            named = list(self.public_graphs)
+        """A job on the union of the served graphs, or the dataset the request names."""
+        default = request.default_graphs if request else None
+        named = request.named_graphs if request else None
+        if request and (default or named):
+            default, named = tuple(default), tuple(named)
+        else:
+            default = named = None
         return QueryJob(
             query=query,
             result_format=fmt,
             row_limit=self.config.max_rows,
-            default_graphs=None if default is None else tuple(default),
-            named_graphs=None if named is None else tuple(named),
+            default_graphs=default,
+            named_graphs=named,
             prefixes=tuple(PREFIXES.items()),
             base_iri=base_iri,
+            union_default=not (info and info.has_from),
         )
 
     async def run(self, query: str, fmt: str = "json") -> Written:

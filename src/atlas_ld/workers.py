@@ -42,8 +42,10 @@ class ServerBusy(QueryError):
 class QueryJob:
     """One evaluation: the query text, the dataset to run it on and the output wanted.
 
-    `default_graphs` and `named_graphs` of None mean the union of every named graph and all named
-    graphs; a list restricts the dataset (the server uses that to keep hidden graphs out).
+    `default_graphs` and `named_graphs` of None leave the dataset to the query: the union of the
+    named graphs as default graph (`union_default`, off for queries with FROM, which pyoxigraph
+    would otherwise ignore) and all named graphs; lists set the dataset, as the protocol's
+    `default-graph-uri` and `named-graph-uri` do.
     """
 
     query: str
@@ -53,13 +55,14 @@ class QueryJob:
     named_graphs: tuple[str, ...] | None = None
     prefixes: tuple[tuple[str, str], ...] = ()
     base_iri: str | None = None  # relative IRIs in the query resolve against the endpoint URL
+    union_default: bool = True
 
 
 def evaluate(store: ox.Store, job: QueryJob) -> Written:
     """Run one job on an open store (what a worker does; also usable in-process)."""
     kwargs: dict = {"base_iri": job.base_iri}
     if job.default_graphs is None:
-        kwargs["use_default_graph_as_union"] = True
+        kwargs["use_default_graph_as_union"] = job.union_default
     else:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs is not None:

@@ -131,3 +131,46 @@ def w3c_server(tmp_path_factory) -> Iterator[Server]:
     del store
     Manifest(base="http://www.example/").write(store_dir)
     yield from start_server(store_dir, "--workers", "2")
+
+
+@dataclass(frozen=True)
+class Known:
+    """A partnership of the sample with financing, read from the store the server serves."""
+
+    path: str  # id/partnership/...
+    title: str
+    actor_path: str  # an actor taking part in it
+    start_year: str
+    word: str  # a word of the title, for searches
+
+    @property
+    def graph(self) -> str:
+        return f"{BASE}graph/{self.path.removeprefix('id/')}"
+
+
+@pytest.fixture(scope="session")
+def personal_graph(sample_store) -> str:
+    """A personal-data graph the store holds (the server must not show it)."""
+    store = ox.Store.read_only(str(sample_store))
+    return next(g.value for g in store.named_graphs() if "/graph/personal/" in g.value)
+
+
+@pytest.fixture(scope="session")
+def known(sample_store) -> Known:
+    store = ox.Store.read_only(str(sample_store))
+    query = f"""PREFIX atlas: <{ATLAS}>
+SELECT ?p ?title ?actor ?year WHERE {{
+  ?p a atlas:Partnership ; <http://purl.org/dc/terms/title> ?title ;
+     atlas:startYear ?year ; atlas:financing ?f .
+  ?x atlas:inPartnership ?p ; atlas:agent ?actor .
+  FILTER (STRSTARTS(STR(?actor), "{BASE}id/actor/"))
+}} ORDER BY ?p ?actor LIMIT 1"""
+    row = next(iter(store.query(query, use_default_graph_as_union=True)))
+    title = row["title"].value
+    return Known(
+        path=row["p"].value.removeprefix(BASE),
+        title=title,
+        actor_path=row["actor"].value.removeprefix(BASE),
+        start_year=row["year"].value,
+        word=max(title.split(), key=len),
+    )

@@ -40,16 +40,10 @@ def test_keywords_inside_strings_iris_names_and_comments_are_not_keywords():
     assert inspect_query(query).form == "SELECT"
 
 
-def test_form_and_from_graphs_are_found():
-    info = inspect_query(
-        "PREFIX g: <http://g/>\nCONSTRUCT { ?s ?p ?o } FROM g:one FROM NAMED <http://g/two> "
-        "WHERE { ?s ?p ?o }"
-    )
-    assert (info.form, info.from_graphs, info.from_named_graphs) == (
-        "CONSTRUCT",
-        ["http://g/one"],
-        ["http://g/two"],
-    )
+@pytest.mark.parametrize("form", ["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"])
+def test_form_is_found_after_the_prologue(form):
+    query = f"BASE <http://b/>\nPREFIX with: <http://w/>\n{form.lower()} * WHERE {{ ?s ?p ?o }}"
+    assert inspect_query(query).form == form
 
 
 def test_error_names_the_position():

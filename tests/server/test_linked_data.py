@@ -8,14 +8,11 @@ import requests
 
 from .conftest import BASE
 
-PARTNERSHIP = "id/partnership/104"
-ACTOR = "id/actor/conseil-regional-de-bretagne"
 
-
-def test_rdflib_dereferences_a_partnership_by_conneg(server):
-    graph = rdflib.Graph().parse(f"{server.url}/{PARTNERSHIP}")
-    subject = rdflib.URIRef(BASE + PARTNERSHIP)
-    assert "Naplouse" in str(graph.value(subject, rdflib.DCTERMS.title))
+def test_rdflib_dereferences_a_partnership_by_conneg(server, known):
+    graph = rdflib.Graph().parse(f"{server.url}/{known.path}")
+    subject = rdflib.URIRef(BASE + known.path)
+    assert str(graph.value(subject, rdflib.DCTERMS.title)) == known.title
     atlas = rdflib.Namespace("https://atlas-ld.example/def/atlas#")
     country = graph.value(subject, atlas.country)
     # Labels of what it links to come along, so a client can show them without more requests.
@@ -33,8 +30,10 @@ def test_rdflib_dereferences_a_partnership_by_conneg(server):
         ("application/rdf+xml", "application/rdf+xml", "xml"),
     ],
 )
-def test_conneg_and_suffixes_agree(server, accept, media, rdflib_format):
-    by_accept = requests.get(f"{server.url}/{ACTOR}", headers={"Accept": accept}, timeout=30)
+def test_conneg_and_suffixes_agree(server, known, accept, media, rdflib_format):
+    by_accept = requests.get(
+        f"{server.url}/{known.actor_path}", headers={"Accept": accept}, timeout=30
+    )
     assert by_accept.status_code == 200
     assert by_accept.headers["content-type"].startswith(media)
     assert "Accept" in by_accept.headers["Vary"]
@@ -44,24 +43,22 @@ def test_conneg_and_suffixes_agree(server, accept, media, rdflib_format):
     one = rdflib.Graph().parse(data=by_accept.content, format=rdflib_format)
     two = rdflib.Graph().parse(data=by_suffix.content, format=rdflib_format)
     assert len(one) == len(two) > 3
-    assert (rdflib.URIRef(BASE + ACTOR), None, None) in one
+    assert (rdflib.URIRef(BASE + known.actor_path), None, None) in one
 
 
-def test_browsers_get_html_with_links_to_every_format(server):
+def test_browsers_get_html_with_links_to_every_format(server, known):
     response = requests.get(
-        f"{server.url}/{PARTNERSHIP}",
+        f"{server.url}/{known.path}",
         headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
         timeout=30,
     )
     assert response.headers["content-type"].startswith("text/html")
     for suffix in (".ttl", ".jsonld", ".nt", ".rdf"):
-        assert f'href="/{PARTNERSHIP}{suffix}"' in response.text
+        assert f'href="/{known.path}{suffix}"' in response.text
     assert "/query?query=" in response.text
 
 
-@pytest.mark.parametrize(
-    "path", ["id/partnership/999999", "id/actor/nobody.ttl", "graph/personal/129", "nothing"]
-)
+@pytest.mark.parametrize("path", ["id/partnership/999999", "id/actor/nobody.ttl", "nothing"])
 def test_unknown_iris_are_404(server, path):
     for accept in ("text/turtle", "text/html"):
         response = requests.get(f"{server.url}/{path}", headers={"Accept": accept}, timeout=30)
@@ -87,3 +84,9 @@ def test_catalogue_and_void(server):
     void = rdflib.Graph().parse(f"{server.url}/.well-known/void")
     void_ns = rdflib.Namespace("http://rdfs.org/ns/void#")
     assert int(next(void.objects(None, void_ns.triples))) > 1000
+
+
+def test_personal_graph_iris_are_404(server, personal_graph):
+    path = personal_graph.removeprefix(BASE)
+    response = requests.get(f"{server.url}/{path}", headers={"Accept": "text/turtle"}, timeout=30)
+    assert response.status_code == 404

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import requests
 from markupsafe import escape
@@ -31,25 +32,24 @@ def test_home_shows_figures_and_entry_points(server):
         assert listing.status_code == 200 and "<td" in listing.text
 
 
-def test_partnership_page_has_roles_financing_and_provenance(server):
-    page = requests.get(f"{server.url}/id/partnership/104", headers=HTML, timeout=30).text
-    assert "Acteurs par rôle" in page and "Municipalité de Naplouse" in page
-    assert "Financements" in page and "33\u202f500 €" in page
-    assert 'href="/id/partnership/104/page"' in page  # prov:wasDerivedFrom
+def test_partnership_page_has_roles_financing_and_provenance(server, known):
+    page = requests.get(f"{server.url}/{known.path}", headers=HTML, timeout=30).text
+    assert f"<h1>{escape(known.title)}</h1>" in page
+    assert "Acteurs par rôle" in page and f'href="/{known.actor_path}"' in page
+    assert "Financements" in page and re.search(r"<tfoot><tr><th colspan=\"2\">Total</th>", page)
+    assert f'href="/{known.path}/page"' in page  # prov:wasDerivedFrom
 
 
-def test_actor_page_lists_its_partnerships(server):
-    page = requests.get(
-        f"{server.url}/id/actor/conseil-regional-de-bretagne", headers=HTML, timeout=30
-    ).text
-    assert 'href="/id/partnership/104"' in page
+def test_actor_page_lists_its_partnerships(server, known):
+    page = requests.get(f"{server.url}/{known.actor_path}", headers=HTML, timeout=30).text
+    assert f'href="/{known.path}"' in page
 
 
-def test_search_by_title_and_year(server):
-    page = requests.get(f"{server.url}/search", params={"q": "naplouse"}, timeout=30).text
-    assert 'href="/id/partnership/104"' in page
-    by_year = requests.get(f"{server.url}/search", params={"year": "2016"}, timeout=30).text
-    assert 'href="/id/partnership/104"' in by_year
+def test_search_by_title_and_year(server, known):
+    page = requests.get(f"{server.url}/search", params={"q": known.word.lower()}, timeout=30).text
+    assert f'href="/{known.path}"' in page
+    by_year = requests.get(f"{server.url}/search", params={"year": known.start_year}, timeout=30)
+    assert f'href="/{known.path}"' in by_year.text
     bad = requests.get(f"{server.url}/search", params={"year": "20x6"}, timeout=30)
     assert bad.status_code == 400
 

@@ -1,0 +1,60 @@
+"""The store the server reads when personal data must stay hidden: a copy without those graphs.
+
+Hiding `graph/personal/*` at query time means running every query on an explicit list of all the
+other graphs, and pyoxigraph then looks each pattern up graph by graph: on 300 partnerships that
+made queries 30 to 450 times slower than on the union default graph. So the server reads a copy of
+the store that never held personal data (`<store>.public`, next to the store), made once and
+remade only when the store's manifest changes. Queries keep the fast union default graph, and no
+query, `FROM` clause or protocol parameter can reach data that is not there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from atlas_ld.errors import StoreError
+from atlas_ld.ids import is_personal_graph
+from atlas_ld.store import MANIFEST, open_store
+
+STAMP = "source-manifest.sha256"
+
+
+def has_personal_graphs(store: ox.Store) -> bool:
+    return any(is_personal_graph(g.value) for g in store.named_graphs())
+
+
+def public_copy(store_dir: Path) -> Path:
+    """The path of an up-to-date copy of `store_dir` without personal-data graphs."""
+    store_dir = Path(store_dir)
+    source = open_store(store_dir, read_only=True)
+    digest = hashlib.sha256((store_dir / MANIFEST).read_bytes()).hexdigest()
+    target = store_dir.with_name(store_dir.name + ".public")
+    stamp = target / STAMP
+    if stamp.is_file() and stamp.read_text(encoding="ascii") == digest:
+        return target
+    scratch = store_dir.with_name(f"{store_dir.name}.public.new-{os.getpid()}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        copy = ox.Store(str(scratch))
+        copy.bulk_extend(source.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        for graph in source.named_graphs():
+            if not is_personal_graph(graph.value):
+                copy.bulk_extend(source.quads_for_pattern(None, None, None, graph))
+        copy.flush()
+        del copy
+        shutil.copyfile(store_dir / MANIFEST, scratch / MANIFEST)
+        (scratch / STAMP).write_text(digest, encoding="ascii")
+        if target.exists():
+            shutil.rmtree(target)
+        scratch.rename(target)
+    except OSError as exc:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise StoreError(
+            f"cannot write the public copy of the store: {exc}", where=str(target)
+        ) from None
+    return target
