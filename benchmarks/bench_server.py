@@ -57,7 +57,7 @@ def build_store(pages: int, directory: Path) -> Path:
 
 def start(command: list[str], url: str) -> subprocess.Popen:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
+    for _ in range(3000):  # the first start of atlas-ld makes the public copy
         try:
             requests.get(url, params={"query": "ASK {}"}, headers=ACCEPT, timeout=2)
             return process

