@@ -23,10 +23,11 @@ import pyoxigraph as ox
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, SKOS, VOID
 
+from atlas_ld.ids import is_personal_graph
 from atlas_ld.jsonld_writer import write_jsonld
 from atlas_ld.vocab import ATLAS
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # publish imports this module; the types are only annotations here
     from atlas_ld.publish import Manifest, ReleaseFile
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -103,12 +104,10 @@ def dataset_iri(base: str) -> URIRef:
 
 def published_triples(store: ox.Store) -> set[ox.Triple]:
     """The union of the public graphs: each triple once, personal-data graphs left out."""
-    from atlas_ld.publish import is_personal
-
     return {
         q.triple
         for q in store.quads_for_pattern(None, None, None, None)
-        if not is_personal(q.graph_name)
+        if not (isinstance(q.graph_name, ox.NamedNode) and is_personal_graph(q.graph_name))
     }
 
 
@@ -430,10 +429,8 @@ def write_catalog(
     endpoint_url: str | None = None,
     publisher: Publisher | None = None,
     triples: Collection[ox.Triple] | None = None,
-) -> list[ReleaseFile]:
-    """`catalog.ttl` and `catalog.jsonld` in a release directory, described for the manifest."""
-    from atlas_ld.publish import describe
-
+) -> list[str]:
+    """Write `catalog.ttl` and `catalog.jsonld` into a release directory; their names."""
     graph = catalog_graph(
         store,
         base=base,
@@ -445,13 +442,4 @@ def write_catalog(
     )
     (root / "catalog.ttl").write_bytes(sorted_turtle(graph))
     (root / "catalog.jsonld").write_text(compact_jsonld(graph), encoding="utf-8")
-    return [
-        describe(root, "catalog.ttl", "text/turtle", "TURTLE", title="Catalogue DCAT-AP (Turtle)"),
-        describe(
-            root,
-            "catalog.jsonld",
-            "application/ld+json",
-            "JSON_LD",
-            title="Catalogue DCAT-AP (JSON-LD)",
-        ),
-    ]
+    return ["catalog.ttl", "catalog.jsonld"]

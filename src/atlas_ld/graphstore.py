@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import requests
 
 from atlas_ld.errors import PublishError
-from atlas_ld.publish import is_personal
+from atlas_ld.ids import is_personal_graph
 
 NTRIPLES = "application/n-triples"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -80,7 +80,7 @@ def graphs_to_publish(store: ox.Store, *, include_personal_data: bool) -> list[o
     graphs = [
         g
         for g in store.named_graphs()
-        if isinstance(g, ox.NamedNode) and (include_personal_data or not is_personal(g))
+        if isinstance(g, ox.NamedNode) and (include_personal_data or not is_personal_graph(g))
     ]
     return sorted(graphs, key=lambda g: g.value)
 

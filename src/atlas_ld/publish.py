@@ -26,12 +26,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from atlas_ld import jsonld_writer, resources, tables
+from atlas_ld import dcat, jsonld_writer, resources, tables
 from atlas_ld.errors import PublishError
 from atlas_ld.ids import is_personal_graph
-from atlas_ld.vocab import PREFIXES
+from atlas_ld.vocab import PREFIXES, prov
 
-PROV_GENERATED = ox.NamedNode("http://www.w3.org/ns/prov#generatedAtTime")
 MANIFEST_NAME = "manifest.json"
 SUMS_NAME = "SHA256SUMS"
 
@@ -107,7 +106,7 @@ def union_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
 
 def newest_capture(quads: Iterable[ox.Quad]) -> str | None:
     """The latest `prov:generatedAtTime`: the release's modification date, stable for a store."""
-    times = [q.object.value for q in quads if q.predicate == PROV_GENERATED]
+    times = [q.object.value for q in quads if q.predicate == prov.generatedAtTime]
     return max(times) if times else None
 
 
@@ -176,8 +175,6 @@ def write_nquads(root: Path, nquads: bytes, count: int) -> ReleaseFile:
 def project_context() -> dict:
     """The `@context` that ships with the ontology, so dumps and the server compact alike."""
     path = resources.ontology_dir() / "atlas.context.jsonld"
-    if not path.is_file():
-        return {"@context": dict(PREFIXES)}
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -304,8 +301,6 @@ def dump(
     progress: Progress | None = None,
 ) -> Manifest:
     """Write a complete release of `store` to `out`, replacing any previous release there."""
-    from atlas_ld import dcat
-
     out = Path(out).absolute()
     check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -344,24 +339,41 @@ def dump(
             triples=len(triples),
             quads=len(quads),
             graphs=len({q.graph_name for q in quads}),
-            files=files,
+            files=list(files),
         )
         with step("catalog", progress):
-            files.extend(
-                dcat.write_catalog(
-                    staging,
-                    snapshot,
-                    base=base,
-                    release=manifest,
-                    download_url=download_url,
-                    endpoint_url=endpoint_url,
-                    triples=triples,
-                )
+            # The catalogue describes the files written so far; the manifest lists it as well.
+            catalog_names = dcat.write_catalog(
+                staging,
+                snapshot,
+                base=base,
+                release=manifest,
+                download_url=download_url,
+                endpoint_url=endpoint_url,
+                triples=triples,
             )
+            manifest.files = [
+                *files,
+                describe(
+                    staging,
+                    catalog_names[0],
+                    "text/turtle",
+                    "TURTLE",
+                    title="Catalogue DCAT-AP (Turtle)",
+                ),
+                describe(
+                    staging,
+                    catalog_names[1],
+                    "application/ld+json",
+                    "JSON_LD",
+                    title="Catalogue DCAT-AP (JSON-LD)",
+                ),
+            ]
         (staging / MANIFEST_NAME).write_text(
             json.dumps(manifest.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
-        write_sums(staging, [*files, describe(staging, MANIFEST_NAME, "application/json", "JSON")])
+        manifest_file = describe(staging, MANIFEST_NAME, "application/json", "JSON")
+        write_sums(staging, [*manifest.files, manifest_file])
         replace_directory(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
