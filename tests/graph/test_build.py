@@ -92,16 +92,13 @@ def test_open_store_names_what_is_wrong(tmp_path):
         open_store(tmp_path / "empty", read_only=True)
 
 
-_COUNT = (
-    """
+_COUNT = """
 import sys
 from atlas_ld.store import open_store
 store = open_store(sys.argv[1], read_only=True)
-query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?p a <%sPartnership> } }"
+query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?p a <ATLAS:Partnership> } }"
 print(next(iter(store.query(query)))["n"].value)
-"""
-    % ATLAS
-)
+""".replace("ATLAS:", ATLAS)
 
 
 def _count_in_processes(store_dir: Path, n: int) -> list[str]:
