@@ -1,23 +1,29 @@
 """Dump figures: time and size per format, on the sample store and on an Atlas-scale store.
 
-    python benchmarks/bench_dump.py [--pages 12700] [--store DIR] [--processes 2]
+    python benchmarks/bench_dump.py [--pages 12700] [--store DIR] [--processes 2] [--graph-store]
 
 The Atlas-scale store is built from N generated pages with the graph stage's build (deterministic
 pages from the sample generator), unless --store names an existing store to reuse. Each run also
-dumps twice and checks that the bytes are the same.
+dumps twice and checks that the bytes are the same. With --graph-store, the Atlas-scale store is
+also published twice to a local `oxigraph serve` through the Graph Store Protocol.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pyoxigraph as ox
+import requests
 
 from atlas_ld.build import build, build_sample
+from atlas_ld.graphstore import publish_graphs
 from atlas_ld.model import Page
 from atlas_ld.publish import Manifest, dump
 from atlas_ld.sample import atlas_url, generate_pages
@@ -60,6 +66,50 @@ def measure(label: str, store_dir: Path, workdir: Path) -> None:
         print(f"  {name:16} {seconds:7.2f} s {size}")
 
 
+def graph_store(store_dir: Path, workdir: Path) -> None:
+    """Publish twice to a fresh `oxigraph serve` and count the quads there after each run."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    binary = Path(sys.executable).with_name("oxigraph")
+    server = subprocess.Popen(
+        [
+            str(binary),
+            "serve",
+            "--location",
+            str(workdir / "remote"),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    try:
+        for _ in range(100):
+            try:
+                requests.get(f"{url}/query", params={"query": "ASK {}"}, timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        store = ox.Store.read_only(str(store_dir))
+        for run in (1, 2):
+            started = time.perf_counter()
+            report = publish_graphs(store, f"{url}/store")
+            seconds = time.perf_counter() - started
+            quads = requests.get(
+                f"{url}/query", params={"query": count}, headers={"Accept": "text/csv"}, timeout=600
+            ).text.split()[-1]
+            print(
+                f"graph store, run {run}: {report.graphs} graphs, {report.triples} triples in "
+                f"{report.requests} requests, {seconds:.1f} s; {quads} quads on the server"
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def sizes_by_step(manifest: Manifest) -> dict[str, int]:
     sizes: dict[str, int] = {}
     for file in manifest.files:
@@ -74,6 +124,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=12700)
     parser.add_argument("--store", type=Path, default=None, help="reuse this Atlas-scale store")
     parser.add_argument("--processes", type=int, default=None)
+    parser.add_argument("--graph-store", action="store_true", help="also time publish graph-store")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="atlas-bench-dump-"))
@@ -86,6 +137,8 @@ def main() -> None:
             big = args.store or workdir / "atlas-store"
             atlas_scale_store(big, args.pages, args.processes)
         measure(f"atlas-{args.pages}", big, workdir)
+        if args.graph_store:
+            graph_store(big, workdir)
     finally:
         shutil.rmtree(workdir)
 

@@ -131,7 +131,7 @@ def publish_graphs(
             if graph is None
             else [q.triple for q in store.quads_for_pattern(None, None, None, graph)]
         )
-        triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+        triples.sort(key=str)
         push_graph(client, graph, triples, batch_size, report)
         report.graphs += 1
         report.triples += len(triples)

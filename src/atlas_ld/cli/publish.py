@@ -144,6 +144,11 @@ def parse_auth(auth: str | None, auth_env: str | None) -> tuple[str, str] | None
     return user, password
 
 
+def say_progress(done: int, total: int) -> None:
+    if done % 1000 == 0 or done == total:
+        click.echo(f"{done}/{total} graphs", err=True)
+
+
 @publish.command("graph-store")
 @click.argument("url")
 @store_option
@@ -200,6 +205,7 @@ def graph_store(
         include_personal_data=include_personal_data,
         batch_size=batch_size,
         retries=retries,
+        progress=say_progress,
     )
     click.echo(
         f"{url}: {report.graphs} graphs, {report.triples} triples in {report.requests} requests "
