@@ -49,7 +49,8 @@ class PageResult:
     source: str
     key: str = ""
     partnership: str = ""
-    nquads: str = ""
+    nquads: str | None = None  # None when read from the cache: `ResultCache.nquads` has them
+    quads: int = 0
     reference: str = ""
     issues: list[Issue] = field(default_factory=list)
     untyped_actors: list[str] = field(default_factory=list)
@@ -57,7 +58,9 @@ class PageResult:
     error: str | None = None
 
     def to_json(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        del data["nquads"]
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> PageResult:
@@ -124,7 +127,9 @@ def _map_page(page: Page, ids: Ids, digest: str) -> tuple[PageResult, MappedPage
     mapped = map_record(record, ids, page)
     result.key = mapped.key
     result.partnership = mapped.partnership.value
-    result.nquads = pyoxigraph.serialize(mapped.quads, format=_NQ).decode()
+    quads = list(dict.fromkeys(mapped.quads))  # a role met twice on a page is one quad
+    result.nquads = pyoxigraph.serialize(quads, format=_NQ).decode()
+    result.quads = len(quads)
     result.reference = pyoxigraph.serialize(sorted(mapped.reference, key=str), format=_NT).decode()
     result.untyped_actors = mapped.untyped_actors
     result.warnings = [f"{page.source}: {w}" for w in (*record.warnings, *mapped.warnings)]
@@ -245,33 +250,49 @@ def _owners_of(
 
 
 class ResultCache:
-    """One JSON file per page digest; a missing or unreadable file is a cache miss."""
+    """Per page digest, `<digest>.json` (all but the quads) and `<digest>.nq` (the quads), so a
+    rebuild that patches the store reads only the small files of unchanged pages. A missing or
+    unreadable file is a cache miss."""
 
     def __init__(self, directory: Path | None):
         self.directory = directory
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
 
-    def _path(self, digest: str) -> Path:
+    def _path(self, digest: str, suffix: str) -> Path:
         assert self.directory is not None
-        return self.directory / digest[:2] / f"{digest}.json"
+        return self.directory / digest[:2] / f"{digest}{suffix}"
 
     def get(self, digest: str) -> PageResult | None:
-        if self.directory is None:
+        if self.directory is None or not self._path(digest, ".nq").is_file():
             return None
         try:
-            return PageResult.from_json(json.loads(self._path(digest).read_text("utf-8")))
+            data = json.loads(self._path(digest, ".json").read_text("utf-8"))
+            return PageResult.from_json(data)
         except (OSError, ValueError, TypeError, KeyError):
             return None
 
+    def nquads(self, result: PageResult) -> str:
+        if result.nquads is not None:
+            return result.nquads
+        try:
+            return self._path(result.digest, ".nq").read_text("utf-8")
+        except OSError as exc:
+            raise BuildError(f"cache entry lost: {exc}", where=str(self.directory)) from None
+
     def put(self, result: PageResult) -> None:
-        if self.directory is None or result.error:
+        if self.directory is None or result.error or result.nquads is None:
             return
-        path = self._path(result.digest)
-        path.parent.mkdir(exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(result.to_json(), ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)
+        self._path(result.digest, "").parent.mkdir(exist_ok=True)
+        # the .nq file last: an entry counts only once it is there
+        for suffix, text in (
+            (".json", json.dumps(result.to_json(), ensure_ascii=False)),
+            (".nq", result.nquads),
+        ):
+            path = self._path(result.digest, suffix)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
 
 
 # -- the pipeline ------------------------------------------------------------------------------
@@ -285,9 +306,19 @@ def process_pages(
     processes: int | None = None,
     validate: bool = True,
 ) -> tuple[list[PageResult], int]:
-    """Every page's result, in page order, and how many came from the cache."""
-    check_base(base)
+    """Every page's result (with its N-Quads), in page order, and how many came from the cache."""
     cache = ResultCache(cache_dir)
+    results, reused = _process(pages, base, cache, processes, validate)
+    for result in results:
+        if not result.error:
+            result.nquads = cache.nquads(result)
+    return results, reused
+
+
+def _process(
+    pages: Iterable[Page], base: str, cache: ResultCache, processes: int | None, validate: bool
+) -> tuple[list[PageResult], int]:
+    check_base(base)
     fingerprint = _fingerprint()
     results: list[PageResult | None] = []
     todo: list[tuple[int, Page, str]] = []
@@ -365,9 +396,8 @@ def build(
         cache_dir = store_dir.with_name(store_dir.name + ".cache")
     if not use_cache:
         cache_dir = None
-    results, reused = process_pages(
-        pages, base=base, cache_dir=cache_dir, processes=processes, validate=validate
-    )
+    cache = ResultCache(cache_dir)
+    results, reused = _process(pages, base, cache, processes, validate)
     report = BuildReport(store=store_dir, pages=len(results), reused=reused)
     latest: dict[str, PageResult] = {}
     for result in results:
@@ -391,27 +421,26 @@ def build(
             where=str(store_dir),
             hint="run `atlas-ld validate` for the report",
         )
-    report.quads = _write_store(store_dir, base, kept)
+    report.quads = _write_store(store_dir, base, kept, cache)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _write_store(store_dir: Path, base: str, results: list[PageResult]) -> int:
+def _write_store(store_dir: Path, base: str, results: list[PageResult], cache: ResultCache) -> int:
     """Write the new store next to the old one and swap; patch a copy of the old one if possible."""
     new_dir = scratch_dir(store_dir)
     try:
         previous = _reusable_manifest(store_dir, base)
         if previous is None:
             store = pyoxigraph.Store(str(new_dir))
-            _load_pages(store, results)
+            _load_pages(store, results, cache)
         else:
             # a backup is made of hard links: cheap, and the served store is only read
             pyoxigraph.Store.read_only(str(store_dir)).backup(str(new_dir))
             store = pyoxigraph.Store(str(new_dir))
-            _patch_pages(store, base, previous, results)
-        _load_reference(store, base, results)
+            _patch_pages(store, base, previous, results, cache)
+        quads = sum(r.quads for r in results) + _load_reference(store, base, results)
         store.flush()
-        quads = len(store)
         del store
         Manifest(base=base, pages={r.key: r.digest for r in results}, quads=quads).write(new_dir)
         swap_in(new_dir, store_dir)
@@ -433,14 +462,18 @@ def _reusable_manifest(store_dir: Path, base: str) -> Manifest | None:
     return manifest if manifest.base == base else None
 
 
-def _load_pages(store: pyoxigraph.Store, results: list[PageResult]) -> None:
+def _load_pages(store: pyoxigraph.Store, results: list[PageResult], cache: ResultCache) -> None:
     if results:
-        data = "".join(r.nquads for r in results).encode()
+        data = "".join(cache.nquads(r) for r in results).encode()
         store.bulk_load(input=data, format=_NQ, lenient=True)
 
 
 def _patch_pages(
-    store: pyoxigraph.Store, base: str, previous: Manifest, results: list[PageResult]
+    store: pyoxigraph.Store,
+    base: str,
+    previous: Manifest,
+    results: list[PageResult],
+    cache: ResultCache,
 ) -> None:
     """Drop the graphs of pages that changed or went away, load the new ones."""
     current = {r.key: r.digest for r in results}
@@ -449,10 +482,11 @@ def _patch_pages(
             for graph in (partnership_graph(base, key), personal_graph(base, key)):
                 if store.contains_named_graph(graph):
                     store.remove_graph(graph)
-    _load_pages(store, [r for r in results if previous.pages.get(r.key) != r.digest])
+    _load_pages(store, [r for r in results if previous.pages.get(r.key) != r.digest], cache)
 
 
-def _load_reference(store: pyoxigraph.Store, base: str, results: list[PageResult]) -> None:
+def _load_reference(store: pyoxigraph.Store, base: str, results: list[PageResult]) -> int:
+    """Replace the reference graph; its number of quads."""
     graph = reference_graph(base)
     if store.contains_named_graph(graph):
         store.remove_graph(graph)
@@ -464,6 +498,7 @@ def _load_reference(store: pyoxigraph.Store, base: str, results: list[PageResult
         format=pyoxigraph.RdfFormat.TURTLE,
         to_graph=graph,
     )
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
 
 
 def build_sample(store_dir: Path = DEFAULT_STORE, *, base: str = DEFAULT_BASE) -> BuildReport:
