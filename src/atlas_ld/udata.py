@@ -22,7 +22,14 @@ import requests
 
 from atlas_ld.dcat import DESCRIPTION, TITLE
 from atlas_ld.errors import PublishError
-from atlas_ld.publish import MANIFEST_NAME, SUMS_NAME, Manifest, ReleaseFile, describe
+from atlas_ld.publish import (
+    MANIFEST_NAME,
+    SUMS_NAME,
+    Manifest,
+    ReleaseFile,
+    describe,
+    sha256_file,
+)
 
 LICENCE_ID = "lov2"  # udata's id of the Licence Ouverte / Open Licence 2.0
 TAGS = ("cooperation-decentralisee", "collectivites-territoriales", "linked-data", "rdf")
@@ -94,7 +101,18 @@ def resource_is_current(resource: dict[str, Any], path: Path) -> bool:
 
 
 def release_files(release_dir: Path, manifest: Manifest) -> list[ReleaseFile]:
-    """Every file of the release, the manifest and checksums included (people verify with them)."""
+    """Every file of the release, the manifest and checksums included (people verify with them).
+
+    Files are checked against the manifest first: a release edited or truncated after the dump
+    is not published."""
+    for file in manifest.files:
+        path = release_dir / file.path
+        if not path.is_file() or sha256_file(path) != file.sha256:
+            raise PublishError(
+                "missing or changed since the dump (SHA-256 differs from manifest.json)",
+                where=str(path),
+                hint="write the release again with `atlas-ld dump`",
+            )
     extra = [
         describe(release_dir, MANIFEST_NAME, "application/json", "JSON", title="Manifeste"),
         describe(release_dir, SUMS_NAME, "text/plain", "TXT", title="Sommes SHA-256"),
@@ -189,12 +207,12 @@ class UdataSync:
 
     def run(self, dataset_id: str | None, *, create: bool = False) -> SyncReport:
         manifest = Manifest.read(self.release_dir)
+        files = release_files(self.release_dir, manifest)
         wanted = dataset_metadata(manifest)
         dataset = self.find_or_create(dataset_id, wanted, create)
         report = SyncReport(dataset_id=dataset["id"] if dataset else None)
         if dataset is None:  # dry run of --create: everything would be new
             report.actions.append(Action("create-dataset", wanted["title"]))
-            files = release_files(self.release_dir, manifest)
             report.actions += [Action("upload", f.path) for f in files]
             return self.logged(report)
         if dataset.get("_created"):
@@ -209,7 +227,7 @@ class UdataSync:
                     json=changes,
                     what=f"dataset {dataset['id']}",
                 )
-        for file in release_files(self.release_dir, manifest):
+        for file in files:
             self.sync_file(dataset["id"], file, report)
         return self.logged(report)
 

@@ -96,6 +96,14 @@ def test_errors_are_one_clear_line(udata_portal, release: Path):
         sync(udata_portal, release).run("whatever")
 
 
+def test_a_changed_release_is_not_published(udata_portal, release: Path):
+    with (release / "tables" / "roles.csv").open("a", encoding="utf-8") as f:
+        f.write("ligne ajoutée à la main\n")
+    with pytest.raises(PublishError, match="changed since the dump"):
+        sync(udata_portal, release).run(None, create=True)
+    assert udata_portal.writes == []
+
+
 def test_cli(udata_portal, release: Path, monkeypatch):
     monkeypatch.setenv("TEST_UDATA_KEY", "secret-key")
     args = ["publish", "udata", "--release", str(release), "--portal", udata_portal.url]
