@@ -1,0 +1,76 @@
+"""Every shipped query runs on the sample store and gives the columns researchers rely on."""
+
+from __future__ import annotations
+
+import pytest
+from atlas_ld.queries import get_query, list_queries, run_query
+
+from atlas_ld.errors import QueryError
+
+COLUMNS = {
+    "partnerships": ["partnership", "title", "start_year", "status", "countries", "total_eur"],
+    "partnerships-by-country": ["country", "partnerships"],
+    "financing-by-funder": ["funder", "year", "total_eur"],
+    "actors": ["actor", "name", "kind", "partnerships"],
+    "roles": ["title", "actor_name", "role"],
+    "themes": ["theme", "sub_theme", "sub_sub_theme", "partnerships"],
+    "regions-before-after-reform": ["region", "pre_reform_region", "partnerships"],
+    "water-oudin": ["funder", "total_water_eur"],
+}
+
+
+def test_the_required_queries_ship_with_a_title_and_description():
+    queries = {q.name: q for q in list_queries()}
+    assert set(COLUMNS) <= set(queries)
+    for query in queries.values():
+        assert query.title and query.title != query.name
+        assert len(query.description) > 20
+
+
+@pytest.mark.parametrize("name", sorted(COLUMNS))
+def test_each_query_gives_its_columns_and_rows(sample_store, name):
+    result = run_query(sample_store, get_query(name))
+    assert result.columns[: len(COLUMNS[name])] == COLUMNS[name]
+    assert result.rows, name
+    assert len(set(result.rows)) == len(result.rows), f"{name} repeats rows"
+
+
+def test_partnerships_lists_every_partnership_once(sample_store):
+    rows = run_query(sample_store, get_query("partnerships")).records()
+    assert len(rows) == 31 == len({r["partnership"] for r in rows})
+    assert all(r["total_eur"] >= 0 for r in rows)
+
+
+def test_water_totals_match_the_financing_rows(sample_store):
+    water = run_query(sample_store, get_query("water-oudin")).records()
+    check = run_query(
+        sample_store,
+        "PREFIX atlas: <https://atlas-ld.example/def/atlas#> "
+        "SELECT (SUM(?w) AS ?total) WHERE { ?a atlas:waterOudinPart ?w }",
+    )
+    assert sum(r["total_water_eur"] for r in water) == check.rows[0][0] > 0
+
+
+def test_a_query_file_by_path(tmp_path, sample_store):
+    path = tmp_path / "count.rq"
+    path.write_text("# title: Count\nSELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }\n")
+    query = get_query(str(path))
+    assert (query.name, query.title) == ("count", "Count")
+    assert run_query(sample_store, query).rows[0][0] > 1000
+
+
+def test_bad_queries_get_one_line_errors(sample_store):
+    with pytest.raises(QueryError, match="no query named 'nope'"):
+        get_query("nope")
+    with pytest.raises(QueryError, match="cannot read"):
+        get_query("missing/file.rq")
+    with pytest.raises(QueryError, match="malformed SPARQL"):
+        run_query(sample_store, "SELECT WHERE {")
+    with pytest.raises(QueryError, match="SERVICE is not allowed"):
+        run_query(sample_store, "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")
+
+
+def test_personal_graphs_are_left_out_unless_asked(sample_store):
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <http://xmlns.com/foaf/0.1/Person> }"
+    assert run_query(sample_store, query).rows == [(0,)]
+    assert run_query(sample_store, query, include_personal=True).rows[0][0] > 0
