@@ -209,13 +209,13 @@ class UdataSync:
         manifest = Manifest.read(self.release_dir)
         files = release_files(self.release_dir, manifest)
         wanted = dataset_metadata(manifest)
-        dataset = self.find_or_create(dataset_id, wanted, create)
+        dataset, created = self.find_or_create(dataset_id, wanted, create)
         report = SyncReport(dataset_id=dataset["id"] if dataset else None)
         if dataset is None:  # dry run of --create: everything would be new
             report.actions.append(Action("create-dataset", wanted["title"]))
             report.actions += [Action("upload", f.path) for f in files]
             return self.logged(report)
-        if dataset.get("_created"):
+        if created:
             report.actions.append(Action("create-dataset", dataset["id"]))
         changes = metadata_changes(dataset, wanted)
         if changes:
@@ -238,23 +238,26 @@ class UdataSync:
 
     def find_or_create(
         self, dataset_id: str | None, wanted: dict[str, Any], create: bool
-    ) -> dict[str, Any] | None:
+    ) -> tuple[dict[str, Any] | None, bool]:
+        """The dataset to sync and whether this run created it (None on a dry run of --create)."""
         if dataset_id:
-            return self.client.call("GET", f"datasets/{dataset_id}/", what=f"dataset {dataset_id}")
+            found = self.client.call("GET", f"datasets/{dataset_id}/", what=f"dataset {dataset_id}")
+            return found, False
         if not create:
             raise PublishError("give --dataset ID or --create", where="publish udata")
         mine = self.client.call("GET", "me/datasets/", what="the API key's datasets")
         for dataset in mine or []:
             if dataset.get("title") == wanted["title"] and not dataset.get("deleted"):
                 self.log(f"reusing dataset {dataset['id']} (same title); pass --dataset next time")
-                return self.client.call(
+                found = self.client.call(
                     "GET", f"datasets/{dataset['id']}/", what=f"dataset {dataset['id']}"
                 )
+                return found, False
         if self.dry_run:
-            return None
+            return None, False
         created = self.client.call("POST", "datasets/", json=wanted, what="a new dataset")
-        created["_created"] = True
-        return created
+        self.log(f"created dataset {created['id']}; pass --dataset {created['id']} next time")
+        return created, True
 
     def sync_file(self, dataset_id: str, file: ReleaseFile, report: SyncReport) -> None:
         """Upload or replace one file; after a 5xx the step starts again from a fresh read."""
