@@ -1,0 +1,58 @@
+"""`atlas-ld build --archive DIR` reads the latest captures and keeps their provenance."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from atlas_ld.queries import run_query
+from click.testing import CliRunner
+
+from atlas_ld.archive import Archive, Fetched
+from atlas_ld.cli import main
+from atlas_ld.sample import atlas_url
+from atlas_ld.store import open_store
+from atlas_ld.vocab import sparql_prefixes
+
+from .conftest import SEED
+
+
+def _archive_seed(root, prj_id: int) -> None:
+    body = SEED.read_bytes()
+    url = atlas_url(prj_id)
+    with Archive(root, "run1") as archive:
+        archive.add_good(
+            Fetched(
+                prj_id=prj_id,
+                page_url=url,
+                url=url,
+                status=200,
+                reason="OK",
+                http_version="HTTP/1.1",
+                headers=[("Content-Type", "text/plain; charset=utf-8")],
+                raw=body,
+                body=body,
+                request_headers=[("User-Agent", "atlas-ld test")],
+                fetched_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
+            )
+        )
+
+
+def test_build_from_an_archive_names_the_capture(tmp_path):
+    _archive_seed(tmp_path / "archive", 17384)
+    store = tmp_path / "store"
+    args = ["build", "--archive", str(tmp_path / "archive"), "--store", str(store), "-j", "1"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    rows = run_query(
+        open_store(store, read_only=True),
+        sparql_prefixes()
+        + """SELECT ?p ?url ?time ?capture WHERE { ?p a atlas:Partnership ;
+               prov:wasDerivedFrom ?page . ?page dcterms:source ?url ;
+               prov:generatedAtTime ?time ; atlas:captureId ?capture }""",
+    ).records()
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["p"] == "https://atlas-ld.example/id/partnership/17384"
+    assert row["url"] == atlas_url(17384)
+    assert row["time"].startswith("2026-11-02T09:30:00")
+    assert row["capture"].startswith("<urn:uuid:")
