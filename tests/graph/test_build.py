@@ -134,3 +134,28 @@ def test_seed_text_is_kept_exactly(seed_store):
     ]
     assert found == [pyoxigraph.Literal(title, language="fr")]
     assert SEED.read_text(encoding="utf-8").count(title) == 1
+
+
+def test_the_sample_corpus_has_no_violations():
+    from atlas_ld.build import process_pages
+
+    results, _ = process_pages(sample_pages(), processes=1)
+    assert [r.source for r in results if r.error] == []
+    violations = [i for r in results for i in r.issues if i.severity == "Violation"]
+    assert violations == []
+
+
+def test_the_notebook_api_mirrors_the_cli(tmp_path, seed_page):
+    from atlas_ld import api
+
+    report = api.build([seed_page], store=tmp_path / "store")
+    assert report.partnerships == 1
+    rows = api.query("financing-by-funder", store=tmp_path / "store", rows=True)
+    assert sum(r["total_eur"] for r in rows) == 100000
+    frame = api.query("water-oudin", store=tmp_path / "store")
+    try:
+        import pandas
+    except ImportError:
+        assert isinstance(frame, list)
+    else:
+        assert isinstance(frame, pandas.DataFrame)
