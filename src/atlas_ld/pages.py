@@ -96,8 +96,13 @@ def editor_link(query: str) -> str:
 _env.globals["editor_link"] = editor_link
 
 
-def local_href(site, iri: str) -> str:
-    """Links to IRIs under the base go to this server; the ontology goes to /def/atlas."""
+def local_href(site, iri: str) -> str | None:
+    """Links to IRIs under the base go to this server; the ontology goes to /def/atlas.
+
+    Only http(s) IRIs become links: an IRI from a harvested page could be `javascript:...`.
+    """
+    if not iri.startswith(("http://", "https://")):
+        return None
     if iri.startswith(site.base):
         return "/" + iri[len(site.base) :]
     if iri.startswith(ATLAS):
@@ -383,6 +388,7 @@ async def _resource_view(site, iri: str) -> dict:
     links = [(compact(b["p"]["value"]), _value(site, b["o"], b.get("label"))) for b in incoming]
     view = {"title": title, "rows": list(rows.values()), "incoming": links}
     if ATLAS + "Partnership" in types:
+        view["sources"] = await _sources(site, iri)
         view["roles"] = await _roles(site, iri)
         view["financing"], view["totals"] = await _financing(site, iri)
         view["query"] = describe_query(iri)
@@ -390,6 +396,16 @@ async def _resource_view(site, iri: str) -> dict:
         view["partnerships"] = await _partnerships_of(site, iri)
         view["query"] = _partnerships_query(iri)
     return view
+
+
+async def _sources(site, iri: str) -> list[Value]:
+    """The Atlas pages the partnership was read from (provenance)."""
+    rows = await site.select(
+        _PREFIX_LINES
+        + "PREFIX prov: <http://www.w3.org/ns/prov#>\n"
+        + f"SELECT DISTINCT ?source {{ <{iri}> prov:wasDerivedFrom/dcterms:source ?source }}"
+    )
+    return [_value(site, row["source"]) for row in rows]
 
 
 async def _roles(site, iri: str) -> list[tuple[str, Value]]:

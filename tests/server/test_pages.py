@@ -38,6 +38,7 @@ def test_partnership_page_has_roles_financing_and_provenance(server, known):
     assert "Acteurs par rôle" in page and f'href="/{known.actor_path}"' in page
     assert "Financements" in page and re.search(r"<tfoot><tr><th colspan=\"2\">Total</th>", page)
     assert f'href="/{known.path}/page"' in page  # prov:wasDerivedFrom
+    assert "Source (fiche de l'Atlas) : <a href=\"https://pastel.diplomatie.gouv.fr/" in page
 
 
 def test_actor_page_lists_its_partnerships(server, known):
