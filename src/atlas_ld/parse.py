@@ -33,7 +33,6 @@ from atlas_ld.model import Page, PostContact, ProjectRecord, ThemeTriple
 from atlas_ld.textlayout import Line, page_lines
 
 _PRJ_ID = re.compile(r"[?&]criteres\.prjId=(\d+)")
-_YEAR = re.compile(r"(19[5-9]\d|20\d\d|2100)")
 _DATE_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _DATE_MY = re.compile(r"(\d{1,2})/(\d{4})")
 _DATE_ISO = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
@@ -200,7 +199,7 @@ def _year(s: _Sections, name: str, warnings: list[str]) -> int | None:
     text = _short(s, name, warnings)
     if text is None:
         return None
-    if _YEAR.fullmatch(text):
+    if tablerows.YEAR.fullmatch(text):
         return int(text)
     warnings.append(f"{name}: not a year: {text!r}")
     return None

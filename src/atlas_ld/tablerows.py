@@ -20,7 +20,7 @@ Warn = list[str]
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _AMOUNT = re.compile(r"\d{1,3}(?:[\u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?")
 _PLAIN_SPACES = re.compile(r"[ \t]+")
-_YEAR = re.compile(r"(19[5-9]\d|20\d\d|2100)")
+YEAR = re.compile(r"(19[5-9]\d|20\d\d|2100)")  # the years the contract allows
 _OBFUSCATED_AT = re.compile(r"\s*(?:\[at\]|\(at\)|\[arobase\])\s*", re.IGNORECASE)
 _MAGNIFIER_SUFFIX = re.compile(r"\s*Icone d[’']une loupe$", re.IGNORECASE)
 
@@ -157,11 +157,13 @@ def financing_row(line: Line, warnings: Warn) -> Financing:
             i -= 1
         funder, values = fold(" ".join(words[:i])), words[i:]
     year = None
-    if values and _YEAR.fullmatch(values[-1].strip()):
+    if values and YEAR.fullmatch(values[-1].strip()):
         year = int(values.pop().strip())
     elif values:
         warnings.append(f"Financement: no year in row {line.text!r}")
-    if len(values) > 2:
+    if not values:
+        warnings.append(f"Financement: no amount in row {line.text!r}")
+    elif len(values) > 2:
         warnings.append(f"Financement: more amounts than columns in row {line.text!r}")
     amount = number(values[0], f"Financement {funder!r}", warnings) if values else None
     water = number(values[1], f"Financement {funder!r}", warnings) if len(values) > 1 else None

@@ -110,6 +110,19 @@ def test_unknown_labels_and_bad_values_become_warnings_and_lose_nothing():
         assert kept in text
 
 
+def test_financing_text_rows_without_amount_or_year_are_reported():
+    text = "Titre\nT\nFinancement du partenariat\nCommune de Rennes douze mille 2012\nAutre 5000\n"
+    record = parse_page(page_of(text, "text/plain"))
+    assert [(f.funder, f.amount_eur, f.year) for f in record.financing] == [
+        ("Commune de Rennes douze mille", None, 2012),
+        ("Autre", 5000, None),
+    ]
+    assert record.warnings == [
+        "Financement: no amount in row 'Commune de Rennes douze mille 2012'",
+        "Financement: no year in row 'Autre 5000'",
+    ]
+
+
 def test_text_outside_any_field_is_reported_but_not_the_site_menus_before_the_project():
     text = "Accueil\nRechercher un projet\nTitre\nProjet test\nLe partenariat est triennal\nNB\n"
     record = parse_page(page_of(text, "text/plain"))
