@@ -33,14 +33,18 @@ def _public(quad: ox.Quad) -> bool:
     return not (isinstance(graph, ox.NamedNode) and is_personal_graph(graph.value))
 
 
+def _is_current(target: Path, digest: str) -> bool:
+    stamp = target / STAMP
+    return stamp.is_file() and stamp.read_text(encoding="ascii") == digest
+
+
 def public_copy(store_dir: Path) -> Path:
     """The path of an up-to-date copy of `store_dir` without personal-data graphs."""
     store_dir = Path(store_dir)
     source = open_store(store_dir, read_only=True)
     digest = hashlib.sha256((store_dir / MANIFEST).read_bytes()).hexdigest()
     target = store_dir.with_name(store_dir.name + ".public")
-    stamp = target / STAMP
-    if stamp.is_file() and stamp.read_text(encoding="ascii") == digest:
+    if _is_current(target, digest):
         return target
     scratch = store_dir.with_name(f"{store_dir.name}.public.new-{os.getpid()}")
     shutil.rmtree(scratch, ignore_errors=True)
@@ -52,6 +56,9 @@ def public_copy(store_dir: Path) -> Path:
         del copy
         shutil.copyfile(store_dir / MANIFEST, scratch / MANIFEST)
         (scratch / STAMP).write_text(digest, encoding="ascii")
+        if _is_current(target, digest):  # another server made it meanwhile: keep theirs
+            shutil.rmtree(scratch)
+            return target
         if target.exists():
             shutil.rmtree(target)
         scratch.rename(target)
