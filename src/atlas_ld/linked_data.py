@@ -23,6 +23,7 @@ RESOURCE_OFFERS = [
     ("ntriples", "application/n-triples"),
     ("rdfxml", "application/rdf+xml"),
     ("html", "application/xhtml+xml"),
+    ("jsonld", "application/json"),
 ]
 LABEL_PROPERTIES = (
     "http://www.w3.org/2004/02/skos/core#prefLabel",
