@@ -32,6 +32,7 @@ from atlas_ld.linked_data import (
 )
 from atlas_ld.negotiation import choose
 from atlas_ld.query_guard import inspect_query
+from atlas_ld.sparql_results import GRAPH_TYPES
 from atlas_ld.vocab import ATLAS, PREFIXES
 
 _env = Environment(
@@ -329,8 +330,6 @@ async def canned_query(request: Request) -> Response:
 
 
 async def resource(request: Request) -> Response:
-    from atlas_ld.server import GRAPH_MEDIA
-
     site = request.app.state.site
     raw = request.scope.get("raw_path") or request.url.path.encode()
     path, fmt = split_suffix(raw.decode("ascii", "replace").split("?", 1)[0].lstrip("/"))
@@ -346,12 +345,12 @@ async def resource(request: Request) -> Response:
         fmt = next((name for name, media in RESOURCE_OFFERS if media == chosen), "html")
     headers = {"Vary": "Accept", "Content-Location": f"/{path}{suffix_for(fmt)}"}
     headers["Link"] = ", ".join(
-        f'</{path}{suffix}>; rel="alternate"; type="{GRAPH_MEDIA[name]}"'
+        f'</{path}{suffix}>; rel="alternate"; type="{GRAPH_TYPES[name]}"'
         for suffix, name in SUFFIXES.items()
     )
     if fmt != "html":
         written = await site.run(describe_query(iri), fmt)
-        return Response(written.body, media_type=GRAPH_MEDIA[fmt], headers=headers)
+        return Response(written.body, media_type=GRAPH_TYPES[fmt], headers=headers)
     page = await _resource_view(site, iri)
     response = render(request, "resource.html", iri=iri, path=path, formats=RDF_FORMATS, **page)
     response.headers.update(headers)

@@ -2,8 +2,9 @@
 
 One Starlette app over one store directory opened read-only. Every query — from the endpoint
 and from the pages alike — is guarded (`query_guard`) and evaluated in the killable worker pool
-(`workers`), so the time limit, the row limit and the hidden personal-data graphs apply to all
-of them. Errors reach clients as one line of text with a 4xx/5xx status, never a traceback.
+(`workers`), so the time limit and the row limit apply to all of them. Unless asked otherwise,
+the server reads a copy of the store without personal data (`public_store`). Errors reach clients
+as one line of text with a 4xx/5xx status, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -23,18 +23,18 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from atlas_ld import pages
 from atlas_ld.errors import AtlasError, QueryError, StoreError
 from atlas_ld.public_store import has_personal_graphs, public_copy
 from atlas_ld.query_guard import QueryInfo, inspect_query
 from atlas_ld.sparql_protocol import (
-    GRAPH_OFFERS,
     ProtocolError,
     ProtocolRequest,
     read_request,
     result_format,
     service_description,
 )
-from atlas_ld.sparql_results import Written
+from atlas_ld.sparql_results import Written, write_triples
 from atlas_ld.store import open_store, read_manifest
 from atlas_ld.vocab import PREFIXES, check_base
 from atlas_ld.workers import QueryJob, QueryPool, QueryTimeout, ServerBusy
@@ -147,29 +147,13 @@ def _results_response(written: Written, media: str) -> Response:
 
 
 def _service_description(request: Request, site: Site, parsed: ProtocolRequest) -> Response:
-    from atlas_ld.pages import editor_page, wants_html
-
-    if parsed.format is None and wants_html(request):
-        return editor_page(request)
+    if parsed.format is None and pages.wants_html(request):
+        return pages.editor_page(request)
     fmt, media = result_format("CONSTRUCT", request.headers.get("accept"), parsed.format)
     endpoint = str(request.url.replace(query=""))
     triples = service_description(endpoint, site.triples, union_default=True)
-    body = rdf_bytes(triples, fmt)
-    return Response(body, media_type=media, headers={"Vary": "Accept"})
-
-
-def rdf_bytes(triples, fmt: str) -> bytes:
-    formats = {
-        "turtle": ox.RdfFormat.TURTLE,
-        "ntriples": ox.RdfFormat.N_TRIPLES,
-        "jsonld": ox.RdfFormat.JSON_LD,
-        "rdfxml": ox.RdfFormat.RDF_XML,
-    }
-    kwargs = {"prefixes": PREFIXES} if fmt in ("turtle", "rdfxml") else {}
-    return ox.serialize(triples, format=formats[fmt], **kwargs) or b""
-
-
-GRAPH_MEDIA = {name: media for name, media in reversed(GRAPH_OFFERS)}
+    written = write_triples(triples, fmt, len(triples), PREFIXES)
+    return Response(written.body, media_type=media, headers={"Vary": "Accept"})
 
 
 def _error_status(exc: AtlasError) -> int:
@@ -187,10 +171,8 @@ def _error_status(exc: AtlasError) -> int:
 async def _atlas_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AtlasError)
     status = _error_status(exc)
-    from atlas_ld.pages import error_page, wants_html
-
-    if wants_html(request) and not request.url.path.startswith("/sparql"):
-        return error_page(request, status, str(exc))
+    if pages.wants_html(request) and not request.url.path.startswith("/sparql"):
+        return pages.error_page(request, status, str(exc))
     headers = {"Retry-After": "5"} if status == 503 else None
     return PlainTextResponse(f"{exc}\n", status_code=status, headers=headers)
 
@@ -202,8 +184,6 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 def create_app(config: ServerConfig) -> Starlette:
     """The ASGI app; the worker pool starts with the app and stops with it."""
-    from atlas_ld import pages
-
     site = Site(config)
 
     @contextlib.asynccontextmanager
