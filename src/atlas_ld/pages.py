@@ -50,8 +50,15 @@ _PREFIX_LINES = (
 )
 _LABELS = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
 _SEARCH_TEXT = re.compile(r"[^\w\s\-'’.,()]")
-RDF_FORMATS = [("turtle", "Turtle"), ("jsonld", "JSON-LD"), ("ntriples", "N-Triples")]
-RDF_FORMATS.append(("rdfxml", "RDF/XML"))
+# (suffix, name, media type) of the data links on every resource page
+DATA_LINKS = [
+    (
+        suffix,
+        {"turtle": "Turtle", "jsonld": "JSON-LD", "ntriples": "N-Triples"}.get(fmt, "RDF/XML"),
+        GRAPH_TYPES[fmt],
+    )
+    for suffix, fmt in SUFFIXES.items()
+]
 
 
 @dataclass(slots=True)
@@ -352,7 +359,7 @@ async def resource(request: Request) -> Response:
         written = await site.run(describe_query(iri), fmt)
         return Response(written.body, media_type=GRAPH_TYPES[fmt], headers=headers)
     page = await _resource_view(site, iri)
-    response = render(request, "resource.html", iri=iri, path=path, formats=RDF_FORMATS, **page)
+    response = render(request, "resource.html", iri=iri, path=path, data_links=DATA_LINKS, **page)
     response.headers.update(headers)
     return response
 
