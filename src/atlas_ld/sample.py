@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import os
 import random
-import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -194,7 +193,7 @@ def copy_corpus(out_dir: Path) -> list[Path]:
     source = _sample_dir()
     paths = []
     for row in _manifest(source):
-        shutil.copyfile(source / row["file"], out_dir / row["file"])
+        _write_atomic(out_dir / row["file"], (source / row["file"]).read_bytes())
         paths.append(out_dir / row["file"])
-    shutil.copyfile(source / MANIFEST, out_dir / MANIFEST)
+    _write_atomic(out_dir / MANIFEST, (source / MANIFEST).read_bytes())
     return paths
