@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from atlas_ld.dcat import catalog_graph, void_graph
 from atlas_ld.errors import QueryError
 from atlas_ld.linked_data import (
     LABEL_PROPERTIES,
@@ -31,7 +32,9 @@ from atlas_ld.linked_data import (
     suffix_for,
 )
 from atlas_ld.negotiation import choose
+from atlas_ld.queries import get_query, list_queries
 from atlas_ld.query_guard import inspect_query
+from atlas_ld.resources import ontology_dir
 from atlas_ld.sparql_results import GRAPH_TYPES
 from atlas_ld.vocab import ATLAS, PREFIXES
 
@@ -49,6 +52,7 @@ _PREFIX_LINES = (
     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 )
 _LABELS = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
+HTML_ROWS = 1000  # a page shows this many rows; CSV and JSON links give them all
 _SEARCH_TEXT = re.compile(r"[^\w\s\-'’.,()]")
 # (suffix, name, media type) of the data links on every resource page
 DATA_LINKS = [
@@ -92,8 +96,6 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
 
 
 def editor_page(request: Request) -> HTMLResponse:
-    from atlas_ld.queries import list_queries
-
     return render(request, "editor.html", query="", queries=list_queries(), result=None)
 
 
@@ -273,8 +275,6 @@ async def search(request: Request) -> Response:
 
 
 async def editor(request: Request) -> Response:
-    from atlas_ld.queries import get_query, list_queries
-
     site = request.app.state.site
     query = request.query_params.get("query", "")
     name = request.query_params.get("name", "")
@@ -294,23 +294,25 @@ async def _result_table(site, query: str) -> dict:
     if "boolean" in data:
         return {"kind": "boolean", "value": data["boolean"]}
     columns = data["head"]["vars"]
+    bindings = data["results"]["bindings"]
     rows = [
-        [_value(site, b[c]) if c in b else Value("") for c in columns]
-        for b in data["results"]["bindings"]
+        [_value(site, b[c]) if c in b else Value("") for c in columns] for b in bindings[:HTML_ROWS]
     ]
-    return {"kind": "table", "columns": columns, "rows": rows, "truncated": written.truncated}
+    return {
+        "kind": "table",
+        "columns": columns,
+        "rows": rows,
+        "total": len(bindings),
+        "truncated": written.truncated,
+    }
 
 
 async def queries_index(request: Request) -> Response:
-    from atlas_ld.queries import list_queries
-
     return render(request, "queries.html", queries=list_queries())
 
 
 async def canned_query(request: Request) -> Response:
     """`/queries/NAME` as HTML, `.csv` or `.json` (also by Accept)."""
-    from atlas_ld.queries import get_query
-
     site = request.app.state.site
     name = request.path_params["name"]
     fmt = None
@@ -507,8 +509,6 @@ def _money(value) -> str:
 
 
 async def catalog(request: Request) -> Response:
-    from atlas_ld.dcat import catalog_graph
-
     site = request.app.state.site
     endpoint = str(request.url_for("sparql"))
     graph = site.cached(
@@ -518,8 +518,6 @@ async def catalog(request: Request) -> Response:
 
 
 async def void(request: Request) -> Response:
-    from atlas_ld.dcat import void_graph
-
     site = request.app.state.site
     endpoint = str(request.url_for("sparql"))
     graph = site.cached(
@@ -545,8 +543,6 @@ def _rdflib_response(request: Request, graph) -> Response:
 
 
 async def ontology(request: Request) -> Response:
-    from atlas_ld.resources import ontology_dir
-
     path = request.url.path
     turtle = path.endswith(".ttl")
     if not turtle and not path.endswith(".html"):
