@@ -2,14 +2,17 @@
 
     python benchmarks/bench_build.py [--pages 12700] [--changed 0.01] [--processes 2]
 
-Prints the time of a full build (empty cache), of a rebuild with nothing changed, and of a rebuild
-after a fraction of the pages changed, with the store size. Pages are generated in memory by the
+Prints the wall and CPU time of a full build (empty cache), of a rebuild with nothing changed, and
+of a rebuild after a fraction of the pages changed, with the store size. CPU time (this process and
+its workers) is the figure to compare when other work shares the machine. Pages are generated in memory by the
 sample generator (deterministic), so the run needs no network and no files but the store.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import tempfile
 import time
@@ -38,13 +41,23 @@ def changed(pages: list[Page], fraction: float) -> list[Page]:
     ]
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished workers: comparable on a busy machine."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def timed(label: str, pages: list[Page], store: Path, processes: int | None) -> None:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     report = build(pages, store, processes=processes)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     print(
-        f"{label:28} {seconds:7.1f} s  {report.partnerships} partnerships, {report.quads} quads, "
-        f"{report.reused} from cache, {report.violations} violations, {len(report.failed)} failed"
+        f"{label:28} {seconds:7.1f} s wall {cpu:7.1f} s CPU  {report.partnerships} partnerships, "
+        f"{report.quads} quads, {report.reused} from cache, {report.violations} violations, "
+        f"{len(report.failed)} failed"
     )
 
 
@@ -60,6 +73,7 @@ def main() -> None:
     pages = generated(args.pages, args.seed)
     size = sum(len(p.body) for p in pages) / 1e6
     print(f"generated {len(pages)} pages ({size:.0f} MB) in {time.perf_counter() - started:.1f} s")
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     workdir = Path(tempfile.mkdtemp(prefix="atlas-bench-"))
     try:
         store = workdir / "store"
