@@ -4,8 +4,8 @@
 
 Prints the wall and CPU time of a full build (empty cache), of a rebuild with nothing changed, and
 of a rebuild after a fraction of the pages changed, with the store size. CPU time (this process and
-its workers) is the figure to compare when other work shares the machine. Pages are generated in memory by the
-sample generator (deterministic), so the run needs no network and no files but the store.
+its workers) is the figure to compare when other work shares the machine. Pages are generated in
+memory by the sample generator (deterministic): the run needs no network and no files.
 """
 
 from __future__ import annotations
