@@ -511,7 +511,7 @@ def _money(value) -> str:
 async def catalog(request: Request) -> Response:
     site = request.app.state.site
     endpoint = str(request.url_for("sparql"))
-    graph = site.cached(
+    graph = await site.cached(
         "catalog", lambda: catalog_graph(site.store, base=site.base, endpoint_url=endpoint)
     )
     return _rdflib_response(request, graph)
@@ -520,7 +520,7 @@ async def catalog(request: Request) -> Response:
 async def void(request: Request) -> Response:
     site = request.app.state.site
     endpoint = str(request.url_for("sparql"))
-    graph = site.cached(
+    graph = await site.cached(
         "void", lambda: void_graph(site.store, base=site.base, endpoint_url=endpoint)
     )
     return _rdflib_response(request, graph)

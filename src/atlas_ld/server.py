@@ -9,6 +9,7 @@ as one line of text with a 4xx/5xx status, never a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -56,7 +57,7 @@ class ServerConfig:
 
 
 class Site:
-    """The running server's shared state: the pool, the dataset rules, cached descriptions."""
+    """The running server's shared state: the base, the query pool, cached descriptions."""
 
     def __init__(self, config: ServerConfig):
         self.config = config
@@ -115,9 +116,10 @@ class Site:
         written = await self.run(query, "json")
         return json.loads(written.body)["results"]["bindings"]
 
-    def cached(self, key: str, make):
+    async def cached(self, key: str, make):
+        """`make()` once, in a thread: the catalogue and VoID read the whole store."""
         if key not in self._cache:
-            self._cache[key] = make()
+            self._cache[key] = await asyncio.to_thread(make)
         return self._cache[key]
 
 
