@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from atlas_ld.vocab import PREFIXES, check_base
 from atlas_ld.workers import QueryJob, QueryPool, QueryTimeout, ServerBusy
 
 log = logging.getLogger("atlas_ld.server")
+PAGE_CACHE = 2000
 
 
 @dataclass(slots=True)
@@ -74,6 +76,7 @@ class Site:
         self.triples = self._count_triples()
         self.pool = QueryPool(served, size=config.workers, timeout=config.timeout)
         self._cache: dict[str, object] = {}
+        self._rows: OrderedDict[str, list[dict[str, dict]]] = OrderedDict()
 
     def _count_triples(self) -> int:
         query = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
@@ -112,9 +115,19 @@ class Site:
         return await self.pool.run(self.job(query, fmt, info=info))
 
     async def select(self, query: str) -> list[dict[str, dict]]:
-        """SELECT rows as SPARQL-JSON bindings, for the HTML pages."""
-        written = await self.run(query, "json")
-        return json.loads(written.body)["results"]["bindings"]
+        """SELECT rows as SPARQL-JSON bindings, for the HTML pages.
+
+        The store does not change while it is served, so the answers of the pages' own queries
+        are kept (the most recent `PAGE_CACHE` of them): the home page costs its queries once.
+        """
+        rows = self._rows.pop(query, None)
+        if rows is None:
+            written = await self.run(query, "json")
+            rows = json.loads(written.body)["results"]["bindings"]
+        self._rows[query] = rows
+        while len(self._rows) > PAGE_CACHE:
+            self._rows.popitem(last=False)
+        return rows
 
     async def cached(self, key: str, make):
         """`make()` once, in a thread: the catalogue and VoID read the whole store."""
