@@ -215,17 +215,18 @@ SENTENCES = [
 ]  # fmt: skip
 
 
-def _id(kind: str, name: str) -> int:
-    """A stable number for an authority, so its invented Atlas link never changes."""
-    return zlib.crc32(f"{kind}:{name}".encode()) % 90_000 + 10_000
+def _id(name: str, first: int) -> int:
+    """A stable number for an authority, so its invented Atlas link never changes. French and
+    foreign authorities get disjoint ranges: the graph names both `actor/atlas-{id}`."""
+    return first + zlib.crc32(name.encode()) % 40_000
 
 
 def french_authority_url(name: str) -> str:
-    return f"{ATLAS}detailCollectivite.html?criteres.collId={_id('fr', name)}"
+    return f"{ATLAS}detailCollectivite.html?collId={_id(name, 10_000)}"
 
 
 def foreign_authority_url(name: str) -> str:
-    return f"{ATLAS}detailCollectiviteEtrangere.html?criteres.collEtrId={_id('etr', name)}"
+    return f"{ATLAS}detailCollectiviteEtrangere.html?collId={_id(name, 50_000)}"
 
 
 def _person(rng: random.Random) -> tuple[str, str]:
