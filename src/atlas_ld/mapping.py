@@ -117,7 +117,7 @@ class _PageMapper:
         self.personal = personal_graph(ids.base, key)
         self.out.personal = self.personal.value
         self.p = self.out.partnership
-        self.known_kinds: dict[str, str] = {}
+        self.known_actors: dict[str, NamedNode] = {}
 
     # -- emit helpers --------------------------------------------------------------------------
 
@@ -251,10 +251,16 @@ class _PageMapper:
         self.add(node, atlas.role, role)
         self.add(node, atlas.asWritten, Literal(as_written))
 
+    def named(self, name: str, kind: str | None) -> NamedNode:
+        """An actor named in prose or in the financing table: the node of the authority of that
+        name in the page's tables if there is one (it may carry an Atlas id), else its own."""
+        known = self.known_actors.get(slug(name))
+        return known if known is not None else self.actor(name, kind)
+
     def mentions(self, mentions: list[ActorMention], role: NamedNode) -> None:
         for mention in mentions:
-            kind = mention.kind or self.known_kinds.get(slug(mention.name))
-            self.participation(self.actor(mention.name, kind), role, mention.as_written)
+            node = self.named(mention.name, mention.kind)
+            self.participation(node, role, mention.as_written)
 
     def authority(self, authority: Authority, *, foreign: bool) -> NamedNode:
         atlas_id = atlas_id_from_url(authority.atlas_url)
@@ -271,6 +277,7 @@ class _PageMapper:
             node = self.actor(authority.name, _french_kind(authority.name), atlas_id=atlas_id)
         if authority.atlas_url:
             self.ref(node, rdfs.seeAlso, NamedNode(authority.atlas_url))
+        self.known_actors.setdefault(slug(authority.name), node)
         return node
 
     def country(self, actor: NamedNode, iso3: str) -> None:
@@ -286,14 +293,6 @@ class _PageMapper:
 
     def actors(self) -> None:
         r = self.record
-        # prose lists often repeat the authorities of the tables: they keep the kind found there
-        self.known_kinds = {slug(a.name): "ForeignAuthority" for a in r.foreign_partners}
-        for authority in r.french_authorities:
-            self.known_kinds[slug(authority.name)] = _french_kind(authority.name)
-        self.mentions(split_actors(r.implementers_text), atlas.Implementer)
-        self.mentions(split_actors(r.owners_text), atlas.Owner)
-        self.mentions(split_actors(r.other_partners_france), atlas.OtherPartner)
-        self.mentions(split_actors(r.other_partners_abroad), atlas.OtherPartner)
         for authority in r.foreign_partners:
             node = self.authority(authority, foreign=True)
             self.participation(node, atlas.ForeignPartner, authority.name)
@@ -303,6 +302,10 @@ class _PageMapper:
         if r.pre_reform_authority:
             node = self.authority(Authority(name=r.pre_reform_authority), foreign=False)
             self.add(self.p, atlas.preReformAuthority, node)
+        self.mentions(split_actors(r.implementers_text), atlas.Implementer)
+        self.mentions(split_actors(r.owners_text), atlas.Owner)
+        self.mentions(split_actors(r.other_partners_france), atlas.OtherPartner)
+        self.mentions(split_actors(r.other_partners_abroad), atlas.OtherPartner)
         if r.diplomatic_post:
             post = self.actor(r.diplomatic_post, "DiplomaticPost")
             self.ref(post, org.unitOf, self.actor(MINISTRY, "StateBody"))
@@ -311,7 +314,7 @@ class _PageMapper:
     def financing(self) -> None:
         seen: dict[tuple[str, int | None], int] = {}
         for row in self.record.financing:
-            funder = self.actor(row.funder, _funder_kind(row.funder))
+            funder = self.named(row.funder, _funder_kind(row.funder))
             funder_slug = funder.value.rsplit("/", 1)[1]
             n = seen[(funder_slug, row.year)] = seen.get((funder_slug, row.year), 0) + 1
             node = self.ids.financing(self.out.key, funder_slug, row.year, n)
