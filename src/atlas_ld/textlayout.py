@@ -167,6 +167,7 @@ class _Walker:
         self.buffer: list[str] = []
         self.link: str | None = None
         self.heading = False
+        self.header_seen: list[bool] = []  # per open table: a row of `th` only came first
 
     def add(self, text: str | None) -> None:
         if text:
@@ -193,6 +194,12 @@ class _Walker:
         elif tag == "tr":
             self.flush()
             self.row(el)
+        elif tag == "table":
+            self.flush()
+            self.header_seen.append(False)
+            self.children(el)
+            self.header_seen.pop()
+            self.flush()
         elif tag in _BLOCK or tag in _CELL:
             self.flush()
             self.children(el)
@@ -219,13 +226,15 @@ class _Walker:
         return self.is_label(fold(el.text))
 
     def _label_row(self, cells: list[tuple[str, list[Line]]]) -> bool:
-        """Two cells, the first a known label, or a `th` beside a `td` holding text (a data table's
-        row may start with a `th` too, but beside the magnifier icon, not a value)."""
+        """Two cells, the first a known label, or a `th` beside a `td` holding text. Not in a data
+        table (one whose header row came first), whose rows may start with a `th scope=row`."""
         if len(cells) != 2 or len(cells[0][1]) != 1:
             return False
         (first_tag, first), (second_tag, second) = cells
         if self.is_label(first[0].text):
             return True
+        if self.header_seen and self.header_seen[-1]:
+            return False
         shown = " ".join(line.text for line in second)
         return (first_tag, second_tag) == ("th", "td") and bool(shown) and not _is_magnifier(shown)
 
@@ -243,6 +252,8 @@ class _Walker:
                 layout = any(e.tag in _BLOCK for e in cell.iter())
         if not cells:
             return
+        if len(cells) > 1 and all(tag == "th" for tag, _ in cells) and self.header_seen:
+            self.header_seen[-1] = True
         label_row = self._label_row(cells)
         if label_row or layout:
             for i, (_, lines) in enumerate(cells):

@@ -429,3 +429,18 @@ def test_a_browser_copy_with_tabs_between_cells_keeps_the_cells():
         (50000, None, 2011)
     ]
     assert record.warnings == []
+
+
+def test_row_headers_of_a_two_column_data_table_are_not_labels():
+    body = minimal_html(
+        "<h3>Partenaires étrangers du partenariat</h3><table>"
+        "<thead><tr><th>Nom de la collectivité étrangère</th><th>Pays</th></tr></thead><tbody>"
+        '<tr><th scope="row">Province du Québec</th><td>Canada</td></tr>'
+        '<tr><th scope="row">Commune de Kaya</th><td>Burkina Faso</td></tr></tbody></table>'
+    )
+    record = parse_page(page_of(body))
+    assert [(a.name, a.country) for a in record.foreign_partners] == [
+        ("Province du Québec", "Canada"),
+        ("Commune de Kaya", "Burkina Faso"),
+    ]
+    assert record.warnings == []
