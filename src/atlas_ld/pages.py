@@ -475,6 +475,9 @@ def _partnerships_query(iri: str) -> str:
   UNION
   {{ ?x atlas:agent <{iri}> ; atlas:inPartnership ?partnership ; atlas:role ?r .
      OPTIONAL {{ ?r rdfs:label ?role FILTER (LANG(?role) = "fr") }} }}
+  UNION
+  {{ ?actor atlas:region <{iri}> . ?x atlas:agent ?actor ; atlas:inPartnership ?partnership .
+     ?actor schema:name ?role }}
   ?partnership a atlas:Partnership ; dcterms:title ?title .
 }} ORDER BY ?title ?partnership ?role LIMIT 1000"""
     )

@@ -9,7 +9,7 @@ import re
 import requests
 from markupsafe import escape
 
-from .conftest import XSS_TITLE
+from .conftest import BASE, XSS_TITLE
 
 HTML = {"Accept": "text/html"}
 
@@ -81,3 +81,22 @@ def test_editor_prefills_and_runs_without_javascript(server):
     assert "<textarea" in plain and "/static/editor.js" in plain
     script = requests.get(f"{server.url}/static/editor.js", timeout=30)
     assert script.status_code == 200
+
+
+def test_region_page_lists_the_partnerships_of_its_authorities(server, sample_store):
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(sample_store))
+    row = next(
+        iter(
+            store.query(
+                "PREFIX atlas: <https://atlas-ld.example/def/atlas#>\n"
+                "SELECT ?region ?p { ?a atlas:region ?region . ?x atlas:agent ?a ; "
+                "atlas:inPartnership ?p } LIMIT 1",
+                use_default_graph_as_union=True,
+            )
+        )
+    )
+    region, partnership = (row[n].value.removeprefix(BASE) for n in ("region", "p"))
+    page = requests.get(f"{server.url}/{region}", headers=HTML, timeout=30).text
+    assert f'href="/{partnership}"' in page
