@@ -76,7 +76,10 @@ def is_html(page: Page) -> bool:
         return True
     if content_type.startswith("text/plain"):
         return False
-    return bool(_HTML_SNIFF.search(page.body[:4096]))
+    head = page.body[:4096]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head.decode("utf-16", errors="ignore").encode("ascii", errors="ignore")
+    return bool(_HTML_SNIFF.search(head))
 
 
 def encoding_of(page: Page, html: bool) -> str:

@@ -54,3 +54,8 @@ def test_text_is_nfc_whatever_the_page_uses():
     decomposed = "Coope\u0301ration"  # e + combining acute
     record = parse_page(page_of(f"Titre\n{decomposed}\n", "text/plain"))
     assert record.title == "Coopération"
+
+
+def test_utf16_with_its_byte_order_mark_is_not_taken_for_binary():
+    html = minimal_html("").replace("Projet test", TITLE)
+    assert parse_page(page_of(html.encode("utf-16"))).title == TITLE
