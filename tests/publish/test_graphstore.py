@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -81,11 +82,13 @@ class Flaky(BaseHTTPRequestHandler):
     failures = 0
     status = 204
     seen: list[tuple[str, str]]
+    authorizations: list[str | None]
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
         self.rfile.read(length)
         self.seen.append((self.command, self.path))
+        self.authorizations.append(self.headers.get("Authorization"))
         if Flaky.failures > 0:
             Flaky.failures -= 1
             self.send_response(503)
@@ -102,7 +105,7 @@ class Flaky(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def flaky_url() -> Iterator[str]:
-    Flaky.seen = []
+    Flaky.seen, Flaky.authorizations = [], []
     server = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -126,3 +129,18 @@ def test_gives_up_and_refuses_clearly(store: ox.Store, flaky_url: str):
     Flaky.failures, Flaky.status = 0, 401
     with pytest.raises(PublishError, match="refused the credentials"):
         publish_graphs(store, flaky_url, auth=("me", "wrong"), backoff_s=0)
+
+
+def test_cli_credentials(store_dir: Path, flaky_url: str, monkeypatch):
+    Flaky.failures, Flaky.status = 0, 204
+    monkeypatch.setenv("TEST_GSP_AUTH", "atlas:s3cret")
+    args = ["publish", "graph-store", flaky_url, "--store", str(store_dir)]
+    result = CliRunner().invoke(main, [*args, "--auth-env", "TEST_GSP_AUTH"])
+    assert result.exit_code == 0, result.output
+    expected = "Basic " + base64.b64encode(b"atlas:s3cret").decode()
+    assert set(Flaky.authorizations) == {expected}
+    bad = CliRunner().invoke(main, [*args, "--auth", "no-colon"])
+    assert bad.exit_code == 1 and "USER:PASSWORD" in bad.output
+    Flaky.status = 403
+    refused = CliRunner().invoke(main, [*args, "--auth", "atlas:wrong", "--retries", "0"])
+    assert refused.exit_code == 1 and "refused the credentials (HTTP 403)" in refused.output
