@@ -74,11 +74,11 @@ def run_table(store: ox.Store, query: TableQuery) -> Table:
     solutions = store.query(query.sparql, use_default_graph_as_union=True)
     variables = [v.value for v in solutions.variables]
     rows = [tuple(solution[v] for v in variables) for solution in solutions]
-    rows.sort(key=lambda row: tuple(_cell(term) for term in row))
+    rows.sort(key=lambda row: tuple(cell_text(term) for term in row))
     return Table(query, variables, rows)
 
 
-def _cell(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str:
+def cell_text(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str:
     if term is None:
         return ""
     if isinstance(term, ox.BlankNode):
@@ -101,7 +101,7 @@ def csv_bytes(table: Table) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(table.variables)
-    writer.writerows([_cell(term) for term in row] for row in table.rows)
+    writer.writerows([cell_text(term) for term in row] for row in table.rows)
     return buffer.getvalue().encode("utf-8")
 
 
