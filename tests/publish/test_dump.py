@@ -193,8 +193,9 @@ def test_refuses_to_replace_a_directory_that_is_not_a_release(store: ox.Store, t
 
 def test_cli_dump(store_dir: Path, tmp_path: Path):
     out = tmp_path / "cli-release"
-    result = CliRunner().invoke(main, ["dump", "--store", str(store_dir), "--out", str(out)])
+    result = CliRunner().invoke(main, ["dump", "--store", str(store_dir), "--out", str(out), "-v"])
     assert result.exit_code == 0, result.output
+    assert "atlas.jsonld" in result.stderr and "tables" in result.stderr
     assert Manifest.read(out).triples > 0
     missing = CliRunner().invoke(
         main, ["dump", "--store", str(tmp_path / "none"), "--out", str(tmp_path / "x")]

@@ -70,6 +70,7 @@ base_option = click.option(
     help="URL of the public SPARQL endpoint, described in the catalogue as a dcat:DataService "
     "(default: BASE + 'sparql').",
 )
+@click.option("-v", "--verbose", is_flag=True, help="Print each step and its time on stderr.")
 def dump(
     store_dir: Path,
     out: Path,
@@ -78,6 +79,7 @@ def dump(
     version: str | None,
     download_url: str | None,
     endpoint_url: str | None,
+    verbose: bool,
 ) -> None:
     """Write a release of the store: RDF dumps, CSV tables, VoID, DCAT-AP catalogue.
 
@@ -109,12 +111,17 @@ def dump(
         include_personal_data=include_personal_data,
         download_url=download_url,
         endpoint_url=endpoint_url or f"{base}sparql",
+        progress=say_step if verbose else None,
     )
     total = sum(f.byte_size for f in manifest.files)
     click.echo(
         f"{out}: release {manifest.version}, {manifest.triples} triples, {manifest.quads} quads "
         f"in {manifest.graphs} graphs, {len(manifest.files)} files, {total} bytes"
     )
+
+
+def say_step(name: str, seconds: float) -> None:
+    click.echo(f"{name:16} {seconds:7.2f} s", err=True)
 
 
 @main.group()
