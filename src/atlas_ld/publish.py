@@ -224,13 +224,17 @@ def write_tables(root: Path, store: ox.Store) -> list[ReleaseFile]:
 
 def replace_directory(staging: Path, target: Path) -> None:
     """Move a finished release into place; the old one is removed only once the new one is there."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(old)
+    if not target.exists():
         staging.rename(target)
-        shutil.rmtree(old)
-    else:
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    target.rename(old)
+    try:
         staging.rename(target)
+    except OSError:
+        old.rename(target)
+        raise
+    shutil.rmtree(old)
 
 
 def check_target(target: Path) -> None:
