@@ -184,6 +184,15 @@ def _file_description(file: ReleaseFile) -> str:
     return f"{file.path} ({file.media_type}) : {file.statements} {unit}"
 
 
+def _schema_of(file: ReleaseFile, download_url: str) -> str | None:
+    """What a file's content follows: its CSVW description for a table, the ontology for RDF."""
+    if file.format == "CSV":
+        return f"{download_url}{file.path}-metadata.json"
+    if file.path.startswith("atlas."):
+        return ATLAS.rstrip("#")
+    return None
+
+
 def _add_distribution(
     g: Graph, dataset: URIRef, file: ReleaseFile, download_url: str, modified: Literal | None
 ) -> None:
@@ -197,6 +206,9 @@ def _add_distribution(
     g.add((node, DCTERMS.title, Literal(file.title or file.path, lang="fr")))
     g.add((node, DCTERMS.description, Literal(_file_description(file), lang="fr")))
     g.add((node, DCATAP.availability, _concept(g, STABLE, "Stable")))
+    schema = _schema_of(file, download_url)
+    if schema is not None:
+        g.add((node, DCTERMS.conformsTo, _typed(g, schema, DCTERMS.Standard)))
     g.add((node, DCAT.accessURL, url))
     g.add((node, DCAT.downloadURL, url))
     g.add((node, DCAT.mediaType, media))
