@@ -32,7 +32,14 @@ from atlas_ld.ids import Ids, partnership_graph, personal_graph, reference_graph
 from atlas_ld.mapping import MappedPage, map_record, scheme_triples, territory_triples
 from atlas_ld.model import Page
 from atlas_ld.resources import ontology_dir, shapes_dir
-from atlas_ld.store import DEFAULT_STORE, Manifest, read_manifest, scratch_dir, swap_in
+from atlas_ld.store import (
+    DEFAULT_STORE,
+    Manifest,
+    build_lock,
+    read_manifest,
+    scratch_dir,
+    swap_in,
+)
 from atlas_ld.validate import Issue, count, validate_graph
 from atlas_ld.vocab import ATLAS, DCTERMS, DEFAULT_BASE, RDF, SCHEMA, SKOS, XSD, check_base
 
@@ -390,8 +397,22 @@ def build(
     the store when SHACL finds violations (`ValidationFailed`). Pages that cannot be parsed are
     reported, not fatal.
     """
-    started = time.monotonic()
     store_dir = Path(store_dir)
+    with build_lock(store_dir):
+        return _build(pages, store_dir, base, cache_dir, processes, validate, strict, use_cache)
+
+
+def _build(
+    pages: Iterable[Page],
+    store_dir: Path,
+    base: str,
+    cache_dir: Path | None,
+    processes: int | None,
+    validate: bool,
+    strict: bool,
+    use_cache: bool,
+) -> BuildReport:
+    started = time.monotonic()
     if cache_dir is None and use_cache:
         cache_dir = store_dir.with_name(store_dir.name + ".cache")
     if not use_cache:

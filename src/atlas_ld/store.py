@@ -14,9 +14,12 @@ same directory read-only at once.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +34,7 @@ __all__ = [
     "MANIFEST",
     "REFERENCE_GRAPH",
     "Manifest",
+    "build_lock",
     "is_personal_graph",
     "open_store",
     "partnership_graph",
@@ -102,6 +106,24 @@ def swap_in(new_dir: Path, store_dir: Path) -> None:
     if store_dir.exists():
         store_dir.rename(previous)
     new_dir.rename(store_dir)
+
+
+@contextmanager
+def build_lock(store_dir: Path) -> Iterator[None]:
+    """One build at a time per store: a second one fails at once instead of racing the swap."""
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = store_dir.with_name(store_dir.name + ".lock")
+    with open(lock_path, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(
+                "another build of this store is running", where=str(store_dir)
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def scratch_dir(store_dir: Path) -> Path:

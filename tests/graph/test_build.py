@@ -64,7 +64,8 @@ def test_a_strict_build_with_violations_leaves_the_store_untouched(tmp_path, see
     with pytest.raises(ValidationFailed, match="violations"):
         build([read_page(str(broken))], store, processes=1, strict=True)
     assert _quads(store) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["store", "store.cache", "variant.txt"]
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["store", "store.cache", "store.lock", "variant.txt"]
 
 
 def test_pages_that_cannot_be_parsed_are_reported_and_the_rest_loaded(tmp_path, seed_page):
@@ -159,3 +160,13 @@ def test_the_notebook_api_mirrors_the_cli(tmp_path, seed_page):
         assert isinstance(frame, list)
     else:
         assert isinstance(frame, pandas.DataFrame)
+
+
+def test_a_second_build_of_the_same_store_is_refused(tmp_path, seed_page):
+    from atlas_ld.store import build_lock
+
+    store = tmp_path / "store"
+    with build_lock(store), pytest.raises(StoreError, match="another build"):
+        build([seed_page], store, processes=1)
+    build([seed_page], store, processes=1)
+    assert read_manifest(store).pages
