@@ -11,6 +11,7 @@ no write at all. Every step reads the dataset again before it writes, so retryin
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import time
 from collections.abc import Callable
@@ -203,11 +204,16 @@ class UdataSync:
     client: UdataClient
     release_dir: Path
     dry_run: bool = False
+    exclude: tuple[str, ...] = ()  # glob patterns of release paths not to upload
     log: Callable[[str], None] = lambda line: None
 
     def run(self, dataset_id: str | None, *, create: bool = False) -> SyncReport:
         manifest = Manifest.read(self.release_dir)
-        files = release_files(self.release_dir, manifest)
+        files = [
+            f
+            for f in release_files(self.release_dir, manifest)
+            if not any(fnmatch.fnmatchcase(f.path, pattern) for pattern in self.exclude)
+        ]
         wanted = dataset_metadata(manifest)
         dataset, created = self.find_or_create(dataset_id, wanted, create)
         report = SyncReport(dataset_id=dataset["id"] if dataset else None)

@@ -108,10 +108,12 @@ def test_cli(udata_portal, release: Path, monkeypatch):
     monkeypatch.setenv("TEST_UDATA_KEY", "secret-key")
     args = ["publish", "udata", "--release", str(release), "--portal", udata_portal.url]
     args += ["--api-key-env", "TEST_UDATA_KEY"]
-    created = CliRunner().invoke(main, [*args, "--create"])
+    created = CliRunner().invoke(main, [*args, "--create", "--exclude", "tables/*.json"])
     assert created.exit_code == 0, created.output
     dataset_id = next(iter(udata_portal.datasets))
-    again = CliRunner().invoke(main, [*args, "--dataset", dataset_id])
+    titles = {r["title"] for r in udata_portal.datasets[dataset_id]["resources"]}
+    assert "tables/roles.csv" in titles and "tables/roles.csv-metadata.json" not in titles
+    again = CliRunner().invoke(main, [*args, "--dataset", dataset_id, "--exclude", "tables/*.json"])
     assert again.exit_code == 0, again.output
     assert "changed 0" in again.output
     monkeypatch.delenv("TEST_UDATA_KEY")

@@ -246,6 +246,13 @@ def graph_store(
     metavar="VAR",
     help="Environment variable holding the portal API key (sent as X-API-KEY).",
 )
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Do not upload release files whose path matches (repeatable), e.g. --exclude atlas.ttl "
+    "--exclude atlas.jsonld to offer only the compressed dumps.",
+)
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 def udata(
     release_dir: Path,
@@ -253,6 +260,7 @@ def udata(
     dataset_id: str | None,
     create: bool,
     api_key_env: str,
+    exclude: tuple[str, ...],
     dry_run: bool,
 ) -> None:
     """Create or update the dataset on a udata portal (data.gouv.fr) from a release.
@@ -269,7 +277,9 @@ def udata(
     if not portal.startswith(("http://", "https://")):
         raise PublishError("must be an http(s) URL", where="--portal")
     key = os.environ.get(api_key_env) if dry_run else api_key_from(api_key_env)
-    sync = UdataSync(UdataClient(portal, key), release_dir, dry_run=dry_run, log=click.echo)
+    sync = UdataSync(
+        UdataClient(portal, key), release_dir, dry_run=dry_run, exclude=exclude, log=click.echo
+    )
     report = sync.run(dataset_id, create=create)
     verb = "would change" if dry_run else "changed"
     click.echo(
