@@ -251,6 +251,9 @@ class UdataSync:
             return found, False
         if not create:
             raise PublishError("give --dataset ID or --create", where="publish udata")
+        if self.dry_run and not self.client.api_key:
+            self.log("no API key: cannot look for an existing dataset, assuming a new one")
+            return None, False
         mine = self.client.call("GET", "me/datasets/", what="the API key's datasets")
         for dataset in mine or []:
             if dataset.get("title") == wanted["title"] and not dataset.get("deleted"):

@@ -24,7 +24,9 @@ def release(store: ox.Store, tmp_path: Path) -> Path:
     return out
 
 
-def sync(portal, release: Path, *, key: str = "secret-key", dry_run: bool = False) -> UdataSync:
+def sync(
+    portal, release: Path, *, key: str | None = "secret-key", dry_run: bool = False
+) -> UdataSync:
     client = UdataClient(portal.url, key, retries=2, backoff_s=0)
     return UdataSync(client, release, dry_run=dry_run)
 
@@ -62,9 +64,10 @@ def test_changed_file_is_replaced_in_place(udata_portal, store: ox.Store, releas
 
 
 def test_dry_run_writes_nothing(udata_portal, release: Path):
-    report = sync(udata_portal, release, dry_run=True).run(None, create=True)
-    assert report.actions[0].kind == "create-dataset"
-    assert udata_portal.writes == [] and udata_portal.datasets == {}
+    for key in ("secret-key", None):
+        report = sync(udata_portal, release, key=key, dry_run=True).run(None, create=True)
+        assert report.actions[0].kind == "create-dataset"
+        assert udata_portal.writes == [] and udata_portal.datasets == {}
 
 
 def test_retries_after_5xx_without_duplicates(udata_portal, release: Path):
