@@ -302,6 +302,7 @@ def dump(
     include_personal_data: bool = False,
     download_url: str | None = None,
     endpoint_url: str | None = None,
+    publisher: dcat.Publisher | None = None,
     progress: Progress | None = None,
 ) -> Manifest:
     """Write a complete release of `store` to `out`, replacing any previous release there."""
@@ -354,6 +355,7 @@ def dump(
                 release=manifest,
                 download_url=download_url,
                 endpoint_url=endpoint_url,
+                publisher=publisher,
                 triples=triples,
             )
             manifest.files = [

@@ -15,6 +15,7 @@ from atlas_ld.publish import Manifest
 BASE = "https://atlas-ld.example/"
 SHAPES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "dcat-ap-3.0.1"
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
+VCARD = "http://www.w3.org/2006/vcard/ns#"
 
 
 def validate(data: rdflib.Graph, shapes_file: str) -> tuple[bool, rdflib.Graph, str]:
@@ -84,3 +85,20 @@ def test_void_counts_match_the_published_graph(store: ox.Store, release: Path):
     assert int(void.value(dataset, VOID.properties)) == len(set(turtle.predicates()))
     classes = set(turtle.objects(None, rdflib.RDF.type))
     assert int(void.value(dataset, VOID.classes)) == len(classes)
+
+
+def test_publisher_and_contact_from_the_command_line(store_dir: Path, tmp_path: Path):
+    from click.testing import CliRunner
+
+    from atlas_ld.cli import main
+
+    out = tmp_path / "release"
+    args = ["dump", "--store", str(store_dir), "--out", str(out)]
+    args += ["--publisher", "Région Exemple", "--contact-email", "opendata@region.example"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    catalog = rdflib.Graph().parse(out / "catalog.ttl")
+    names = {str(o) for o in catalog.objects(None, rdflib.FOAF.name)}
+    assert "Région Exemple" in names
+    emails = {str(o) for o in catalog.objects(None, rdflib.URIRef(f"{VCARD}hasEmail"))}
+    assert emails == {"mailto:opendata@region.example"}

@@ -70,6 +70,16 @@ base_option = click.option(
     help="URL of the public SPARQL endpoint, described in the catalogue as a dcat:DataService "
     "(default: BASE + 'sparql').",
 )
+@click.option(
+    "--publisher",
+    default=None,
+    help="Name of the organisation publishing the release, for the catalogue (default: atlas-ld).",
+)
+@click.option(
+    "--contact-email",
+    default=None,
+    help="E-mail of the catalogue's contact point (default: contact@ the host of the base).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Print each step and its time on stderr.")
 def dump(
     store_dir: Path,
@@ -79,6 +89,8 @@ def dump(
     version: str | None,
     download_url: str | None,
     endpoint_url: str | None,
+    publisher: str | None,
+    contact_email: str | None,
     verbose: bool,
 ) -> None:
     """Write a release of the store: RDF dumps, CSV tables, VoID, DCAT-AP catalogue.
@@ -97,12 +109,14 @@ def dump(
 
     The same store always gives the same bytes, so releases diff cleanly.
     """
+    from atlas_ld.dcat import Publisher
     from atlas_ld.publish import dump as write_release
 
     if download_url is not None and not download_url.endswith("/"):
         raise PublishError("must end with '/'", where="--download-url")
     store, store_base = open_read_only(store_dir)
     base = check_base(base) if base else store_base
+    default = Publisher.default(base)
     manifest = write_release(
         store,
         out,
@@ -111,6 +125,11 @@ def dump(
         include_personal_data=include_personal_data,
         download_url=download_url,
         endpoint_url=endpoint_url or f"{base}sparql",
+        publisher=Publisher(
+            name=publisher or default.name,
+            email=contact_email or default.email,
+            homepage=default.homepage,
+        ),
         progress=say_step if verbose else None,
     )
     total = sum(f.byte_size for f in manifest.files)
