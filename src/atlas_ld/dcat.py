@@ -155,8 +155,8 @@ def _add_agent(g: Graph, node: URIRef, publisher: Publisher) -> None:
     g.add((node, RDF.type, FOAF.Organization))
     g.add((node, FOAF.name, Literal(publisher.name)))
     g.add((node, FOAF.homepage, URIRef(publisher.homepage)))
-    kind = _concept(g, f"{EU}corporate-body-classification/NAT_GOV", "National government")
-    g.add((node, DCTERMS.type, kind))
+    # No dct:type: the operator may be a ministry, a region or a university, and a wrong
+    # classification is worse than the recommended-shape warning its absence gives.
 
 
 def _add_texts(
