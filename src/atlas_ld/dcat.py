@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -358,6 +358,7 @@ def void_graph(
     *,
     base: str,
     endpoint_url: str | None = None,
+    data_dumps: Sequence[str] = (),
     triples: Collection[ox.Triple] | None = None,
 ) -> Graph:
     """VoID statistics of the published graph (personal-data graphs left out), with partitions.
@@ -390,6 +391,8 @@ def void_graph(
     g.add((dataset, VOID.distinctObjects, Literal(len({o for _, _, o in triples}))))
     if endpoint_url:
         g.add((dataset, VOID.sparqlEndpoint, URIRef(endpoint_url)))
+    for url in data_dumps:
+        g.add((dataset, VOID.dataDump, URIRef(url)))
     for cls, members in per_class.items():
         part = URIRef(f"{dataset}/void/class/{_slug(cls.value)}")
         g.add((dataset, VOID.classPartition, part))

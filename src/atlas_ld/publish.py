@@ -305,7 +305,11 @@ def dump(
     publisher: dcat.Publisher | None = None,
     progress: Progress | None = None,
 ) -> Manifest:
-    """Write a complete release of `store` to `out`, replacing any previous release there."""
+    """Write a complete release of `store` to `out`, replacing any previous release there.
+
+    `download_url` is where the release will be served (default `{base}release/`); the
+    catalogue and VoID link every file from there."""
+    download_url = download_url or f"{base}release/"
     out = Path(out).absolute()
     check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -334,7 +338,15 @@ def dump(
             snapshot.bulk_load(nquads, ox.RdfFormat.N_QUADS)
             files.extend(write_tables(staging, snapshot))
         with step("void.ttl", progress):
-            void = dcat.void_graph(snapshot, base=base, endpoint_url=endpoint_url, triples=triples)
+            void = dcat.void_graph(
+                snapshot,
+                base=base,
+                endpoint_url=endpoint_url,
+                data_dumps=[
+                    f"{download_url}{f.path}" for f in files if f.path.startswith("atlas.")
+                ],
+                triples=triples,
+            )
             (staging / "void.ttl").write_bytes(dcat.sorted_turtle(void))
             files.append(describe(staging, "void.ttl", "text/turtle", "TURTLE", title="VoID"))
         manifest = Manifest(

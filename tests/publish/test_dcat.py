@@ -85,6 +85,9 @@ def test_void_counts_match_the_published_graph(store: ox.Store, release: Path):
     assert int(void.value(dataset, VOID.properties)) == len(set(turtle.predicates()))
     classes = set(turtle.objects(None, rdflib.RDF.type))
     assert int(void.value(dataset, VOID.classes)) == len(classes)
+    released = rdflib.Graph().parse(release / "void.ttl")
+    dumps = {str(o) for o in released.objects(dataset, VOID.dataDump)}
+    assert f"{BASE}release/atlas.nt.gz" in dumps and len(dumps) == 4
 
 
 def test_publisher_and_contact_from_the_command_line(store_dir: Path, tmp_path: Path):
