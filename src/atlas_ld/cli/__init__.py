@@ -1,8 +1,9 @@
 """The `atlas-ld` command: one subcommand per stage, each reading and writing files.
 
 Each stage keeps its commands in a module of this package (`parse`, `graph`, `harvest`, `serve`,
-`publish`); they register themselves on `main` when imported below. `AtlasError` becomes a
-one-line message on stderr and its exit code; any other exception is a bug and keeps its traceback.
+`publish`); they register themselves on `main` when imported at the bottom of this module.
+`AtlasError` becomes a one-line message on stderr and its exit code; any other exception is a
+bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -33,15 +34,5 @@ def main() -> None:
     """
 
 
-def _register() -> None:
-    import importlib
-
-    for name in ("parse", "graph", "harvest", "serve", "publish"):
-        try:
-            importlib.import_module(f"atlas_ld.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"atlas_ld.cli.{name}":
-                raise
-
-
-_register()
+# The command modules import `main` from here, so they are imported after it exists.
+from atlas_ld.cli import graph, harvest, parse, publish, serve  # noqa: E402, F401

@@ -9,23 +9,16 @@ from pathlib import Path
 import click
 
 from atlas_ld.cli import main
+from atlas_ld.cli.options import (
+    minting_base_option,
+    personal_data_option,
+    processes_option,
+    store_option,
+)
 from atlas_ld.errors import AtlasError, QueryError, ValidationFailed
 from atlas_ld.model import Page
-from atlas_ld.store import DEFAULT_STORE
-from atlas_ld.vocab import BASE_ENV, DEFAULT_BASE, check_base
 
 _PAGE_SUFFIXES = (".html", ".htm", ".txt")
-
-
-def _base_option(func):
-    return click.option(
-        "--base",
-        envvar=BASE_ENV,
-        default=DEFAULT_BASE,
-        show_default=True,
-        callback=lambda _ctx, _param, value: check_base(value),
-        help=f"Base IRI of the data (also from ${BASE_ENV}). Set a host you control to publish.",
-    )(func)
 
 
 def _pages_arguments(func):
@@ -79,16 +72,11 @@ def _report_failures(failed: list[tuple[str, str]]) -> None:
 
 @main.command()
 @_pages_arguments
-@click.option(
-    "--store",
-    "store_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_STORE,
-    show_default=True,
-    help="Store directory to (re)build. The previous store stays in place until the new one is "
-    "complete, then is kept as STORE.previous until the next build.",
+@store_option(
+    "Store directory to (re)build. The previous store stays in place until the new one is "
+    "complete, then is kept as STORE.previous until the next build."
 )
-@_base_option
+@minting_base_option
 @click.option(
     "--cache",
     "cache_dir",
@@ -97,9 +85,7 @@ def _report_failures(failed: list[tuple[str, str]]) -> None:
     "only redoes pages whose bytes, provenance or program changed.",
 )
 @click.option("--no-cache", is_flag=True, help="Redo every page; write no cache.")
-@click.option(
-    "--processes", "-j", type=click.IntRange(min=1), help="Worker processes [default: all cores]."
-)
+@processes_option
 @click.option(
     "--strict",
     is_flag=True,
@@ -159,7 +145,7 @@ def _shacl_summary(issues) -> str:
 
 @main.command()
 @_pages_arguments
-@_base_option
+@minting_base_option
 @click.option(
     "--format",
     "fmt",
@@ -168,11 +154,7 @@ def _shacl_summary(issues) -> str:
     show_default=True,
     help="ttl, jsonld and nt merge the graphs; nq and trig keep one named graph per page.",
 )
-@click.option(
-    "--include-personal-data",
-    is_flag=True,
-    help="Also print contacts and volunteers (names, e-mails), left out by default.",
-)
+@personal_data_option("Also print contacts and volunteers (names, e-mails), left out by default.")
 def rdf(
     pages: tuple[str, ...], archive: Path | None, base: str, fmt: str, include_personal_data: bool
 ) -> None:
@@ -198,7 +180,7 @@ def rdf(
 
 @main.command()
 @_pages_arguments
-@_base_option
+@minting_base_option
 @click.option(
     "--out",
     "out_prefix",
@@ -214,9 +196,7 @@ def rdf(
     show_default=True,
     help="Print results of this severity and above.",
 )
-@click.option(
-    "--processes", "-j", type=click.IntRange(min=1), help="Worker processes [default: all cores]."
-)
+@processes_option
 def validate(
     pages: tuple[str, ...],
     archive: Path | None,
@@ -267,14 +247,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 @main.command()
 @click.argument("query", required=False, metavar="NAME|FILE.rq")
-@click.option(
-    "--store",
-    "store_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_STORE,
-    show_default=True,
-    help="Store built by `atlas-ld build`.",
-)
+@store_option("Store built by `atlas-ld build`.")
 @click.option(
     "--format",
     "fmt",
@@ -283,11 +256,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     show_default=True,
     help="csv/tsv/json (SPARQL results JSON) for SELECT and ASK; ttl for CONSTRUCT and DESCRIBE.",
 )
-@click.option(
-    "--include-personal-data",
-    is_flag=True,
-    help="Also query the contacts and volunteers graphs, left out by default.",
-)
+@personal_data_option("Also query the contacts and volunteers graphs, left out by default.")
 def query(query: str | None, store_dir: Path, fmt: str, include_personal_data: bool) -> None:
     """Run a named query (see the list with no argument) or a SPARQL file on the store.
 

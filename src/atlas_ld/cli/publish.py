@@ -9,9 +9,9 @@ import click
 import pyoxigraph as ox
 
 from atlas_ld.cli import main
+from atlas_ld.cli.options import personal_data_option, store_option, stored_base_option
 from atlas_ld.errors import PublishError
-from atlas_ld.store import DEFAULT_STORE, open_store, read_manifest
-from atlas_ld.vocab import check_base
+from atlas_ld.store import open_store, read_manifest
 
 
 def open_read_only(path: Path) -> tuple[ox.Store, str]:
@@ -19,30 +19,19 @@ def open_read_only(path: Path) -> tuple[ox.Store, str]:
     return open_store(path, read_only=True), read_manifest(path).base
 
 
-store_option = click.option(
-    "--store",
-    "store_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=DEFAULT_STORE,
-    show_default=True,
-    help="The store to read (written by `atlas-ld build`).",
+_store_option = store_option("The store to read (written by `atlas-ld build`).")
+_personal_option = personal_data_option(
+    "Also publish the graph/personal/* graphs (names, e-mails and functions of contact "
+    "people). Off by default: only do this where the law allows it."
 )
-personal_option = click.option(
-    "--include-personal-data",
-    is_flag=True,
-    help="Also publish the graph/personal/* graphs (names, e-mails and functions of contact "
-    "people). Off by default: only do this where the law allows it.",
-)
-base_option = click.option(
-    "--base",
-    default=None,
-    help="Base IRI of the catalogue's own IRIs and default URLs (default: the base the store was "
-    "built with).",
+_base_option = stored_base_option(
+    "Base IRI of the catalogue's own IRIs and default URLs (default: the base the store was "
+    "built with)."
 )
 
 
 @main.command()
-@store_option
+@_store_option
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
@@ -50,8 +39,8 @@ base_option = click.option(
     help="Release directory to write. A previous release there is replaced only once the new "
     "one is complete.",
 )
-@personal_option
-@base_option
+@_personal_option
+@_base_option
 @click.option(
     "--release-version",
     "version",
@@ -115,7 +104,7 @@ def dump(
     if download_url is not None and not download_url.endswith("/"):
         raise PublishError("must end with '/'", where="--download-url")
     store, store_base = open_read_only(store_dir)
-    base = check_base(base) if base else store_base
+    base = base or store_base
     default = Publisher.default(base)
     manifest = write_release(
         store,
@@ -177,8 +166,8 @@ def say_progress(done: int, total: int) -> None:
 
 @publish.command("graph-store")
 @click.argument("url")
-@store_option
-@personal_option
+@_store_option
+@_personal_option
 @click.option("--auth", default=None, help="USER:PASSWORD for HTTP basic authentication.")
 @click.option(
     "--auth-env",

@@ -7,26 +7,18 @@ from pathlib import Path
 import click
 
 from atlas_ld.cli import main
-from atlas_ld.store import DEFAULT_STORE
-from atlas_ld.vocab import check_base
+from atlas_ld.cli.options import personal_data_option, store_option, stored_base_option
 
 
 @main.command()
-@click.option(
-    "--store",
-    "store_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=DEFAULT_STORE,
-    show_default=True,
-    help="Store to serve, opened read-only. When the directory does not exist, the bundled "
-    "sample is built there first, so a fresh machine shows the whole product.",
+@store_option(
+    "Store to serve, opened read-only. When the directory does not exist, the bundled "
+    "sample is built there first, so a fresh machine shows the whole product."
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option(
-    "--base",
-    default=None,
-    help="Base IRI of the data to serve (default: the base the store was built with). Request "
+@stored_base_option(
+    "Base IRI of the data to serve (default: the base the store was built with). Request "
     "paths are read relative to it, so data minted under https://atlas-ld.example/ can be "
     "browsed at http://127.0.0.1:8000/.",
 )
@@ -58,11 +50,9 @@ from atlas_ld.vocab import check_base
     type=click.IntRange(1, 256),
     help="Query worker processes [default: one per core, at least 2].",
 )
-@click.option(
-    "--include-personal-data",
-    is_flag=True,
-    help="Also serve the graph/personal/* graphs (names, e-mails and functions of contact "
-    "people). Off by default: only do this where the law allows it.",
+@personal_data_option(
+    "Also serve the graph/personal/* graphs (names, e-mails and functions of contact "
+    "people). Off by default: only do this where the law allows it."
 )
 def serve(
     store_dir: Path,
@@ -83,8 +73,6 @@ def serve(
     from atlas_ld.server import ServerConfig
     from atlas_ld.server import serve as run
 
-    if base is not None:
-        check_base(base)
     if not store_dir.exists():
         from atlas_ld.build import build_sample
 
