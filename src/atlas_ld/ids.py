@@ -35,7 +35,10 @@ def atlas_id_from_url(url: str | None) -> str | None:
     """The identifier carried by an Atlas link (magnifier icon or page URL), if any."""
     if not url:
         return None
-    query = parse_qs(urlsplit(url).query)
+    # The Atlas prefixes its form fields with the form's name: `criteres.prjId=17384`.
+    query = {
+        key.rpartition(".")[2]: values for key, values in parse_qs(urlsplit(url).query).items()
+    }
     for name in _ATLAS_ID_PARAMS:
         if query.get(name):
             return query[name][0].strip() or None

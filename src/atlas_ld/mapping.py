@@ -19,6 +19,7 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Triple
 
 from atlas_ld import __version__
 from atlas_ld.actors import ActorMention, kind_of, split_actors
+from atlas_ld.countries import countries, find_country
 from atlas_ld.ids import (
     Ids,
     actor_slug,
@@ -29,7 +30,7 @@ from atlas_ld.ids import (
     slug,
 )
 from atlas_ld.model import Authority, Page, ProjectRecord, ThemeTriple
-from atlas_ld.territories import Region, countries, find_country, find_region, regions
+from atlas_ld.territories import Region, find_region, regions
 from atlas_ld.vocab import (
     EU_COUNTRY,
     INSEE_REGION,

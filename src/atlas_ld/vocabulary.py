@@ -8,58 +8,9 @@ generator draws its invented pages from the same lists.
 
 from __future__ import annotations
 
-import gettext
 from functools import cache
 
-import pycountry
-
-# Names the Atlas uses that differ from the ISO 3166 French short names.
-COUNTRY_ALIASES = {
-    "Vietnam": "VNM",
-    "Viêt Nam": "VNM",
-    "Bolivie": "BOL",
-    "Tanzanie": "TZA",
-    "Russie": "RUS",
-    "Moldavie": "MDA",
-    "Syrie": "SYR",
-    "Iran": "IRN",
-    "Laos": "LAO",
-    "Corée du Sud": "KOR",
-    "Macédoine du Nord": "MKD",
-    "Palestine": "PSE",
-    "Territoires palestiniens": "PSE",
-    "République démocratique du Congo": "COD",
-    "République du Congo": "COG",
-    "Congo": "COG",
-    "Cap-Vert": "CPV",
-    "Royaume-Uni": "GBR",
-    "États-Unis": "USA",
-    "Etats-Unis": "USA",
-    "Taïwan": "TWN",
-    "Vatican": "VAT",
-    "Micronésie": "FSM",
-    "République tchèque": "CZE",
-    "Cabo Verde": "CPV",
-    "Venezuela": "VEN",
-    "Macédoine": "MKD",
-    "Centrafrique": "CAF",
-    "Kosovo": "XKX",  # no ISO 3166 code; XKX is the user-assigned code the EU uses
-}
-
-
-@cache
-def country_names() -> dict[str, str]:
-    """French country name -> ISO 3166-1 alpha-3, from pycountry's translations plus aliases."""
-    french = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
-    names: dict[str, str] = {}
-    for country in pycountry.countries:
-        for attr in ("name", "common_name"):
-            english = getattr(country, attr, None)
-            if english:
-                names[french.gettext(english)] = country.alpha_3
-    names.update(COUNTRY_ALIASES)
-    return names
-
+from atlas_ld.countries import country_names
 
 # Accents and apostrophes forgiven when matching names (`Egypte`, `Côte d’Ivoire`): one character
 # for one, so a match has the same length in the text as written.

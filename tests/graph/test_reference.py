@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from atlas_ld.actors import kind_of, split_actors
+from atlas_ld.countries import find_country
 from atlas_ld.ids import (
     Ids,
     actor_slug,
@@ -14,7 +15,7 @@ from atlas_ld.ids import (
     personal_graph,
     slug,
 )
-from atlas_ld.territories import find_country, find_region, regions
+from atlas_ld.territories import find_region, regions
 
 SEED_IMPLEMENTERS = (
     "IRTS Poitou-Charentes, IRTS Bretagne, IRTS Basse-Normandie, IRTS Lorraine, IRTS Réunion et "
@@ -42,6 +43,8 @@ def test_partnership_key_is_prjid_else_stable_hash():
 
 def test_atlas_id_read_from_links():
     assert atlas_id_from_url("https://x/atlas/detailProjet.html?prjId=4321&x=1") == "4321"
+    real = "https://pastel.diplomatie.gouv.fr/cncdext/dyn/public/atlas/detailProjet.html"
+    assert atlas_id_from_url(f"{real}?criteres.prjId=17384") == "17384"
     assert atlas_id_from_url("https://x/fiche.html") is None
     assert atlas_id_from_url(None) is None
 
