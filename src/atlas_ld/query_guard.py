@@ -7,6 +7,11 @@ skipped, so `?service`, `ex:service` or `"SERVICE"` in a literal are not mistake
 and a keyword cannot be hidden inside them either (SPARQL keywords are bare words). Every update
 operation is refused too: the store is read-only to the server.
 
+The spec decodes `\\uXXXX` escapes before parsing, but pyoxigraph decodes them only inside strings
+and IRIs: `"\\u0022" SERVICE <...> "\\u0022"` is a bare SERVICE to pyoxigraph and a string to a
+reader that decodes first. So the text is checked both ways, and a keyword either reading finds
+is refused.
+
 The same pass finds the query form, so the results format is negotiated before evaluation.
 """
 
@@ -25,7 +30,8 @@ _TOKEN = re.compile(
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
                |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
   | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-  | (?P<pname>(?:[A-Za-z\u00c0-\uffff][\w\-.\u00b7\u00c0-\uffff]*)?:[^\s{}()\[\];,<>"'#]*)
+  | (?P<pname>(?:[A-Za-z\u00c0-\uffff][\w\-.\u00b7\u00c0-\uffff]*)?:
+               (?:[\w\-.:%\u00b7\u00c0-\uffff]|\\[_~.\-!$&'()*+,;=/?\#@%])*)
   | (?P<word>[A-Za-z_][A-Za-z_0-9]*)
   | (?P<other>.)
     """,
@@ -77,17 +83,15 @@ def inspect_query(text: str) -> QueryInfo:
     Syntax errors other than these are left to the SPARQL parser in the worker, which reports
     them with line and column.
     """
+    unescaped = _unescape_codepoints(text)
+    for reading in {text, unescaped}:
+        _refuse_network_words(reading)
     form: str | None = None
     has_from = False
-    for token in _tokens(_unescape_codepoints(text)):
+    for token in _tokens(unescaped):
         if token.kind != "word":
             continue
         word = token.text.upper()
-        if word in _NETWORK_WORDS:
-            raise QueryError(
-                f"{word} is not allowed on this endpoint: it would make the server fetch a URL",
-                where=f"line {token.line}, column {token.column}",
-            )
         if form is None and word in _UPDATE_WORDS:
             raise QueryError(
                 "SPARQL updates are not accepted: this endpoint is read-only",
@@ -99,6 +103,16 @@ def inspect_query(text: str) -> QueryInfo:
     if form is None:
         raise QueryError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
     return QueryInfo(form, has_from)
+
+
+def _refuse_network_words(text: str) -> None:
+    for token in _tokens(text):
+        if token.kind == "word" and token.text.upper() in _NETWORK_WORDS:
+            raise QueryError(
+                f"{token.text.upper()} is not allowed on this endpoint: "
+                "it would make the server fetch a URL",
+                where=f"line {token.line}, column {token.column}",
+            )
 
 
 def _unescape_codepoints(text: str) -> str:

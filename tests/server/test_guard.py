@@ -14,6 +14,10 @@ from atlas_ld.query_guard import inspect_query
         "SELECT * { SERVICE <http://x/> { ?s ?p ?o } }",
         "SELECT * {\n  # comment\n  sErViCe ?endpoint { ?s ?p ?o } }",
         "SELECT * { \\u0053ERVICE <http://x/> { } }",
+        # pyoxigraph reads a string "\u0022" here, a reader that decodes first reads '"""'.
+        'SELECT * { BIND("\\u0022" AS ?a) SERVICE <http://x/> { } BIND("\\u0022" AS ?b) }',
+        # A prefixed name ends where SPARQL's PN_LOCAL ends, not at the next space.
+        "SELECT * { ?s ?p ex:o|SERVICE <http://x/> { } }",
         "LOAD <http://x/> INTO GRAPH <http://g>",
     ],
 )
