@@ -172,6 +172,7 @@ _SHAPE_PREDICATES = frozenset(
     )
     for name in names
 )
+_SHAPE_NODES = frozenset(pyoxigraph.NamedNode(iri) for iri in _SHAPE_PREDICATES)
 
 
 class _RdflibTerms:
@@ -224,16 +225,15 @@ def _validate_chunk(mapped_pages: list[tuple[PageResult, MappedPage]], ids: Ids)
     owners: dict[str, list[PageResult]] = {}
     triples = [(t.subject, t.predicate, t.object) for t in scheme_triples(ids)]
     for result, mapped in mapped_pages:
+        personal = pyoxigraph.NamedNode(mapped.personal)
         triples += [
-            (q.subject, q.predicate, q.object)
-            for q in mapped.quads
-            if q.predicate.value in _SHAPE_PREDICATES and q.graph_name.value != mapped.personal
+            (q.subject, q.predicate, q.object) for q in mapped.quads if q.graph_name != personal
         ]
         triples += [(t.subject, t.predicate, t.object) for t in mapped.reference]
         for subject in {t.subject.value for t in mapped.reference}:
             owners.setdefault(subject, []).append(result)
     for s, p, o in triples:
-        if p.value in _SHAPE_PREDICATES:
+        if p in _SHAPE_NODES:
             graph.add((term(s), term(p), term(o)))
     by_partnership = {result.partnership: result for result, _ in mapped_pages}
     for issue in validate_graph(graph, partnership="", source=""):

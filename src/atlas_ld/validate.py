@@ -58,7 +58,12 @@ def validate_ntriples(data: bytes, *, partnership: str, source: str) -> list[Iss
 
 def validate_graph(graph: rdflib.Graph, *, partnership: str, source: str) -> list[Issue]:
     _conforms, results, _text = shacl_validate(
-        graph, shacl_graph=shapes_graph(), inference="none", advanced=True, allow_warnings=True
+        graph,
+        shacl_graph=shapes_graph(),
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        inplace=True,
     )
     issues = []
     for result in results.subjects(rdflib.RDF.type, SH.ValidationResult):
