@@ -2,12 +2,20 @@
 
 Browsers send `text/html,...,*/*;q=0.8` and linked-data clients `text/turtle;q=1,...`; the server
 lists its offers in order of preference, and ties in quality go to the earlier offer, so a
-client that accepts anything gets the server's default.
+client that accepts anything gets the server's default. A client whose `Accept` names only types
+a route cannot produce gets `406 Not Acceptable` naming the types it can, rather than a body it
+did not ask for (a missing or empty `Accept` means "anything").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from atlas_ld.errors import AtlasError
+
+
+class NotAcceptable(AtlasError):
+    """The client accepts none of the media types a route offers (HTTP 406)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +70,14 @@ def choose(accept: str | None, offers: list[str]) -> str | None:
         if specificity >= 0 and quality > best_quality:
             best, best_quality = offer, quality
     return best
+
+
+def negotiate(accept: str | None, offers: list[str]) -> str:
+    """Like `choose`, but a client that accepts none of `offers` is an error."""
+    chosen = choose(accept, offers)
+    if chosen is None:
+        raise NotAcceptable(
+            f"none of the types in Accept: {accept} can be produced here",
+            hint="send one of " + ", ".join(dict.fromkeys(offers)),
+        )
+    return chosen

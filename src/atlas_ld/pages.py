@@ -31,7 +31,7 @@ from atlas_ld.linked_data import (
     split_suffix,
     suffix_for,
 )
-from atlas_ld.negotiation import choose
+from atlas_ld.negotiation import choose, negotiate
 from atlas_ld.queries import get_query, list_queries
 from atlas_ld.query_guard import inspect_query
 from atlas_ld.resources import ontology_dir
@@ -324,7 +324,7 @@ async def canned_query(request: Request) -> Response:
     canned = get_query(name)
     if fmt is None:
         offers = ["text/html", "text/csv", "application/sparql-results+json", "application/json"]
-        chosen = choose(request.headers.get("accept"), offers) or "text/html"
+        chosen = negotiate(request.headers.get("accept"), offers)
         fmt = {"text/html": "html", "text/csv": "csv"}.get(chosen, "json")
     if fmt == "html":
         result = await _result_table(site, canned.sparql)
@@ -350,8 +350,8 @@ async def resource(request: Request) -> Response:
             return error_page(request, 404, f"{iri} is not in this dataset")
         return PlainTextResponse(f"{iri} is not in this dataset\n", status_code=404)
     if fmt is None:
-        chosen = choose(request.headers.get("accept"), [m for _, m in RESOURCE_OFFERS])
-        fmt = next((name for name, media in RESOURCE_OFFERS if media == chosen), "html")
+        chosen = negotiate(request.headers.get("accept"), [m for _, m in RESOURCE_OFFERS])
+        fmt = next(name for name, media in RESOURCE_OFFERS if media == chosen)
     headers = {"Vary": "Accept", "Content-Location": f"/{path}{suffix_for(fmt)}"}
     headers["Link"] = ", ".join(
         f'</{path}{suffix}>; rel="alternate"; type="{GRAPH_TYPES[name]}"'
@@ -538,8 +538,8 @@ def _rdflib_response(request: Request, graph) -> Response:
     }
     fmt = "jsonld" if path.endswith(".jsonld") else "turtle" if path.endswith(".ttl") else None
     if fmt is None:
-        chosen = choose(request.headers.get("accept"), list(offers.values()))
-        fmt = next((k for k, v in offers.items() if v == chosen), "turtle")
+        chosen = negotiate(request.headers.get("accept"), list(offers.values()))
+        fmt = next(k for k, v in offers.items() if v == chosen)
     rdflib_format = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt"}[fmt]
     body = graph.serialize(format=rdflib_format, encoding="utf-8")
     return Response(body, media_type=offers[fmt], headers={"Vary": "Accept"})
@@ -549,7 +549,7 @@ async def ontology(request: Request) -> Response:
     path = request.url.path
     turtle = path.endswith(".ttl")
     if not turtle and not path.endswith(".html"):
-        chosen = choose(request.headers.get("accept"), ["text/html", "text/turtle"])
+        chosen = negotiate(request.headers.get("accept"), ["text/html", "text/turtle"])
         turtle = chosen == "text/turtle"
     name, media = ("atlas.ttl", "text/turtle") if turtle else ("atlas.html", "text/html")
     entry = ontology_dir() / name

@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from atlas_ld import pages
 from atlas_ld.errors import AtlasError, QueryError, StoreError
+from atlas_ld.negotiation import NotAcceptable
 from atlas_ld.public_store import has_personal_graphs, public_copy
 from atlas_ld.query_guard import QueryInfo, inspect_query
 from atlas_ld.sparql_protocol import (
@@ -174,6 +175,8 @@ def _service_description(request: Request, site: Site, parsed: ProtocolRequest) 
 def _error_status(exc: AtlasError) -> int:
     if isinstance(exc, ProtocolError):
         return exc.status
+    if isinstance(exc, NotAcceptable):
+        return 406
     if isinstance(exc, QueryTimeout | ServerBusy):
         return 503
     if isinstance(exc, QueryError):

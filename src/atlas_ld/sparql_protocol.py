@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from starlette.requests import Request
 
 from atlas_ld.errors import QueryError
-from atlas_ld.negotiation import choose
+from atlas_ld.negotiation import negotiate
 from atlas_ld.vocab import RDF, VOID
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -161,11 +161,8 @@ def result_format(form: str, accept: str | None, requested: str | None) -> tuple
             400,
             hint=f"use one of {valid}",
         )
-    chosen = choose(accept, [media for _, media in offers])
-    for name, media in offers:
-        if media == chosen:
-            return name, media
-    return offers[0]
+    chosen = negotiate(accept, [media for _, media in offers])
+    return next((name, media) for name, media in offers if media == chosen)
 
 
 def service_description(endpoint: str, triples: int, union_default: bool) -> list[ox.Triple]:
