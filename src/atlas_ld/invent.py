@@ -1,10 +1,13 @@
 """Invented but plausible Atlas partnerships, for the sample corpus and the benchmarks.
 
 Names are real (French régions before and after the 2016 reform, départements, communes,
-métropoles, agences de l'eau; foreign authorities in the countries the Atlas covers; the Atlas's
-themes) so that everything downstream (actor recognition, territories, SPARQL examples) meets
-what it will meet on the real site. People are invented. All choices come from one
-`random.Random`, so a seed gives the same partnerships on every machine.
+métropoles, water agencies; foreign authorities in the countries the Atlas covers, with the
+French embassy or consulate that follows them; the Atlas's themes), drawn so that one
+partnership hangs together: its French authorities share a région, its texts name its partners
+and its theme, its people have names of the country they work in. Everything downstream (actor
+recognition, territories, SPARQL examples) thus meets what it will meet on the real site. People
+are invented. All choices come from one `random.Random`, so a seed gives the same partnerships on
+every machine.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import re
 import unicodedata
 import zlib
 
+from atlas_ld import invent_text as text
+from atlas_ld.invent_names import COUNTRIES, FRENCH_REGIONS, PEOPLE, Country, Named
 from atlas_ld.model import (
     Authority,
     Financing,
@@ -28,191 +33,47 @@ from atlas_ld.vocabulary import ACTION_FIELDS, MISSIONS, PRIORITIES, THEMES
 
 ATLAS = "https://pastel.diplomatie.gouv.fr/cncdext/dyn/public/atlas/"
 MEAE = "Ministère de l'Europe et des Affaires étrangères"
+AFD = "Agence française de développement"
 
-# Région after the 2016 reform -> the régions it merged (empty: unchanged).
-REGIONS = {
-    "Conseil régional de la Nouvelle-Aquitaine": [
-        "Conseil régional d'Aquitaine",
-        "Conseil régional de Poitou-Charentes",
-        "Conseil régional du Limousin",
-    ],
-    "Conseil régional d'Occitanie": [
-        "Conseil régional de Midi-Pyrénées",
-        "Conseil régional du Languedoc-Roussillon",
-    ],
-    "Conseil régional Grand Est": [
-        "Conseil régional d'Alsace",
-        "Conseil régional de Lorraine",
-        "Conseil régional de Champagne-Ardenne",
-    ],
-    "Conseil régional des Hauts-de-France": [
-        "Conseil régional du Nord-Pas-de-Calais",
-        "Conseil régional de Picardie",
-    ],
-    "Conseil régional de Normandie": [
-        "Conseil régional de Basse-Normandie",
-        "Conseil régional de Haute-Normandie",
-    ],
-    "Conseil régional d'Auvergne-Rhône-Alpes": [
-        "Conseil régional de Rhône-Alpes",
-        "Conseil régional d'Auvergne",
-    ],
-    "Conseil régional de Bourgogne-Franche-Comté": [
-        "Conseil régional de Bourgogne",
-        "Conseil régional de Franche-Comté",
-    ],
-    "Conseil régional de Bretagne": [],
-    "Conseil régional des Pays de la Loire": [],
-    "Conseil régional d'Île-de-France": [],
-    "Conseil régional du Centre-Val de Loire": [],
-    "Conseil régional de Provence-Alpes-Côte d'Azur": [],
-    "Conseil régional de La Réunion": [],
-}
-
-LOCAL_AUTHORITIES = [
-    "Conseil départemental du Finistère",
-    "Conseil départemental d'Ille-et-Vilaine",
-    "Conseil départemental de la Gironde",
-    "Conseil départemental du Nord",
-    "Conseil départemental de la Seine-Saint-Denis",
-    "Conseil départemental de l'Hérault",
-    "Conseil départemental du Val-de-Marne",
-    "Conseil départemental des Côtes-d'Armor",
-    "Conseil départemental de la Manche",
-    "Conseil général de l'Essonne",
-    "Commune de Rennes",
-    "Ville de Lyon",
-    "Commune de Chambéry",
-    "Ville de Grenoble",
-    "Commune de Cergy",
-    "Ville de Besançon",
-    "Commune de Lorient",
-    "Ville de Poitiers",
-    "Commune de Dieppe",
-    "Ville de Nantes",
-    "Métropole de Lyon",
-    "Bordeaux Métropole",
-    "Nantes Métropole",
-    "Eurométropole de Strasbourg",
-    "Rennes Métropole",
-    "Métropole Européenne de Lille",
-    "Toulouse Métropole",
-    "Grenoble-Alpes Métropole",
-]
-
-WATER_AGENCIES = [
-    "Agence de l'eau Loire-Bretagne",
-    "Agence de l'eau Adour-Garonne",
-    "Agence de l'eau Seine-Normandie",
-    "Agence de l'eau Rhin-Meuse",
-    "Agence de l'eau Rhône Méditerranée Corse",
-    "Agence de l'eau Artois-Picardie",
-]
-
-# Country as the Atlas writes it -> (diplomatic post, foreign authorities).
-COUNTRIES = {
-    "Sénégal": (
-        "Ambassade de France au Sénégal",
-        [
-            "Région de Ziguinchor",
-            "Commune de Saint-Louis",
-            "Département de Podor",
-            "Ville de Dakar",
-        ],
+# (masculine, feminine) functions, by who holds them.
+TOWN_FUNCTIONS = (
+    ("Maire", "Maire"),
+    ("Adjoint au maire chargé de la coopération", "Adjointe au maire chargée de la coopération"),
+    ("Secrétaire général de la mairie", "Secrétaire générale de la mairie"),
+    ("Directeur des services techniques", "Directrice des services techniques"),
+)
+AUTHORITY_FUNCTIONS = (
+    ("Directeur des relations internationales", "Directrice des relations internationales"),
+    ("Chargé de la coopération décentralisée", "Chargée de la coopération décentralisée"),
+    ("Secrétaire général", "Secrétaire générale"),
+)
+EMBASSY_FUNCTIONS = (
+    ("Correspondant coopération décentralisée", "Correspondante coopération décentralisée"),
+    (
+        "Conseiller de coopération et d'action culturelle",
+        "Conseillère de coopération et d'action culturelle",
     ),
-    "Burkina Faso": (
-        "Ambassade de France au Burkina Faso",
-        [
-            "Commune de Kaya",
-            "Commune de Ouahigouya",
-            "Région du Centre-Nord",
-            "Commune de Koudougou",
-        ],
-    ),
-    "Madagascar": (
-        "Ambassade de France à Madagascar",
-        ["Région Haute Matsiatra", "Commune urbaine de Fianarantsoa", "Région Analamanga"],
-    ),
-    "Vietnam": (
-        "Ambassade de France au Vietnam",
-        ["Province de Thừa Thiên-Huế", "Province de Lào Cai", "Comité populaire de Hanoï"],
-    ),
-    "Maroc": (
-        "Ambassade de France au Maroc",
-        ["Région de l'Oriental", "Commune de Rabat", "Région Souss-Massa", "Commune d'Agadir"],
-    ),
-    "Liban": (
-        "Ambassade de France au Liban",
-        [
-            "Union des municipalités du Kesrouan",
-            "Municipalité de Tripoli",
-            "Municipalité de Byblos",
-        ],
-    ),
-    "Canada": (
-        "Consulat général de France à Québec",
-        ["Province du Québec", "Ville de Montréal", "Ville de Québec"],
-    ),
-    "Haïti": (
-        "Ambassade de France en Haïti",
-        ["Commune de Jacmel", "Commune des Cayes", "Département du Sud-Est"],
-    ),
-    "Mali": ("Ambassade de France au Mali", ["Cercle de Kayes", "Commune de Ségou"]),
-    "Bénin": ("Ambassade de France au Bénin", ["Commune de Porto-Novo", "Commune d'Abomey"]),
-    "Cameroun": ("Ambassade de France au Cameroun", ["Commune de Dschang"]),
-    "Tunisie": ("Ambassade de France en Tunisie", ["Commune de Sfax", "Commune de Monastir"]),
-    "Allemagne": ("Ambassade de France en Allemagne", ["Land de Basse-Saxe", "Ville de Brême"]),
-    "Chine": ("Ambassade de France en Chine", ["Province du Shaanxi", "Ville de Wuhan"]),
-    "Territoires palestiniens": (
-        "Consulat général de France à Jérusalem",
-        ["Municipalité de Naplouse", "Municipalité de Hébron"],
-    ),
-    "Arménie": ("Ambassade de France en Arménie", ["Province de Lori", "Ville d'Erevan"]),
-}
-
-FAMILY_NAMES = [
-    "MARTIN", "BERNARD", "DUBOIS", "LE GALL", "ROBERT", "PETIT", "DURAND", "LEROY", "MOREAU",
-    "SIMON", "LAURENT", "LEFEBVRE", "GARCIA", "FOURNIER", "N'DIAYE", "DIOP", "OUÉDRAOGO",
-    "RAKOTOMALALA", "NGUYEN", "TREMBLAY", "EL AMRANI", "KHOURY", "JEAN-BAPTISTE", "TRAORÉ",
-]  # fmt: skip
-GIVEN_NAMES = [
-    "Marie", "Jean-Pierre", "Claire", "Nicolas", "Sophie", "Julien", "Camille", "Aminata",
-    "Moussa", "Hélène", "François", "Élodie", "Luc", "Issouf", "Hery", "Minh", "Julie",
-    "Youssef", "Rami", "Marie-Claude", "Awa",
-]  # fmt: skip
-PARTNER_FUNCTIONS = [
-    "Directeur des relations internationales",
-    "Chargée de coopération",
-    "Maire",
-    "Secrétaire général",
-    "Gouverneur",
-    "Responsable du service technique",
-]
-POST_FUNCTIONS = [
-    "Correspondant coopération décentralisée",
-    "Conseiller de coopération et d'action culturelle",
-    "Attaché de coopération",
-]
-FORMS = [
+)
+CONSULATE_FUNCTIONS = (
+    ("Correspondant coopération décentralisée", "Correspondante coopération décentralisée"),
+    ("Consul général adjoint", "Consule générale adjointe"),
+)
+FORMS = (
+    "Projet de coopération décentralisée",
     "Projet de coopération décentralisée",
     "Convention de partenariat",
     "Jumelage",
     "Accord de coopération",
-]
-SENTENCES = [
-    "Le partenariat s'appuie sur des échanges réguliers entre élus et techniciens.",
-    "Les deux collectivités ont signé une convention qui fixe les axes prioritaires.",
-    "L’accès à l’eau potable reste un enjeu majeur pour les quartiers périphériques.",
-    "Des missions d’expertise sont organisées chaque année dans les deux territoires.",
-    "Le projet associe les associations de migrants installées sur le territoire.",
-    "La formation des agents municipaux à la gestion de l'état civil est engagée.",
-    "Un comité de pilotage conjoint se réunit deux fois par an : il valide le programme d'actions.",
-    "Les jeunes des deux territoires participent à des chantiers de solidarité.",
-    "La filière maraîchère bénéficie d’un appui technique et d’un accès au crédit.",
-    "Le fonds de la bibliothèque municipale a été enrichi ; un bibliothécaire a été formé.",
-    "L'action s'inscrit dans les objectifs de développement durable de l'Agenda 2030.",
-    "Les écoles jumelées échangent des correspondances et des projets pédagogiques communs.",
-]  # fmt: skip
+)
+# The volunteers' field of action that goes with each theme.
+FIELDS = {
+    "Politique, humanitaire et coopération transfrontalière": "Gouvernance locale",
+    "Développement économique": "Développement économique",
+    "Environnement, climat et énergie": "Environnement",
+    "Gouvernance locale et appui institutionnel": "Gouvernance locale",
+    "Culture, jeunesse et éducation": "Éducation",
+    "Santé et action sociale": "Santé",
+}
 
 
 def _id(name: str, first: int) -> int:
@@ -229,19 +90,20 @@ def foreign_authority_url(name: str) -> str:
     return f"{ATLAS}detailCollectiviteEtrangere.html?collId={_id(name, 50_000)}"
 
 
-def _person(rng: random.Random) -> tuple[str, str]:
-    return rng.choice(FAMILY_NAMES), rng.choice(GIVEN_NAMES)
+def _person(rng: random.Random, people: str, spaced: bool) -> tuple[str, str, int]:
+    """(family name, given name, 0 for a man or 1 for a woman); `spaced` allows given names with
+    a space."""
+    pool = PEOPLE[people]
+    gender = rng.randint(0, 1)
+    given = [g for g in pool["f" if gender else "m"] if spaced or " " not in g]
+    return rng.choice(pool["family"]), rng.choice(given), gender
 
 
 def _email(given: str, family: str, domain: str) -> str:
+    """`marie-claire.le-gall@…`: addresses are ASCII, without apostrophes."""
     local = f"{given}.{family}".lower().replace(" ", "-").replace("'", "")
+    local = unicodedata.normalize("NFKD", local).encode("ascii", "ignore").decode()
     return f"{local}@{domain}"
-
-
-def _paragraphs(rng: random.Random, low: int, high: int) -> str:
-    return "\n".join(
-        " ".join(rng.sample(SENTENCES, rng.randint(1, 3))) for _ in range(rng.randint(low, high))
-    )
 
 
 def _theme(rng: random.Random, priority: bool) -> ThemeTriple:
@@ -251,15 +113,23 @@ def _theme(rng: random.Random, priority: bool) -> ThemeTriple:
     return ThemeTriple(theme, sub, subsub, rng.choice(PRIORITIES) if priority else None)
 
 
-def invent(rng: random.Random, prj_id: int) -> ProjectRecord:
-    """One partnership with everything the Atlas can show, each part present or not by chance."""
-    region = rng.choice(list(REGIONS))
-    french = [region, *rng.sample(LOCAL_AUTHORITIES, rng.choice((0, 0, 1, 2)))]
+def _post(country: Country, partner: Named) -> str:
+    return dict(country.consulates).get(partner.place, country.embassy)
+
+
+def invent(rng: random.Random, prj_id: int, spaced_names: bool = False) -> ProjectRecord:
+    """One partnership with everything the Atlas can show, each part present or not by chance.
+    `spaced_names`: people may have given names with a space (HTML pages only)."""
+    region = rng.choice(FRENCH_REGIONS)
+    locals_ = rng.sample(region.authorities, rng.choice((0, 1, 1, 2)))
+    with_region = not locals_ or rng.random() < 0.4
+    french = ([region.council] if with_region else []) + locals_
     lead = rng.choice(french)
-    country = rng.choice(list(COUNTRIES))
-    post, foreign_pool = COUNTRIES[country]
-    foreign = rng.sample(foreign_pool, rng.randint(1, min(2, len(foreign_pool))))
+    country = rng.choice(COUNTRIES)
+    foreign = rng.sample(country.authorities, rng.randint(1, 2))
+    names = [f.name for f in foreign]
     start = rng.randint(2004, 2022)
+    first_year = rng.choice((None, start - rng.randint(0, 10)))
     finished = rng.random() < 0.35
     triennial = rng.choice((True, False, None))
     years = range(start, start + (3 if triennial else rng.randint(1, 2)))
@@ -267,76 +137,92 @@ def invent(rng: random.Random, prj_id: int) -> ProjectRecord:
     theme = _theme(rng, False)
     if water:
         theme = ThemeTriple("Environnement, climat et énergie", "Eau et assainissement", None)
+    activity = rng.choice(text.ACTIVITIES[theme.sub_theme or ""])
+    scene = text.Scene(region, lead, country, foreign[0], activity, start, first_year or start)
 
-    financing = [Financing(lead, rng.randrange(2_000, 80_000, 500), 0, y) for y in years]
+    financing = [Financing(lead.name, rng.randrange(2_000, 80_000, 500), 0, y) for y in years]
+    for other in [f for f in french if f != lead][: rng.randint(0, 1)]:
+        financing.append(Financing(other.name, rng.randrange(1_000, 20_000, 500), 0, years[0]))
     if water:
-        agency = rng.choice(WATER_AGENCIES)
-        financing += [Financing(agency, 0, rng.randrange(5_000, 150_000, 250), y) for y in years]
+        financing += [
+            Financing(region.water, 0, rng.randrange(5_000, 150_000, 250), y) for y in years
+        ]
     if rng.random() < 0.5:
         financing.append(Financing(MEAE, rng.randrange(5_000, 60_000, 1_000), None, years[0]))
+    if rng.random() < 0.1:
+        financing.append(Financing(AFD, rng.randrange(50_000, 300_000, 5_000), None, years[0]))
     if rng.random() < 0.15:
         financing.append(Financing("Autre", 0, 0, years[0]))
     if rng.random() < 0.1:
-        financing.append(Financing(lead, round(rng.uniform(100, 5000), 2), None, years[-1]))
+        financing.append(Financing(lead.name, round(rng.uniform(100, 5000), 2), None, years[-1]))
 
     contacts = []
-    for name in foreign[: rng.choice((0, 1, 1, 2))]:
-        family, given = _person(rng)
-        domain = f"{_slug(name)}.gov"
+    for partner in foreign[: rng.choice((0, 1, 1, 2))]:
+        family, given, gender = _person(rng, country.people, spaced_names)
+        functions = TOWN_FUNCTIONS if text.is_town(partner) else AUTHORITY_FUNCTIONS
+        email = rng.choice((None, _email(given, family, country.mail_domain)))
         contacts.append(
-            PartnerContact(name, family, given, rng.choice(PARTNER_FUNCTIONS),
-                           rng.choice((None, _email(given, family, domain))))
-        )  # fmt: skip
+            PartnerContact(partner.name, family, given, rng.choice(functions)[gender], email)
+        )
 
+    post = _post(country, foreign[0])
     post_contacts = []
     if rng.random() < 0.8:
-        people = [_person(rng) for _ in range(rng.randint(1, 2))]
+        people = [_person(rng, "france", spaced_names) for _ in range(rng.randint(1, 2))]
         if rng.random() < 0.15:  # one person holding both roles
             people = [people[0], people[0]]
         domain = "diplomaite.gouv.fr" if rng.random() < 0.05 else "diplomatie.gouv.fr"
-        for function, (family, given) in zip(POST_FUNCTIONS, people, strict=False):
+        functions = CONSULATE_FUNCTIONS if post.startswith("Consulat") else EMBASSY_FUNCTIONS
+        for function, (family, given, gender) in zip(functions, people, strict=False):
             email = _email(given, family, domain) if rng.random() < 0.9 else None
-            post_contacts.append(PostContact(function, f"{given} {family}", email))
+            post_contacts.append(PostContact(function[gender], f"{given} {family}", email))
 
     volunteers = []
     for _ in range(rng.choice((0, 0, 0, 1, 2))):
-        family, given = _person(rng)
-        volunteers.append(
-            Volunteer(family, given, rng.choice(MISSIONS), rng.choice(ACTION_FIELDS),
-                      rng.choice(foreign))
-        )  # fmt: skip
+        family, given, _gender = _person(rng, "france", spaced_names)
+        field = FIELDS[theme.theme] if rng.random() < 0.7 else rng.choice(ACTION_FIELDS)
+        volunteers.append(Volunteer(family, given, rng.choice(MISSIONS), field, rng.choice(names)))
 
-    context = _paragraphs(rng, 1, 3)
+    context = text.context(rng, scene)
+    if rng.random() < 0.2:  # one part per side, under headings in capitals
+        context = [
+            "FRANCE",
+            *text.french_side(rng, scene),
+            country.name.upper(),
+            *text.partner_side(rng, scene),
+        ]
+    description = text.description(rng, scene, long=rng.random() < 0.1)
     if rng.random() < 0.2:
-        context = f"FRANCE\n{_paragraphs(rng, 1, 2)}\n{country.upper()}\n{context}"
-    description = _paragraphs(rng, 1, 4 if rng.random() < 0.9 else 40)
-    if rng.random() < 0.2:
-        description += f"\nPlus d'informations : https://www.{_slug(lead)}.fr/cooperation"
-    pre_reform = rng.choice(REGIONS[region]) if REGIONS[region] and rng.random() < 0.6 else None
+        description.append(
+            f"Plus d'informations : https://www.{_slug(lead.place)}.fr/international"
+        )
+    pre_reform = None
+    if with_region and region.before_2016 and start < 2016 and rng.random() < 0.8:
+        pre_reform = rng.choice(region.before_2016)
     n_themes = rng.choice((0, 0, 1, 2, 3, 7, 12))
     return ProjectRecord(
         source="",
-        title=f"{rng.choice(FORMS)} {lead} - {foreign[0]} {start}",
+        title=text.title(rng, scene, triennial),
         atlas_id=str(prj_id),
-        first_agreement_year=rng.choice((None, start - rng.randint(0, 10))),
+        first_agreement_year=first_year,
         theme=theme,
         other_themes=[_theme(rng, rng.random() < 0.7) for _ in range(n_themes)],
         start_year=start,
         status="Terminé" if finished else "En cours",
         end_date=_end_date(rng, years[-1]) if finished else None,
-        context=context,
-        history=rng.choice((None, _paragraphs(rng, 1, 2))),
-        objectives=_paragraphs(rng, 1, 3),
-        description=description,
+        context="\n".join(context),
+        history=rng.choice((None, "\n".join(text.history(rng, scene)))),
+        objectives="\n".join(text.objectives(rng, scene)),
+        description="\n".join(description),
         form=rng.choice(FORMS),
-        implementers_text=", ".join([lead, *foreign]),
-        owners_text=rng.choice((lead, ", ".join(foreign))),
-        beneficiaries=rng.choice((None, f"Populations de {foreign[0]}")),
-        foreign_partners=[Authority(n, country, foreign_authority_url(n)) for n in foreign],
+        implementers_text=text.implementers(rng, scene, names),
+        owners_text=text.owners(rng, scene, names),
+        beneficiaries=rng.choice((None, text.beneficiaries(rng, scene))),
+        foreign_partners=[Authority(n, country.name, foreign_authority_url(n)) for n in names],
         foreign_partner_contacts=contacts,
-        french_authorities=[Authority(n, None, french_authority_url(n)) for n in french],
-        other_partners_france=rng.choice((None, "Associations de solidarité internationale.")),
-        other_partners_abroad=rng.choice((None, f"Associations de {foreign[0]}.")),
+        french_authorities=[Authority(f.name, None, french_authority_url(f.name)) for f in french],
+        other_partners_france=rng.choice((None, text.partners_france(rng, scene))),
+        other_partners_abroad=rng.choice((None, text.partners_abroad(rng, scene))),
         pre_reform_authority=pre_reform,
         triennial=triennial,
         financing=financing,
@@ -353,10 +239,10 @@ def _end_date(rng: random.Random, year: int) -> str:
     return rng.choice((f"{year}-12-31", f"{year}-06-30", str(year)))
 
 
-def _slug(name: str) -> str:
-    """The last word of a name in ASCII, for invented web and mail domains."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9-]", "", ascii_name.split()[-1].lower())
+def _slug(place: str) -> str:
+    """A place in ASCII, for invented web domains: `Le Havre` -> `lehavre`."""
+    ascii_name = unicodedata.normalize("NFKD", place).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9-]", "", ascii_name.lower())
 
 
 def invent_style(rng: random.Random) -> Style:

@@ -285,8 +285,10 @@ def _field_html(block: _Field, style: Style) -> str:
         return (
             f'<table class="fiche"><tr><th>{label}</th><td>{"<br>".join(paras)}</td></tr></table>'
         )
-    if markup == "headings":  # sub-headings in capitals (`FRANCE`) as headings too
-        tags = ["h5" if line.isupper() else "p" for line in block.lines]
+    if markup == "headings":  # sub-headings in capitals (`FRANCE`) as headings too; a value
+        # of one line (`GESCOD.`) heads nothing
+        several = len(block.lines) > 1
+        tags = ["h5" if several and line.isupper() else "p" for line in block.lines]
         return f"<h4>{label}</h4>" + "".join(
             f"<{t}>{p}</{t}>" for t, p in zip(tags, paras, strict=True)
         )
