@@ -100,6 +100,9 @@ def test_corpus_covers_every_feature_the_parser_must_handle(corpus):
     assert some(lambda r: len(r.other_themes) > 5)  # the table has a pager between pages
     assert some(lambda r: len(r.description or "") > 3000)
     assert some(lambda r: r.post_contacts) and some(lambda r: r.foreign_partner_contacts)
+    assert some(lambda r: (r.diplomatic_post or "").startswith("Consulat général de France à"))
+    assert some(lambda r: any(" " in (c.given_name or "") for c in r.foreign_partner_contacts))
+    assert some(lambda r: any(" " in (v.given_name or "") for v in r.volunteers))
     assert some(lambda r: r.first_agreement_year is None)
     assert some(lambda r: r.pre_reform_authority)
     assert some(lambda r: (r.context or "").startswith("FRANCE\n"))
