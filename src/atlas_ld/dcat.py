@@ -98,8 +98,11 @@ class Publisher:
         return cls(name="atlas-ld", email=f"contact@{host}", homepage=base)
 
 
+DATASET_PATH = "dataset/atlas"  # under the base; the server redirects it to the catalogue
+
+
 def dataset_iri(base: str) -> URIRef:
-    return URIRef(f"{base}dataset/atlas")
+    return URIRef(f"{base}{DATASET_PATH}")
 
 
 def published_triples(store: ox.Store) -> set[ox.Triple]:

@@ -16,10 +16,10 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from atlas_ld.dcat import catalog_graph, void_graph
+from atlas_ld.dcat import DATASET_PATH, catalog_graph, void_graph
 from atlas_ld.errors import QueryError
 from atlas_ld.linked_data import (
     LABEL_PROPERTIES,
@@ -345,6 +345,8 @@ async def resource(request: Request) -> Response:
     iri = site.base + path
     if not path or not safe_iri(iri):
         return error_page(request, 404, "nothing here")
+    if path == DATASET_PATH or path.startswith(DATASET_PATH + "/"):
+        return _self_description_redirect(path)
     if not await _known(site, iri):
         if fmt in (None, "html") and wants_html(request):
             return error_page(request, 404, f"{iri} is not in this dataset")
@@ -364,6 +366,13 @@ async def resource(request: Request) -> Response:
     response = render(request, "resource.html", iri=iri, path=path, data_links=DATA_LINKS, **page)
     response.headers.update(headers)
     return response
+
+
+def _self_description_redirect(path: str) -> Response:
+    """The dataset, its distributions and VoID partitions are described by the catalogue and
+    VoID documents, not by the store: `303 See Other` to the document that describes them."""
+    target = "/.well-known/void" if path.startswith(DATASET_PATH + "/void/") else "/catalog"
+    return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
 
 
 async def _known(site, iri: str) -> bool:
@@ -501,10 +510,12 @@ def _decimal(term: dict | None) -> Decimal | None:
 
 
 def _money(value) -> str:
+    """French notation, to the cent when the page gives cents: a total must add up on screen."""
     if value is None or value == "":
         return ""
     amount = Decimal(str(value))
-    return f"{amount:,.0f} €".replace(",", "\u202f")
+    places = ".0f" if amount == amount.to_integral_value() else ".2f"
+    return format(amount, "," + places).replace(",", "\u202f").replace(".", ",") + " €"
 
 
 # ---------------------------------------------------------------------------------------------

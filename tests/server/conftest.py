@@ -26,6 +26,8 @@ from atlas_ld.store import Manifest
 BASE = "https://atlas-ld.example/"
 ATLAS = "https://atlas-ld.example/def/atlas#"
 XSS_TITLE = "<script>alert('atlas')</script> Jumelage & co"
+XSS_AMOUNT = "1445.5"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 W3C_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "w3c-sparql11-protocol"
 ATLAS_LD = Path(sys.executable).with_name("atlas-ld")
 
@@ -90,6 +92,8 @@ def sample_store(tmp_path_factory) -> Path:
     store = ox.Store(str(store_dir))
     graph = ox.NamedNode(f"{BASE}graph/partnership/xss")
     partnership = ox.NamedNode(f"{BASE}id/partnership/xss")
+    financing = ox.NamedNode(f"{BASE}id/partnership/xss/financing/x/2015")
+    amount = ox.NamedNode(f"{BASE}id/partnership/xss/financing/x/2015/amount")
     store.extend(
         [
             ox.Quad(
@@ -102,6 +106,16 @@ def sample_store(tmp_path_factory) -> Path:
                 partnership,
                 ox.NamedNode("http://purl.org/dc/terms/title"),
                 ox.Literal(XSS_TITLE, language="fr"),
+                graph,
+            ),
+            # A financing with cents, as some pages give them.
+            ox.Quad(partnership, ox.NamedNode(f"{ATLAS}financing"), financing, graph),
+            ox.Quad(financing, ox.NamedNode(f"{ATLAS}year"), ox.Literal("2015"), graph),
+            ox.Quad(financing, ox.NamedNode("https://schema.org/amount"), amount, graph),
+            ox.Quad(
+                amount,
+                ox.NamedNode("https://schema.org/value"),
+                ox.Literal(XSS_AMOUNT, datatype=ox.NamedNode(f"{XSD}decimal")),
                 graph,
             ),
         ]

@@ -90,3 +90,18 @@ def test_personal_graph_iris_are_404(server, personal_graph):
     path = personal_graph.removeprefix(BASE)
     response = requests.get(f"{server.url}/{path}", headers={"Accept": "text/turtle"}, timeout=30)
     assert response.status_code == 404
+
+
+def test_dataset_iris_lead_to_the_documents_describing_them(server):
+    catalog = rdflib.Graph().parse(f"{server.url}/dataset/atlas")
+    dataset = rdflib.URIRef(f"{BASE}dataset/atlas")
+    dcat = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+    assert (dataset, rdflib.RDF.type, dcat.Dataset) in catalog
+    void_ns = rdflib.Namespace("http://rdfs.org/ns/void#")
+    void = rdflib.Graph().parse(f"{server.url}/.well-known/void")
+    partition = next(void.objects(dataset, void_ns.classPartition))
+    response = requests.get(
+        f"{server.url}/{partition.removeprefix(BASE)}", allow_redirects=False, timeout=30
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/.well-known/void"

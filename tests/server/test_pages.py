@@ -9,7 +9,7 @@ import re
 import requests
 from markupsafe import escape
 
-from .conftest import BASE, XSS_TITLE
+from .conftest import BASE, XSS_AMOUNT, XSS_TITLE
 
 HTML = {"Accept": "text/html"}
 
@@ -100,3 +100,8 @@ def test_region_page_lists_the_partnerships_of_its_authorities(server, sample_st
     region, partnership = (row[n].value.removeprefix(BASE) for n in ("region", "p"))
     page = requests.get(f"{server.url}/{region}", headers=HTML, timeout=30).text
     assert f'href="/{partnership}"' in page
+
+
+def test_amounts_with_cents_are_shown_to_the_cent(server):
+    page = requests.get(f"{server.url}/id/partnership/xss", headers=HTML, timeout=30).text
+    assert XSS_AMOUNT == "1445.5" and "1\u202f445,50 €" in page
