@@ -10,7 +10,9 @@ A canned query is a file whose first comment lines carry its metadata:
 
 Queries run on the union of the named graphs, minus the personal-data graphs unless asked for,
 so the same query gives the same answer from the CLI, the notebook API and the server. Queries that
-would make the store fetch a URL (SERVICE) are refused.
+would make the store fetch a URL (SERVICE, LOAD) or change it are refused, by the server's own
+token-based guard (`atlas_ld.query_guard`). A query with its own FROM / FROM NAMED runs on the
+graphs it names, as SPARQL says; naming a personal-data graph needs `include_personal`.
 """
 
 from __future__ import annotations
@@ -27,11 +29,11 @@ import pyoxigraph
 
 from atlas_ld.errors import QueryError
 from atlas_ld.ids import is_personal_graph
+from atlas_ld.query_guard import inspect_query
 from atlas_ld.resources import queries_dir
 from atlas_ld.vocab import XSD
 
 _HEADER = re.compile(r"^#\s*(title|description)\s*:\s*(.*)$")
-_SERVICE = re.compile(r"\bSERVICE\s+(SILENT\s+)?[<?$a-z]", re.I)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -102,10 +104,14 @@ def _public_graphs(store: pyoxigraph.Store) -> list[pyoxigraph.NamedNode]:
 
 
 def execute(store: pyoxigraph.Store, sparql: str, *, include_personal: bool = False):
-    """Run a query on the union of the (public) named graphs; pyoxigraph's own result object."""
-    if _SERVICE.search(sparql):
-        raise QueryError("SERVICE is not allowed: queries run on this store only")
+    """Run a query on the union of the (public) named graphs, or on the graphs its FROM clauses
+    name; pyoxigraph's own result object."""
+    info = inspect_query(sparql)
     try:
+        if info.has_from:
+            # pyoxigraph ignores FROM when given a dataset (or the union flag): pass none
+            _check_named_graphs(sparql, include_personal)
+            return store.query(sparql)
         if include_personal:
             return store.query(sparql, use_default_graph_as_union=True)
         graphs = _public_graphs(store)
@@ -114,6 +120,27 @@ def execute(store: pyoxigraph.Store, sparql: str, *, include_personal: bool = Fa
         raise QueryError(f"malformed SPARQL: {exc}") from None
     except OSError as exc:
         raise QueryError(f"the query failed: {exc}") from None
+
+
+def _check_named_graphs(sparql: str, include_personal: bool) -> None:
+    """Refuse FROM / FROM NAMED on a personal-data graph unless asked for. The IRIs come from
+    rdflib's SPARQL algebra, which resolves prefixed names (`FROM p:123`)."""
+    if include_personal:
+        return
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        clauses = prepareQuery(sparql).algebra.get("datasetClause") or []
+    except Exception as exc:  # pyparsing and rdflib raise several unrelated types
+        raise QueryError(f"malformed SPARQL: {exc}") from None
+    # a clause is a CompValue, whose .get() returns the key itself when it is missing
+    graphs = [clause[kind] for clause in clauses for kind in ("default", "named") if kind in clause]
+    for graph in graphs:
+        if is_personal_graph(str(graph)):
+            raise QueryError(
+                f"<{graph}> holds personal data",
+                hint="pass include_personal=True (--include-personal-data) to query it",
+            )
 
 
 def run_query(

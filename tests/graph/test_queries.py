@@ -6,6 +6,8 @@ import pytest
 from atlas_ld.queries import get_query, list_queries, run_query
 
 from atlas_ld.errors import QueryError
+from atlas_ld.ids import is_personal_graph, reference_graph
+from atlas_ld.vocab import DEFAULT_BASE
 
 COLUMNS = {
     "partnerships": ["partnership", "title", "start_year", "status", "countries", "total_eur"],
@@ -74,3 +76,51 @@ def test_personal_graphs_are_left_out_unless_asked(sample_store):
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <http://xmlns.com/foaf/0.1/Person> }"
     assert run_query(sample_store, query).rows == [(0,)]
     assert run_query(sample_store, query, include_personal=True).rows[0][0] > 0
+
+
+def test_the_server_guard_refuses_network_access_and_updates(sample_store):
+    for query, word in [
+        ("SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:1/> { ?s ?p ?o } }", "SERVICE"),
+        ("SELECT * WHERE {\n  service ?endpoint { ?s ?p ?o } }", "SERVICE"),
+        ("LOAD <http://127.0.0.1:1/data.ttl>", "LOAD"),
+    ]:
+        with pytest.raises(QueryError, match=f"{word} is not allowed") as caught:
+            run_query(sample_store, query)
+        assert caught.value.where.startswith("line ")
+    with pytest.raises(QueryError, match="updates are not accepted"):
+        run_query(sample_store, "DELETE WHERE { ?s ?p ?o }")
+    # the word in a string or a variable name is not the keyword
+    query = 'SELECT ?service WHERE { BIND("SERVICE <http://x/>" AS ?service) }'
+    assert run_query(sample_store, query).rows == [("SERVICE <http://x/>",)]
+
+
+def _count(store, query: str, **options) -> int:
+    return run_query(store, query, **options).rows[0][0]
+
+
+def test_a_query_with_from_runs_on_the_graphs_it_names(sample_store):
+    reference = reference_graph(DEFAULT_BASE).value
+    in_reference = sum(
+        1 for _ in sample_store.quads_for_pattern(None, None, None, reference_graph(DEFAULT_BASE))
+    )
+    everything = _count(sample_store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    from_reference = _count(
+        sample_store, f"SELECT (COUNT(*) AS ?n) FROM <{reference}> WHERE {{ ?s ?p ?o }}"
+    )
+    assert from_reference == in_reference < everything
+    named = run_query(
+        sample_store,
+        f"SELECT DISTINCT ?g FROM NAMED <{reference}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    )
+    assert named.rows == [(reference,)]
+
+
+def test_from_a_personal_graph_needs_the_personal_data_option(sample_store):
+    graph = next(g.value for g in sample_store.named_graphs() if is_personal_graph(g.value))
+    prefix, key = graph.rsplit("/", 1)
+    query = f"PREFIX p: <{prefix}/> SELECT (COUNT(*) AS ?n) FROM p:{key} WHERE {{ ?s ?p ?o }}"
+    with pytest.raises(QueryError, match="holds personal data"):
+        run_query(sample_store, query)
+    with pytest.raises(QueryError, match="holds personal data"):
+        run_query(sample_store, f"ASK FROM NAMED <{graph}> {{ GRAPH ?g {{ ?s ?p ?o }} }}")
+    assert _count(sample_store, query, include_personal=True) > 0
