@@ -23,11 +23,15 @@ def slug(text: str) -> str:
     return _NON_ALNUM.sub("-", ascii_text.lower()).strip("-") or "x"
 
 
-def partnership_key(atlas_id: str | None, title: str, source: str) -> str:
-    """The path segment naming a partnership: its Atlas prjId, else a content hash."""
+def partnership_key(atlas_id: str | None, content: str) -> str:
+    """The path segment naming a partnership: its Atlas prjId, else a hash of its content.
+
+    The hash covers what the page says, not where it was read from, so the same page copied to
+    another folder or machine keeps its IRI.
+    """
     if atlas_id:
         return slug(atlas_id)
-    digest = hashlib.sha256(f"{title}\n{source}".encode()).hexdigest()
+    digest = hashlib.sha256(content.encode()).hexdigest()
     return "h" + digest[:16]
 
 

@@ -11,6 +11,7 @@ Raw text stays next to anything split or normalised (`atlas:*Text`, `atlas:asWri
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -105,6 +106,12 @@ def _datetime(value: datetime) -> Literal:
     return Literal(value.isoformat(), datatype=xsd.dateTime)
 
 
+def _content(record: ProjectRecord) -> str:
+    """The record without its location, as stable text: what a partnership without id is."""
+    fields = {k: v for k, v in record.to_json().items() if k != "source"}
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False)
+
+
 class _PageMapper:
     """Accumulates the quads of one page; one instance per page."""
 
@@ -112,7 +119,7 @@ class _PageMapper:
         self.record = record
         self.page = page
         self.ids = ids
-        key = partnership_key(record.atlas_id, record.title, record.source)
+        key = partnership_key(record.atlas_id, _content(record))
         self.out = MappedPage(key=key, partnership=ids.partnership(key))
         self.graph = partnership_graph(ids.base, key)
         self.personal = personal_graph(ids.base, key)

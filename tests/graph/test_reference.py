@@ -34,11 +34,11 @@ def test_slug_strips_accents_and_folds_punctuation():
 
 
 def test_partnership_key_is_prjid_else_stable_hash():
-    assert partnership_key("12345", "t", "s") == "12345"
-    first = partnership_key(None, "Titre", "page.html")
-    assert first == partnership_key(None, "Titre", "page.html")
+    assert partnership_key("12345", "t") == "12345"
+    first = partnership_key(None, "Titre")
+    assert first == partnership_key(None, "Titre")
     assert first.startswith("h") and len(first) == 17
-    assert first != partnership_key(None, "Titre", "other.html")
+    assert first != partnership_key(None, "Autre titre")
 
 
 def test_atlas_id_read_from_links():
