@@ -118,3 +118,23 @@ def _refuse_network_words(text: str) -> None:
 def _unescape_codepoints(text: str) -> str:
     """SPARQL decodes `\\uXXXX` escapes before parsing (spec 19.2): `\\u0053ERVICE` is SERVICE."""
     return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+def star_columns(text: str) -> list[str] | None:
+    """For `SELECT *`, the variables in the order they first appear in the query; else None.
+
+    pyoxigraph lists the columns of `SELECT *` in alphabetical order; people reading a table
+    expect the order they wrote (`?s ?p ?o`, not `?o ?p ?s`), as other endpoints give it.
+    """
+    tokens = _tokens(_unescape_codepoints(text))
+    words = [i for i, t in enumerate(tokens) if t.kind == "word"]
+    start = next((i for i in words if tokens[i].text.upper() == "SELECT"), None)
+    if start is None:
+        return None
+    rest = iter(tokens[start + 1 :])
+    token = next(rest, None)
+    if token is not None and token.kind == "word" and token.text.upper() in ("DISTINCT", "REDUCED"):
+        token = next(rest, None)
+    if token is None or token.text != "*":
+        return None
+    return list(dict.fromkeys(t.text[1:] for t in tokens[start:] if t.kind == "var"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from xml.sax.saxutils import escape, quoteattr
@@ -105,8 +105,12 @@ def _tsv_term(term) -> str:
     return "" if term is None else str(term)
 
 
-def write_solutions(solutions: ox.QuerySolutions, fmt: str, limit: int) -> Written:
-    names = [v.value for v in solutions.variables]
+def write_solutions(
+    solutions: ox.QuerySolutions, fmt: str, limit: int, order: Sequence[str] = ()
+) -> Written:
+    """`order` puts the named columns first, in that order (see `query_guard.star_columns`)."""
+    rank = {name: i for i, name in enumerate(order)}
+    names = sorted((v.value for v in solutions.variables), key=lambda n: rank.get(n, len(rank)))
     rows: list[list] = []
     truncated = False
     for solution in islice(solutions, limit + 1):

@@ -24,6 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from atlas_ld.errors import QueryError, StoreError
+from atlas_ld.query_guard import star_columns
 from atlas_ld.sparql_results import Written, write_boolean, write_solutions, write_triples
 
 _SYNTAX_POSITION = re.compile(r"^error at (\d+):(\d+): ")
@@ -72,7 +73,8 @@ def evaluate(store: ox.Store, job: QueryJob) -> Written:
         return write_boolean(bool(result), job.result_format)
     if isinstance(result, ox.QueryTriples):
         return write_triples(result, job.result_format, job.row_limit, dict(job.prefixes))
-    return write_solutions(result, job.result_format, job.row_limit)
+    order = star_columns(job.query) or ()
+    return write_solutions(result, job.result_format, job.row_limit, order)
 
 
 def _syntax_message(text: str) -> tuple[str, str | None]:

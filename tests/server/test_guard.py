@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from atlas_ld.errors import QueryError
-from atlas_ld.query_guard import inspect_query
+from atlas_ld.query_guard import inspect_query, star_columns
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,17 @@ def test_error_names_the_position():
 def test_text_that_is_no_query():
     with pytest.raises(QueryError, match="expected SELECT"):
         inspect_query("# nothing but a comment")
+
+
+@pytest.mark.parametrize(
+    ("query", "columns"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", ["s", "p", "o"]),
+        ("PREFIX x: <http://x/>\nselect distinct * { ?z x:p ?a . BIND(1 AS ?m) }", ["z", "a", "m"]),
+        ("SELECT ?o ?s WHERE { ?s ?p ?o }", None),
+        ("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", None),
+        ("ASK { ?s ?p ?o }", None),
+    ],
+)
+def test_star_columns_follow_the_query(query, columns):
+    assert star_columns(query) == columns

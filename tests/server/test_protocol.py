@@ -155,3 +155,11 @@ def test_sparqlwrapper_select_ask_construct(server, known):
     client.setQuery(COUNTRIES)
     client.setReturnFormat(JSON)
     assert client.query().convert()["results"]["bindings"] == rows
+
+
+def test_select_star_columns_in_the_order_written(server):
+    query = "SELECT * WHERE { ?subject ?predicate ?object } LIMIT 1"
+    as_csv = _get(server, query, headers={"Accept": "text/csv"}).text
+    assert as_csv.splitlines()[0] == "subject,predicate,object"
+    as_json = _get(server, query, headers={"Accept": "application/sparql-results+json"}).json()
+    assert as_json["head"]["vars"] == ["subject", "predicate", "object"]
