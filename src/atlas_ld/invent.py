@@ -65,6 +65,7 @@ FORMS = (
     "Jumelage",
     "Accord de coopération",
 )
+NEIGHBOURS = ("Allemagne",)  # where a partnership may be cross-border
 # The volunteers' field of action that goes with each theme.
 FIELDS = {
     "Politique, humanitaire et coopération transfrontalière": "Gouvernance locale",
@@ -135,6 +136,8 @@ def invent(rng: random.Random, prj_id: int, spaced_names: bool = False) -> Proje
     years = range(start, start + (3 if triennial else rng.randint(1, 2)))
     water = rng.random() < 0.3
     theme = _theme(rng, False)
+    while theme.sub_theme == "Coopération transfrontalière" and country.name not in NEIGHBOURS:
+        theme = _theme(rng, False)
     if water:
         theme = ThemeTriple("Environnement, climat et énergie", "Eau et assainissement", None)
     activity = rng.choice(text.ACTIVITIES[theme.sub_theme or ""])

@@ -591,11 +591,10 @@ PEOPLE: dict[str, dict[str, tuple[str, ...]]] = {
 FRENCH_NETWORKS = (
     "Cités Unies France",
     "France Volontaires",
-    "ONG Eau Vive",
-    "Programme Solidarité Eau (pS-Eau)",
     "Agence française de développement",
     "Maison de la Francophonie",
 )
+WATER_NETWORKS = ("ONG Eau Vive", "Programme Solidarité Eau (pS-Eau)")  # for water projects
 
 # "Amis du Sénégal", "Association Bretagne-Sénégal": a country after "de", article and elision
 # included.

@@ -12,7 +12,14 @@ import random
 import re
 from dataclasses import dataclass
 
-from atlas_ld.invent_names import COUNTRY_OF, FRENCH_NETWORKS, Country, FrenchRegion, Named
+from atlas_ld.invent_names import (
+    COUNTRY_OF,
+    FRENCH_NETWORKS,
+    WATER_NETWORKS,
+    Country,
+    FrenchRegion,
+    Named,
+)
 
 _VOWELS = tuple("AEIOUYÂÀÉÈÊÎÏÔÛaeiouyâàéèêîïôû")
 _MUTE_H = ("Hébron", "Haïti", "Hérault")  # the h of the others is aspirated (Hué, Hanovre...)
@@ -26,7 +33,8 @@ _ARTICLES = {
 }  # fmt: skip
 
 # Kinds of foreign authority that stand for a town: "à Dschang", "Comité de jumelage X-Y".
-_TOWNS = ("Commune", "Ville", "Municipalité", "Communauté")
+_TOWNS = ("Commune", "Ville", "Municipalité", "Communauté", "Comité")  # Comité populaire: a city
+_INDUSTRIAL = ("Allemagne", "Canada")  # no market-gardeners' groups or water committees there
 _CONNECTOR = re.compile(r" (?:de la |de l'|du |des |de |d')")
 
 
@@ -105,11 +113,11 @@ def _lower_first(text: str) -> str:
 ACTIVITIES: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     "Aide d'urgence, humanitaire et à la reconstruction": (
         (
-            "Reconstruction des écoles après le séisme",
+            "Reconstruction des écoles endommagées",
             "Rétablir l'accueil des élèves dans des bâtiments sûrs",
             (
                 "Diagnostic des bâtiments scolaires endommagés",
-                "Reconstruction de six salles de classe aux normes parasismiques",
+                "Reconstruction de six salles de classe aux normes de sécurité",
                 "Formation des artisans locaux aux techniques de construction",
             ),
         ),
@@ -400,13 +408,12 @@ def pair(first: str, second: str) -> str:
 def title(rng: random.Random, scene: Scene, triennial: bool | None) -> str:
     activity = scene.activity[0]
     places = pair(scene.lead.place, scene.partner.place)
+    where = a(scene.partner.place) if is_town(scene.partner) else f"dans {the(scene.partner.name)}"
     options = [
-        f"{activity} dans {the(scene.partner.name)}",
+        f"{activity} {where}",
         f"Coopération {places} : {activity}",
         f"Partenariat {places} {scene.start}-{scene.start + rng.randint(1, 3)}",
     ]
-    if is_town(scene.partner):
-        options.append(f"{activity} {a(scene.partner.place)}")
     if triennial:
         options.append(f"Programme triennal {scene.start}-{scene.start + 2} : {activity}")
     return rng.choice(options)
@@ -551,6 +558,8 @@ def partners_france(rng: random.Random, scene: Scene) -> str:
         f"Association des Amis {COUNTRY_OF[scene.country.name]}",
         *FRENCH_NETWORKS,
     ]
+    if scene.activity in ACTIVITIES["Eau et assainissement"]:
+        pool += WATER_NETWORKS
     if scene.region.network:
         pool.append(scene.region.network)
     if is_town(scene.lead) and is_town(scene.partner):
@@ -560,12 +569,15 @@ def partners_france(rng: random.Random, scene: Scene) -> str:
 
 def partners_abroad(rng: random.Random, scene: Scene) -> str:
     place = of_place(scene.partner)
-    pool = [
-        f"Groupement des femmes maraîchères {place}",
-        f"Comité de gestion de l'eau {place}",
-        f"Associations de quartier {place}",
-        f"Comité de développement local {place}",
-    ]
+    pool = [f"Associations de quartier {place}"]
+    if scene.country.name in _INDUSTRIAL:
+        pool.append(f"Office de tourisme {place}")
+    else:
+        pool += [
+            f"Groupement des femmes maraîchères {place}",
+            f"Comité de gestion de l'eau {place}",
+            f"Comité de développement local {place}",
+        ]
     if is_town(scene.lead) and is_town(scene.partner):
         pool.append(_twinning(scene, False))
     return _partners(rng.sample(pool, rng.randint(1, 2)))
