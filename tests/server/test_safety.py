@@ -204,3 +204,13 @@ def test_cors_and_no_tracebacks(server):
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     bad = requests.get(f"{server.url}/sparql", params={"query": "SELECT"}, timeout=10)
     assert bad.status_code == 400 and "Traceback" not in bad.text
+
+
+def test_security_headers(server, known):
+    page = requests.get(f"{server.url}/{known.path}", headers={"Accept": "text/html"}, timeout=10)
+    policy = page.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    error = requests.get(f"{server.url}/sparql", params={"query": "<b>x</b>"}, timeout=10)
+    assert error.status_code == 400
+    assert error.headers["X-Content-Type-Options"] == "nosniff"
+    assert error.headers["content-type"].startswith("text/plain")
