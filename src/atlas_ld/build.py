@@ -148,7 +148,7 @@ _SHAPE_PREDICATES = frozenset(
     f"{ns}{name}"
     for ns, names in (
         (RDF, ["type"]),
-        (DCTERMS, ["title"]),
+        (DCTERMS, ["title", "isPartOf"]),
         (SCHEMA, ["funder", "amount", "value", "currency", "name"]),
         (SKOS, ["inScheme", "prefLabel"]),
         (

@@ -89,6 +89,11 @@ class Ids:
     def region(self, insee_code: str) -> NamedNode:
         return NamedNode(f"{self.base}id/region/{insee_code}")
 
+    def foreign_territory(self, iso3: str, name: str) -> NamedNode:
+        """Named within its country: 'Région de Dakar' and 'Région de Kolda' differ, and a
+        'Province de Liège' is not a 'Ville de Liège'."""
+        return NamedNode(f"{self.base}id/territory/{iso3}/{slug(name)}")
+
 
 def actor_slug(name: str, atlas_id: str | None = None) -> str:
     """Actors with an Atlas id are named by it, the others by their normalised name."""

@@ -31,7 +31,7 @@ from atlas_ld.ids import (
     slug,
 )
 from atlas_ld.model import Authority, Page, ProjectRecord, ThemeTriple
-from atlas_ld.territories import Region, find_region, regions
+from atlas_ld.territories import Region, find_region, foreign_territory_name, regions
 from atlas_ld.vocab import (
     EU_COUNTRY,
     INSEE_REGION,
@@ -281,6 +281,7 @@ class _PageMapper:
                 )
             else:
                 self.country(node, country.iso3)
+                self.foreign_territory(node, authority.name, country.iso3)
         else:
             node = self.actor(authority.name, _french_kind(authority.name), atlas_id=atlas_id)
         if authority.atlas_url:
@@ -298,6 +299,19 @@ class _PageMapper:
         self.ref(node, skos.prefLabel, Literal(country.name_en, language="en"))
         self.ref(node, skos.notation, Literal(iso3))
         self.ref(node, skos.exactMatch, NamedNode(EU_COUNTRY + iso3))
+
+    def foreign_territory(self, actor: NamedNode, name: str, iso3: str) -> None:
+        """The territory an authority abroad governs, when its name says which."""
+        territory = foreign_territory_name(name)
+        if territory is None:
+            return
+        node = self.ids.foreign_territory(iso3, territory.full_name)
+        self.ref(actor, atlas.territory, node)
+        self.ref(node, rdf.type, atlas.ForeignTerritory)
+        self.ref(node, skos.prefLabel, Literal(territory.full_name, language="fr"))
+        self.ref(node, skos.altLabel, Literal(territory.name, language="fr"))
+        self.ref(node, atlas.territoryKind, Literal(territory.kind, language="fr"))
+        self.ref(node, dcterms.isPartOf, self.ids.country(iso3))
 
     def actors(self) -> None:
         r = self.record

@@ -1,13 +1,18 @@
-"""French regions across the 2016 reform (countries are in countries.py).
+"""French regions across the 2016 reform, and the territories of foreign authorities.
 
 Regions come from the package table `data/regions.csv` (INSEE codes, validity, successor,
-Wikidata), built from the INSEE COG via etalab/geohisto.
+Wikidata), built from the INSEE COG via etalab/geohisto. Countries are in countries.py.
+
+No table of the world's provinces ships with atlas-ld: a foreign authority's territory is read
+from its name when the name starts with the kind of territory ("Province du Québec", "Wilaya
+d'Oran"), and only then; "Centre jeunesse de Québec" names no territory.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -62,3 +67,52 @@ def find_region(text: str) -> Region | None:
         if f"-{region_slug}-" in padded:
             return regions()[code]
     return None
+
+
+# Kinds of territory a foreign authority's name may start with, as the Atlas writes them.
+FOREIGN_TERRITORY_KINDS = (
+    "Province",
+    "Région",
+    "Commune",
+    "Communauté urbaine",
+    "Communauté rurale",
+    "Ville",
+    "Municipalité",
+    "Département",
+    "Land",
+    "Préfecture",
+    "Wilaya",
+    "Gouvernorat",
+    "Oblast",
+    "État",
+    "Comté",
+    "Canton",
+    "District",
+    "Cercle",
+    "Voïvodie",
+    "Judet",
+)
+_TERRITORY_NAME = re.compile(
+    r"^(?P<kind>" + "|".join(FOREIGN_TERRITORY_KINDS) + r")"
+    r"\s+(?:du\s+|de\s+la\s+|de\s+l['’]\s*|des\s+|de\s+|d['’]\s*)?"
+    r"(?P<name>[A-ZÀ-Ý].*)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignTerritoryName:
+    """What a foreign authority's name says of its territory."""
+
+    kind: str  # as written: "Province"
+    name: str  # "Québec"
+    full_name: str  # as written: "Province du Québec"
+
+
+def foreign_territory_name(authority_name: str) -> ForeignTerritoryName | None:
+    """'Province du Québec' -> (Province, Québec); None when the name starts with no kind."""
+    text = " ".join(authority_name.split())
+    match = _TERRITORY_NAME.match(text)
+    if match is None or not match.group("name")[0].isupper():
+        return None
+    return ForeignTerritoryName(kind=match.group("kind"), name=match.group("name"), full_name=text)

@@ -15,7 +15,7 @@ from atlas_ld.ids import (
     personal_graph,
     slug,
 )
-from atlas_ld.territories import find_region, regions
+from atlas_ld.territories import find_region, foreign_territory_name, regions
 
 SEED_IMPLEMENTERS = (
     "IRTS Poitou-Charentes, IRTS Bretagne, IRTS Basse-Normandie, IRTS Lorraine, IRTS Réunion et "
@@ -125,3 +125,19 @@ def test_unknown_kinds_are_none():
     assert kind_of("Conseil départemental de la Gironde") == "DepartmentalAuthority"
     assert kind_of("Métropole de Lyon") == "IntercommunalAuthority"
     assert kind_of("Agence de l'eau Loire-Bretagne") == "StateBody"
+
+
+def test_foreign_territories_only_from_names_that_start_with_their_kind():
+    cases = {
+        "Province du Québec": ("Province", "Québec"),
+        "Wilaya d'Oran": ("Wilaya", "Oran"),
+        "Municipalité de la Baie-James": ("Municipalité", "Baie-James"),
+        "Département des  Collines": ("Département", "Collines"),
+        "Land Bade-Wurtemberg": ("Land", "Bade-Wurtemberg"),
+        "Gouvernorat de Sousse": ("Gouvernorat", "Sousse"),
+    }
+    for text, (kind, name) in cases.items():
+        found = foreign_territory_name(text)
+        assert (found.kind, found.name, found.full_name) == (kind, name, " ".join(text.split()))
+    for text in ("Centre jeunesse de Québec", "Région", "Landes de Gascogne", "Ville de l'avenir"):
+        assert foreign_territory_name(text) is None, text

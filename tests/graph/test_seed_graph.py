@@ -88,3 +88,25 @@ def test_reference_data_is_stored_once(seed_store):
         + 'SELECT ?name WHERE { ?a schema:name ?name FILTER(?name = "IRTS Bretagne") }',
     )
     assert rows.rows == [("IRTS Bretagne",)]
+
+
+def test_the_province_du_quebec_is_a_territory_of_canada(seed_store):
+    rows = run_query(
+        seed_store,
+        sparql_prefixes()
+        + """SELECT ?name ?territory ?label ?kind ?country WHERE {
+            ?p atlas:participation [ atlas:role atlas:ForeignPartner ; atlas:agent ?a ] .
+            ?a schema:name ?name ; atlas:territory ?t .
+            ?t a atlas:ForeignTerritory ; skos:prefLabel ?label ; skos:altLabel ?territory ;
+               atlas:territoryKind ?kind ; dcterms:isPartOf ?c .
+            ?c skos:notation ?country }""",
+    ).records()
+    assert rows == [
+        {
+            "name": "Province du Québec",
+            "territory": "Québec",
+            "label": "Province du Québec",
+            "kind": "Province",
+            "country": "CAN",
+        }
+    ]

@@ -107,6 +107,15 @@ BROKEN = {
         "?t skos:inScheme ?s }",
         "inScheme",
     ),
+    "foreign territory outside any country": (
+        "DELETE { ?t dcterms:isPartOf ?c } WHERE { ?t a atlas:ForeignTerritory ; "
+        "dcterms:isPartOf ?c }",
+        "isPartOf",
+    ),
+    "foreign territory without a name": (
+        "DELETE { ?t skos:prefLabel ?l } WHERE { ?t a atlas:ForeignTerritory ; skos:prefLabel ?l }",
+        "prefLabel",
+    ),
     "actor without name": (
         "DELETE { ?a schema:name ?n } WHERE { ?x atlas:agent ?a . ?a schema:name ?n }",
         "name",
