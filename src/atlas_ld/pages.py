@@ -32,7 +32,7 @@ from atlas_ld.linked_data import (
     suffix_for,
 )
 from atlas_ld.negotiation import choose, negotiate
-from atlas_ld.queries import get_query, list_queries
+from atlas_ld.queries import CannedQuery, list_queries
 from atlas_ld.query_guard import inspect_query
 from atlas_ld.resources import ontology_dir
 from atlas_ld.sparql_results import GRAPH_TYPES
@@ -93,6 +93,18 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     return render(request, "error.html", status=status, status_code=status, message=message)
+
+
+def not_found(request: Request, message: str) -> Response:
+    """404 as a page for browsers, one line of text for programs."""
+    if wants_html(request):
+        return error_page(request, 404, message)
+    return PlainTextResponse(message + "\n", status_code=404)
+
+
+def _canned(name: str) -> CannedQuery | None:
+    """A shipped query by its name only: `get_query` would also read a file path."""
+    return next((q for q in list_queries() if q.name == name), None)
 
 
 def editor_page(request: Request) -> HTMLResponse:
@@ -232,7 +244,7 @@ async def browse(request: Request) -> Response:
     name = request.path_params["facet"]
     facet = FACETS.get(name)
     if facet is None:
-        raise QueryError(f"no list named {name!r}", hint=f"known: {', '.join(FACETS)}")
+        return not_found(request, f"no list named {name!r} (known: {', '.join(FACETS)})")
     query = facet_query(facet)
     rows = [_facet_entry(site, name, row) for row in await site.select(query)]
     return render(request, "browse.html", facet=facet, rows=rows, query=query)
@@ -279,7 +291,10 @@ async def editor(request: Request) -> Response:
     query = request.query_params.get("query", "")
     name = request.query_params.get("name", "")
     if name and not query:
-        query = get_query(name).sparql if re.fullmatch(r"[a-z0-9-]+", name) else ""
+        canned = _canned(name)
+        if canned is None:
+            return not_found(request, f"no query named {name!r}")
+        query = canned.sparql
     result = await _result_table(site, query) if query.strip() else None
     return render(request, "editor.html", query=query, queries=list_queries(), result=result)
 
@@ -319,9 +334,9 @@ async def canned_query(request: Request) -> Response:
     for suffix in ("csv", "json", "html"):
         if name.endswith("." + suffix):
             name, fmt = name[: -len(suffix) - 1], suffix
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
-        return error_page(request, 404, f"no query named {name!r}")
-    canned = get_query(name)
+    canned = _canned(name)
+    if canned is None:
+        return not_found(request, f"no query named {name!r}")
     if fmt is None:
         offers = ["text/html", "text/csv", "application/sparql-results+json", "application/json"]
         chosen = negotiate(request.headers.get("accept"), offers)
@@ -348,8 +363,8 @@ async def resource(request: Request) -> Response:
     if path == DATASET_PATH or path.startswith(DATASET_PATH + "/"):
         return _self_description_redirect(path)
     if not await _known(site, iri):
-        if fmt in (None, "html") and wants_html(request):
-            return error_page(request, 404, f"{iri} is not in this dataset")
+        if fmt in (None, "html"):
+            return not_found(request, f"{iri} is not in this dataset")
         return PlainTextResponse(f"{iri} is not in this dataset\n", status_code=404)
     if fmt is None:
         chosen = negotiate(request.headers.get("accept"), [m for _, m in RESOURCE_OFFERS])

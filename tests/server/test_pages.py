@@ -71,7 +71,7 @@ def test_canned_queries_as_html_csv_and_json(server):
     html = requests.get(f"{server.url}/queries/partnerships-by-country", headers=HTML, timeout=30)
     assert "<table" in html.text and rows[1][0] in html.text
     missing = requests.get(f"{server.url}/queries/no-such-query", headers=HTML, timeout=30)
-    assert missing.status_code == 400
+    assert missing.status_code == 404
 
 
 def test_editor_prefills_and_runs_without_javascript(server):
@@ -105,3 +105,13 @@ def test_region_page_lists_the_partnerships_of_its_authorities(server, sample_st
 def test_amounts_with_cents_are_shown_to_the_cent(server):
     page = requests.get(f"{server.url}/id/partnership/xss", headers=HTML, timeout=30).text
     assert XSS_AMOUNT == "1445.5" and "1\u202f445,50 €" in page
+
+
+def test_unknown_lists_and_queries_are_404(server, tmp_path):
+    for path in ("browse/nope", "queries/nope", "queries/nope.csv", "query?name=nope"):
+        response = requests.get(f"{server.url}/{path}", timeout=30)
+        assert response.status_code == 404, path
+        assert "nope" in response.text
+    # A name is only ever looked up among the shipped queries, never read as a file.
+    response = requests.get(f"{server.url}/query", params={"name": "-rq"}, timeout=30)
+    assert response.status_code == 404
