@@ -16,14 +16,16 @@ def _commands(group: click.Group, ctx: click.Context):
         command = group.get_command(ctx, name)
         if command is None or command.hidden:
             continue
-        sub = click.Context(command, info_name=name, parent=ctx, terminal_width=100)
+        sub = command.make_context(name, [], parent=ctx, resilient_parsing=True)
         yield sub, command
         if isinstance(command, click.Group):
             yield from _commands(command, sub)
 
 
 def render() -> str:
-    root = click.Context(main, info_name="atlas-ld", terminal_width=100)
+    # make_context applies the group's context settings (-h as well as --help), which a bare
+    # Context would not; the fixed width keeps the file the same on every terminal.
+    root = main.make_context("atlas-ld", [], resilient_parsing=True, terminal_width=100)
     parts = [
         "# Command-line reference\n",
         "Generated from the commands' own `--help` by "
