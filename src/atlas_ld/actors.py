@@ -3,9 +3,10 @@
 The Atlas writes these lists by hand: "IRTS Poitou-Charentes, IRTS Bretagne ... et Centres
 Jeunesse de Québec, Montérégie, Gaspésie. Associations France-Québec et Québec-France". Items are
 separated by commas, "et" and full stops, and a plural head ("Centres Jeunesse de", "Associations")
-carries over to the following bare names. A separator only splits when the next word starts with
-a capital, so "Ministère de l'Europe et des Affaires étrangères" stays whole. The text as written is
-always kept next to the actors (mapping does it), so a wrong split loses nothing.
+carries over to the following bare names; a singular one does not. A separator only splits when
+the next word starts with a capital, so "Ministère de l'Europe et des Affaires étrangères" stays
+whole. The text as written is always kept next to the actors (mapping does it), so a wrong split
+loses nothing.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def _head(item: str) -> tuple[str, str] | None:
         match = pattern.match(item)
         if not match:
             continue
-        if not carries:
+        if not carries or not _plural(item.split()[0]):
             return None
         rest = item[match.end() :]
         connector = re.match(r"\s*(?:\S+\s+)??(?:de la |de l'|du |des |de |d')", rest)
@@ -105,6 +106,13 @@ def _head(item: str) -> tuple[str, str] | None:
             head = plural.sub(singular, head, count=1)
         return kind, head
     return None
+
+
+def _plural(word: str) -> bool:
+    """Only a plural head names several actors: "Centres Jeunesse de Québec, Estrie" carries
+    "Centre Jeunesse de" over, "Association des Amis de Dschang et Programme Solidarité Eau" does
+    not. Acronyms (IRTS, ONG) are invariable, so they may."""
+    return word.isupper() or word.lower().endswith(("s", "x"))
 
 
 def _clean(text: str) -> str:

@@ -120,6 +120,16 @@ def test_lowercase_et_does_not_split_a_name():
     assert [a.kind for a in actors] == ["StateBody", "MunicipalAuthority", "TrainingInstitute"]
 
 
+def test_a_singular_head_is_not_carried_over_to_the_next_name():
+    actors = split_actors("Association des Amis de Dschang et Programme Solidarité Eau")
+    assert [(a.name, a.kind) for a in actors] == [
+        ("Association des Amis de Dschang", "Association"),
+        ("Programme Solidarité Eau", None),
+    ]
+    plural = split_actors("Associations France-Québec et Québec-France")
+    assert [a.name for a in plural] == ["Association France-Québec", "Association Québec-France"]
+
+
 def test_unknown_kinds_are_none():
     assert kind_of("Autre") is None
     assert kind_of("Conseil départemental de la Gironde") == "DepartmentalAuthority"
