@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
@@ -250,6 +251,55 @@ async def browse(request: Request) -> Response:
     return render(request, "browse.html", facet=facet, rows=rows, query=query)
 
 
+# People type "quebec" or "Lao Cai" for "Québec" and "Lào Cai": a title search ignores accents,
+# ligatures and the kind of apostrophe. SPARQL has no accent folding, so each letter of the
+# folded text becomes a class of its accented forms in a case-insensitive REGEX.
+_ACCENTED = {
+    "a": "aàâäáãå",
+    "c": "cç",
+    "e": "eéèêë",
+    "i": "iîïíì",
+    "n": "nñ",
+    "o": "oôöóòõ",
+    "u": "uùûüú",
+    "y": "yÿý",
+}
+_LIGATURES = {"oe": "œ", "ae": "æ"}
+
+
+def _fold(text: str) -> str:
+    text = " ".join(text.lower().replace("œ", "oe").replace("æ", "ae").split())
+    text = unicodedata.normalize("NFD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _title_pattern(text: str) -> str:
+    """A regex (written as the inside of a SPARQL string) matching `text` in any accenting.
+
+    `text` has been reduced to `_SEARCH_TEXT`'s characters, so no quote or backslash remains.
+    """
+    folded, out, i = _fold(text), [], 0
+    while i < len(folded):
+        pair = folded[i : i + 2]
+        if pair in _LIGATURES:
+            out.append(f"(?:{pair}|{_LIGATURES[pair]})")
+            i += 2
+            continue
+        char = folded[i]
+        if char in _ACCENTED:
+            out.append(f"[{_ACCENTED[char]}]")
+        elif char in "'’":
+            out.append("['’]")
+        elif char in ".()-":
+            out.append("\\\\" + char)
+        elif char.isspace():
+            out.append("\\\\s+")
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
 async def search(request: Request) -> Response:
     site = request.app.state.site
     text = _SEARCH_TEXT.sub(" ", request.query_params.get("q", "")).strip()[:200]
@@ -257,7 +307,7 @@ async def search(request: Request) -> Response:
     status = request.query_params.get("status", "").strip()
     filters = []
     if text:
-        filters.append(f'FILTER (CONTAINS(LCASE(?title), LCASE("{text}")))')
+        filters.append(f'FILTER (REGEX(?title, "{_title_pattern(text)}", "i"))')
     if year:
         if not year.isdigit() or len(year) != 4:
             raise QueryError(f"year {year!r} is not a four-digit year")

@@ -115,3 +115,26 @@ def test_unknown_lists_and_queries_are_404(server, tmp_path):
     # A name is only ever looked up among the shipped queries, never read as a file.
     response = requests.get(f"{server.url}/query", params={"name": "-rq"}, timeout=30)
     assert response.status_code == 404
+
+
+def test_title_search_ignores_accents_case_and_spacing(server, sample_store):
+    import unicodedata
+
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(sample_store))
+    rows = store.query(
+        "PREFIX dcterms: <http://purl.org/dc/terms/>\n"
+        "PREFIX atlas: <https://atlas-ld.example/def/atlas#>\n"
+        "SELECT ?p ?t { ?p a atlas:Partnership ; dcterms:title ?t "
+        "FILTER REGEX(?t, '[éèêàôùç]') } ORDER BY ?p LIMIT 1",
+        use_default_graph_as_union=True,
+    )
+    row = next(iter(rows))  # the sample corpus has accented titles
+    words = row["t"].value.split()
+    accented = next(i for i, w in enumerate(words) if not w.isascii())
+    typed = " ".join(words[max(0, accented - 1) : accented + 1])
+    typed = unicodedata.normalize("NFD", typed).encode("ascii", "ignore").decode().upper()
+    typed = typed.replace(" ", "   ")
+    page = requests.get(f"{server.url}/search", params={"q": typed}, timeout=30).text
+    assert f'href="/{row["p"].value.removeprefix(BASE)}"' in page, typed
