@@ -476,6 +476,7 @@ async def _resource_view(site, iri: str) -> dict:
         view["query"] = describe_query(iri)
     else:
         view["partnerships"] = await _partnerships_of(site, iri)
+        view["link_header"] = _link_header(site, iri)
         view["query"] = _partnerships_query(iri)
     return view
 
@@ -541,6 +542,15 @@ async def _financing(site, iri: str) -> tuple[list[dict], dict]:
     return table, {"amount": _money(amount_total), "water": _money(water_total)}
 
 
+# The second column of a page's list of partnerships, by the kind of IRI (`id/{kind}/...`).
+_LINK_HEADERS = {"actor": "Rôle", "region": "Acteur de la région", "theme": "Sous-thématique"}
+
+
+def _link_header(site, iri: str) -> str:
+    parts = iri.removeprefix(site.base).split("/")
+    return _LINK_HEADERS.get(parts[1] if len(parts) > 1 else "", "Lien")
+
+
 def _partnerships_query(iri: str) -> str:
     return (
         _PREFIX_LINES
@@ -552,6 +562,9 @@ def _partnerships_query(iri: str) -> str:
   UNION
   {{ ?actor atlas:region <{iri}> . ?x atlas:agent ?actor ; atlas:inPartnership ?partnership .
      ?actor schema:name ?role }}
+  UNION
+  {{ ?sub skos:broader+ <{iri}> . ?partnership atlas:mainTheme|atlas:otherTheme ?sub .
+     OPTIONAL {{ ?sub skos:prefLabel ?role FILTER (LANG(?role) = "fr") }} }}
   ?partnership a atlas:Partnership ; dcterms:title ?title .
 }} ORDER BY ?title ?partnership ?role LIMIT 1000"""
     )

@@ -138,3 +138,22 @@ def test_title_search_ignores_accents_case_and_spacing(server, sample_store):
     typed = typed.replace(" ", "   ")
     page = requests.get(f"{server.url}/search", params={"q": typed}, timeout=30).text
     assert f'href="/{row["p"].value.removeprefix(BASE)}"' in page, typed
+
+
+def test_a_broad_theme_lists_the_partnerships_of_its_narrower_themes(server, sample_store):
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(sample_store))
+    rows = store.query(
+        "PREFIX atlas: <https://atlas-ld.example/def/atlas#>\n"
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+        "SELECT ?top ?p { ?p atlas:mainTheme ?t . ?t skos:broader+ ?top "
+        "FILTER NOT EXISTS { ?top skos:broader ?up } "
+        "FILTER NOT EXISTS { ?q atlas:mainTheme|atlas:otherTheme ?top } } ORDER BY ?p LIMIT 1",
+        use_default_graph_as_union=True,
+    )
+    row = next(iter(rows))  # a top theme no partnership names directly
+    top, partnership = (row[n].value.removeprefix(BASE) for n in ("top", "p"))
+    page = requests.get(f"{server.url}/{top}", headers=HTML, timeout=30).text
+    assert "<th>Sous-thématique</th>" in page
+    assert f'<td><a href="/{partnership}">' in page
