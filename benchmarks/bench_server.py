@@ -4,8 +4,8 @@
 
 Builds a store from N generated pages (or uses --store), starts three endpoints on it in one
 run — Oxigraph's own server (union default graph), `atlas-ld serve --include-personal-data`
-(the same dataset) and `atlas-ld serve` as deployed (personal-data graphs left out, so every
-query runs on an explicit list of graphs) — then prints, per canned query, the median latency of
+(the same dataset) and `atlas-ld serve` as deployed (reading the public copy of the store,
+without the personal-data graphs) — then prints, per canned query, the median latency of
 each and the ratio to Oxigraph, and the throughput with 4 concurrent clients cycling through
 the queries. All requests ask for SPARQL JSON results.
 """

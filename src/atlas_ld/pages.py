@@ -445,6 +445,13 @@ async def _known(site, iri: str) -> bool:
     return bool(json.loads(written.body)["boolean"])
 
 
+# Links a page already shows as its roles, financing or partnerships table; listed again as bare
+# IRIs of participations and financings, they would bury the description.
+_SHOWN_AS_TABLES = frozenset(
+    ATLAS + name for name in ("participation", "financing", "inPartnership", "agent")
+)
+
+
 async def _resource_view(site, iri: str) -> dict:
     label_of = (
         f'OPTIONAL {{ VALUES ?lp {{ {_LABELS} }} ?o ?lp ?l FILTER (LANG(?l) IN ("fr", "")) }}'
@@ -467,9 +474,14 @@ async def _resource_view(site, iri: str) -> dict:
         f"SELECT ?o ?p (SAMPLE(?l) AS ?label) WHERE {{ ?o ?p <{iri}> {label_of} }}"
         " GROUP BY ?o ?p ORDER BY ?p ?o LIMIT 500"
     )
-    links = [(compact(b["p"]["value"]), _value(site, b["o"], b.get("label"))) for b in incoming]
+    links = [
+        (compact(b["p"]["value"]), _value(site, b["o"], b.get("label")))
+        for b in incoming
+        if b["p"]["value"] not in _SHOWN_AS_TABLES
+    ]
     view = {"title": title, "rows": list(rows.values()), "incoming": links}
     if ATLAS + "Partnership" in types:
+        view["rows"] = [r for p, r in rows.items() if p not in _SHOWN_AS_TABLES]
         view["sources"] = await _sources(site, iri)
         view["roles"] = await _roles(site, iri)
         view["financing"], view["totals"] = await _financing(site, iri)

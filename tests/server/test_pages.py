@@ -157,3 +157,12 @@ def test_a_broad_theme_lists_the_partnerships_of_its_narrower_themes(server, sam
     page = requests.get(f"{server.url}/{top}", headers=HTML, timeout=30).text
     assert "<th>Sous-thématique</th>" in page
     assert f'<td><a href="/{partnership}">' in page
+
+
+def test_participations_show_as_tables_not_as_bare_iris(server, known):
+    for path in (known.path, known.actor_path):
+        page = requests.get(f"{server.url}/{path}", headers=HTML, timeout=30).text
+        assert "/role/" not in page, path
+    # They stay in the data.
+    turtle = requests.get(f"{server.url}/{known.path}.ttl", timeout=30).text
+    assert "/role/" in turtle
