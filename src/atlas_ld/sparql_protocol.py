@@ -155,11 +155,9 @@ def result_format(form: str, accept: str | None, requested: str | None) -> tuple
         for name, media in offers:
             if key in (name, media) or names.get(key) == name:
                 return name, media
-        valid = sorted({name for name, _ in offers})
+        valid = ", ".join(sorted({name for name, _ in offers}))
         raise ProtocolError(
-            f"format {requested!r} does not apply to a {form} query",
-            400,
-            hint=f"use one of {valid}",
+            f"format {requested!r} does not apply to {form} queries", 400, hint=f"use {valid}"
         )
     chosen = negotiate(accept, [media for _, media in offers])
     return next((name, media) for name, media in offers if media == chosen)

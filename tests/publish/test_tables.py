@@ -49,3 +49,17 @@ def test_csvw_datatypes_follow_the_values(store: ox.Store):
     assert columns["year"] == "gYear"
     assert columns["amount"] == "decimal"
     assert columns["currency"] == "string"
+
+
+def test_every_territory_the_graph_links_to_is_a_row(store: ox.Store):
+    linked = {
+        row["t"].value
+        for row in store.query(
+            "PREFIX atlas: <https://atlas-ld.example/def/atlas#>\n"
+            "SELECT DISTINCT ?t { ?x atlas:country|atlas:region|atlas:territory ?t }",
+            use_default_graph_as_union=True,
+        )
+    }
+    table = tables.run_table(store, next(q for q in QUERIES if q.name == "territories"))
+    column = table.variables.index("territory")
+    assert linked and linked <= {row[column].value for row in table.rows}

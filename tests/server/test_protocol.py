@@ -76,7 +76,7 @@ def test_format_that_does_not_fit_the_query_is_a_400(server):
         f"{server.url}/sparql", params={"query": "ASK {}", "format": "csv"}, timeout=30
     )
     assert response.status_code == 400
-    assert "does not apply" in response.text
+    assert "format 'csv' does not apply to ASK queries (use json, xml)" in response.text
 
 
 @pytest.mark.parametrize(
