@@ -10,6 +10,8 @@ import socket
 import pytest
 import requests
 
+from .conftest import BASE
+
 ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
@@ -214,3 +216,30 @@ def test_security_headers(server, known):
     assert error.status_code == 400
     assert error.headers["X-Content-Type-Options"] == "nosniff"
     assert error.headers["content-type"].startswith("text/plain")
+
+
+def test_no_route_shows_a_personal_fact(server, sample_store, personal_graph):
+    """Pages, descriptions and DESCRIBE of the people and of the partnership they belong to."""
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(sample_store))
+    quads = list(store.quads_for_pattern(None, None, None, ox.NamedNode(personal_graph)))
+    people = {q.subject.value for q in quads if q.subject.value.startswith(BASE)}
+    identifying = {
+        "http://xmlns.com/foaf/0.1/name",
+        "http://xmlns.com/foaf/0.1/familyName",
+        "http://www.w3.org/2006/vcard/ns#hasEmail",
+    }
+    names = {q.object.value for q in quads if q.predicate.value in identifying}
+    assert people and names
+    for iri in people:
+        path = iri.removeprefix(BASE)
+        for suffix in ("", ".ttl", ".jsonld"):
+            response = requests.get(f"{server.url}/{path}{suffix}", timeout=10)
+            assert not any(name in response.text for name in names), f"{path}{suffix}"
+        described = requests.get(
+            f"{server.url}/sparql",
+            params={"query": f"DESCRIBE <{iri}>", "format": "nt"},
+            timeout=10,
+        ).text
+        assert not any(name in described for name in names), f"DESCRIBE <{iri}>"
