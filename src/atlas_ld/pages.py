@@ -567,7 +567,8 @@ def _partnerships_query(iri: str) -> str:
     return (
         _PREFIX_LINES
         + f"""SELECT DISTINCT ?partnership ?title ?role WHERE {{
-  {{ ?partnership ?any <{iri}> }}
+  {{ ?partnership ?any <{iri}>
+     OPTIONAL {{ ?any rdfs:label ?role FILTER (LANG(?role) = "fr") }} }}
   UNION
   {{ ?x atlas:agent <{iri}> ; atlas:inPartnership ?partnership ; atlas:role ?r .
      OPTIONAL {{ ?r rdfs:label ?role FILTER (LANG(?role) = "fr") }} }}

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+import rdflib
 import requests
 from markupsafe import escape
 
@@ -166,3 +167,12 @@ def test_participations_show_as_tables_not_as_bare_iris(server, known):
     # They stay in the data.
     turtle = requests.get(f"{server.url}/{known.path}.ttl", timeout=30).text
     assert "/role/" in turtle
+
+
+def test_a_country_page_says_how_each_partnership_is_linked(server, known):
+    turtle = rdflib.Graph().parse(f"{server.url}/{known.path}.ttl", format="turtle")
+    atlas = rdflib.Namespace("https://atlas-ld.example/def/atlas#")
+    country = next(turtle.objects(rdflib.URIRef(BASE + known.path), atlas.country))
+    page = requests.get(str(country).replace(BASE, f"{server.url}/"), headers=HTML, timeout=30)
+    row = re.search(rf'<td><a href="/{known.path}">[^<]*</a></td><td>([^<]*)</td>', page.text)
+    assert row and row.group(1) == "pays"
