@@ -204,8 +204,11 @@ class _RdflibTerms:
 _XSD_STRING = f"{XSD}string"
 
 
-def process_chunk(pages: list[tuple[Page, str]], base: str, validate: bool) -> list[PageResult]:
-    """Parse, map and validate some pages; one pySHACL run for the whole chunk."""
+def process_chunk(
+    pages: list[tuple[Page, str]], base: str, validate: bool, cache_dir: Path | None = None
+) -> list[PageResult]:
+    """Parse, map and validate some pages; one pySHACL run for the whole chunk. The worker writes
+    the cache entries itself: done by the parent process, they made it the bottleneck."""
     ids = Ids(base)
     results: list[PageResult] = []
     mapped_pages: list[tuple[PageResult, MappedPage]] = []
@@ -216,6 +219,9 @@ def process_chunk(pages: list[tuple[Page, str]], base: str, validate: bool) -> l
             mapped_pages.append((result, mapped))
     if validate and mapped_pages:
         _validate_chunk(mapped_pages, ids)
+    cache = ResultCache(cache_dir)
+    for result in results:
+        cache.put(result)
     return results
 
 
@@ -342,20 +348,23 @@ def _process(
     workers = min(processes or os.cpu_count() or 1, max(len(chunks), 1))
     jobs = ([(page, digest) for _, page, digest in chunk] for chunk in chunks)
     if workers <= 1:
-        outputs: Iterable[list[PageResult]] = (process_chunk(job, base, validate) for job in jobs)
-        _collect(chunks, outputs, results, cache)
+        outputs: Iterable[list[PageResult]] = (
+            process_chunk(job, base, validate, cache.directory) for job in jobs
+        )
+        _collect(chunks, outputs, results)
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(process_chunk, job, base, validate) for job in jobs]
-            _collect(chunks, (f.result() for f in futures), results, cache)
+            futures = [
+                pool.submit(process_chunk, job, base, validate, cache.directory) for job in jobs
+            ]
+            _collect(chunks, (f.result() for f in futures), results)
     return [r for r in results if r is not None], reused
 
 
-def _collect(chunks, outputs, results: list, cache: ResultCache) -> None:
+def _collect(chunks, outputs, results: list) -> None:
     for chunk, output in zip(chunks, outputs, strict=True):
         for (index, _page, _digest), result in zip(chunk, output, strict=True):
             results[index] = result
-            cache.put(result)
 
 
 def reference_ntriples(base: str, results: list[PageResult]) -> bytes:

@@ -170,3 +170,17 @@ def test_a_second_build_of_the_same_store_is_refused(tmp_path, seed_page):
         build([seed_page], store, processes=1)
     build([seed_page], store, processes=1)
     assert read_manifest(store).pages
+
+
+def test_a_partnership_on_two_pages_keeps_the_later_page_from_workers_or_cache(tmp_path):
+    pages = sample_pages()
+    again = replace(pages[2], source="again.html", body=pages[2].body + b"\n<!-- v2 -->")
+    expected = tmp_path / "expected"
+    build([*pages[:2], *pages[3:], again], expected, processes=1, use_cache=False)
+    for name in ("workers", "from-cache"):  # the second build reads every page from the cache
+        store = tmp_path / name
+        report = build([*pages, again], store, cache_dir=tmp_path / "cache", processes=2)
+        assert any("same partnership" in w for w in report.warnings)
+        assert _quads(store) == _quads(expected)
+        assert read_manifest(store).pages == read_manifest(expected).pages
+    assert report.reused == len(pages) + 1
