@@ -163,6 +163,19 @@ class Known:
 
 
 @pytest.fixture(scope="session")
+def sample_store_rows(sample_store):
+    """Run a SELECT on the store the server serves (union default graph): tests read their
+    expectations from the data, not from constants."""
+    store = ox.Store.read_only(str(sample_store))
+    prologue = f"PREFIX atlas: <{ATLAS}>\nPREFIX dcterms: <http://purl.org/dc/terms/>\n"
+
+    def rows(query: str) -> list[ox.QuerySolution]:
+        return list(store.query(prologue + query, use_default_graph_as_union=True))
+
+    return rows
+
+
+@pytest.fixture(scope="session")
 def personal_graph(sample_store) -> str:
     """A personal-data graph the store holds (the server must not show it)."""
     store = ox.Store.read_only(str(sample_store))
