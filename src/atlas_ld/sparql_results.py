@@ -8,6 +8,7 @@ fed with a capped iterator.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
@@ -16,6 +17,9 @@ from itertools import islice
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
+
+from atlas_ld.jsonld_writer import write_jsonld
+from atlas_ld.resources import ontology_dir
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -177,9 +181,30 @@ def write_triples(
     triples: Iterable[ox.Triple], fmt: str, limit: int, prefixes: dict[str, str]
 ) -> Written:
     counted = _Counter(iter(triples), limit)
+    if fmt == "jsonld":
+        return _compact_jsonld(list(counted), counted)
     kwargs = {"prefixes": prefixes} if fmt in ("turtle", "rdfxml") else {}
     body = ox.serialize(counted, format=_RDF_FORMATS[fmt], **kwargs) or b""
     return Written(body, GRAPH_TYPES[fmt], counted.count, counted.truncated)
+
+
+@functools.cache
+def _project_context() -> dict:
+    return json.loads((ontology_dir() / "atlas.context.jsonld").read_text(encoding="utf-8"))
+
+
+def _compact_jsonld(triples: list[ox.Triple], counted: _Counter) -> Written:
+    """JSON-LD with the project's `@context`, as in the dumps, so a client reads `title` and
+    `country` rather than full IRIs. RDF-star terms have no compact form there: those results
+    keep pyoxigraph's expanded JSON-LD."""
+    if any(isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple) for t in triples):
+        body = ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b""
+    else:
+        triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+        out = io.StringIO()
+        write_jsonld(triples, _project_context()["@context"], out)
+        body = out.getvalue().encode()
+    return Written(body, GRAPH_TYPES["jsonld"], counted.count, counted.truncated)
 
 
 class _Counter(Iterator[ox.Triple]):

@@ -105,3 +105,16 @@ def test_dataset_iris_lead_to_the_documents_describing_them(server):
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/.well-known/void"
+
+
+def test_jsonld_uses_the_project_context_and_says_the_same_as_turtle(server, known):
+    from rdflib.compare import isomorphic
+
+    url = f"{server.url}/{known.path}"
+    jsonld = requests.get(url, headers={"Accept": "application/ld+json"}, timeout=30)
+    data = jsonld.json()
+    assert "@context" in data and any("title" in node for node in data["@graph"])
+    turtle = requests.get(url, headers={"Accept": "text/turtle"}, timeout=30)
+    as_jsonld = rdflib.Graph().parse(data=jsonld.content, format="json-ld")
+    as_turtle = rdflib.Graph().parse(data=turtle.content, format="turtle")
+    assert len(as_turtle) > 10 and isomorphic(as_jsonld, as_turtle)
