@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph
@@ -40,8 +41,8 @@ from atlas_ld.store import (
     scratch_dir,
     swap_in,
 )
-from atlas_ld.validate import Issue, count, validate_graph
-from atlas_ld.vocab import ATLAS, DCTERMS, DEFAULT_BASE, RDF, SCHEMA, SKOS, XSD, check_base
+from atlas_ld.validate import Issue, count, shape_predicates, validate_graph
+from atlas_ld.vocab import ATLAS, DEFAULT_BASE, RDF, XSD, check_base
 
 CHUNK = 100
 _NQ = pyoxigraph.RdfFormat.N_QUADS
@@ -143,38 +144,6 @@ def _map_page(page: Page, ids: Ids, digest: str) -> tuple[PageResult, MappedPage
     return result, mapped
 
 
-# What the shapes read; the rest (long texts, provenance, links back) only slows pySHACL down.
-_SHAPE_PREDICATES = frozenset(
-    f"{ns}{name}"
-    for ns, names in (
-        (RDF, ["type"]),
-        (DCTERMS, ["title", "isPartOf"]),
-        (SCHEMA, ["funder", "amount", "value", "currency", "name"]),
-        (SKOS, ["inScheme", "prefLabel"]),
-        (
-            ATLAS,
-            [
-                "startYear",
-                "firstAgreementYear",
-                "endDate",
-                "endYear",
-                "status",
-                "mainTheme",
-                "otherTheme",
-                "year",
-                "waterOudinPart",
-                "agent",
-                "role",
-                "inPartnership",
-                "country",
-            ],
-        ),
-    )
-    for name in names
-)
-_SHAPE_NODES = frozenset(pyoxigraph.NamedNode(iri) for iri in _SHAPE_PREDICATES)
-
-
 class _RdflibTerms:
     """pyoxigraph terms -> rdflib terms, memoised (a chunk repeats the same IRIs many times)."""
 
@@ -225,6 +194,11 @@ def process_chunk(
     return results
 
 
+@cache
+def _shape_nodes() -> frozenset[pyoxigraph.NamedNode]:
+    return frozenset(pyoxigraph.NamedNode(iri) for iri in shape_predicates())
+
+
 def _validate_chunk(mapped_pages: list[tuple[PageResult, MappedPage]], ids: Ids) -> None:
     graph = rdflib.Graph()
     term = _RdflibTerms()
@@ -238,8 +212,9 @@ def _validate_chunk(mapped_pages: list[tuple[PageResult, MappedPage]], ids: Ids)
         triples += [(t.subject, t.predicate, t.object) for t in mapped.reference]
         for subject in {t.subject.value for t in mapped.reference}:
             owners.setdefault(subject, []).append(result)
+    wanted = _shape_nodes()
     for s, p, o in triples:
-        if p in _SHAPE_NODES:
+        if p in wanted:
             graph.add((term(s), term(p), term(o)))
     by_partnership = {result.partnership: result for result, _ in mapped_pages}
     for issue in validate_graph(graph, partnership="", source=""):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import asdict, dataclass
 from functools import cache
 
@@ -47,6 +48,31 @@ def shapes_graph() -> rdflib.Graph:
         if entry.name.endswith(".ttl"):
             graph.parse(data=entry.read_text(encoding="utf-8"), format="turtle")
     return graph
+
+
+@cache
+def shape_predicates() -> frozenset[str]:
+    """Every predicate the shapes read (paths, objects-of targets, comparisons, the IRIs of SPARQL
+    targets, rdf:type). A data graph cut down to these triples gives the same results, and the
+    build validates such cut-down graphs: long texts and provenance only slow pySHACL down."""
+    graph = shapes_graph()
+    predicates = {str(rdflib.RDF.type)}
+    for parameter in (
+        SH.path,
+        SH.targetObjectsOf,
+        SH.targetSubjectsOf,
+        SH.equals,
+        SH.disjoint,
+        SH.lessThan,
+        SH.lessThanOrEquals,
+    ):
+        for value in graph.objects(None, parameter):
+            if not isinstance(value, rdflib.URIRef):
+                raise ValueError(f"only predicate paths are supported in the shapes, not {value}")
+            predicates.add(str(value))
+    for select in graph.objects(None, SH.select):
+        predicates.update(re.findall(r"<([^<>\s]+)>", str(select)))
+    return frozenset(predicates)
 
 
 def validate_ntriples(data: bytes, *, partnership: str, source: str) -> list[Issue]:

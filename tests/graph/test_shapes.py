@@ -6,25 +6,22 @@ import pyoxigraph
 import pytest
 import rdflib
 
+from atlas_ld.build import process_pages
+from atlas_ld.fetch import read_page
 from atlas_ld.ids import Ids
 from atlas_ld.mapping import map_record, scheme_triples
 from atlas_ld.parse import parse_page
-from atlas_ld.validate import validate_graph
-from atlas_ld.vocab import DEFAULT_BASE, sparql_prefixes
+from atlas_ld.sample import sample_pages
+from atlas_ld.validate import shape_predicates, validate_graph
+from atlas_ld.vocab import ATLAS, DCTERMS, DEFAULT_BASE, sparql_prefixes
+
+from .conftest import seed_variant
 
 
 @pytest.fixture()
 def graph(seed_page) -> rdflib.Graph:
     ids = Ids(DEFAULT_BASE)
-    mapped = map_record(parse_page(seed_page), ids, seed_page)
-    triples = [
-        pyoxigraph.Triple(q.subject, q.predicate, q.object)
-        for q in mapped.quads
-        if "/graph/personal/" not in q.graph_name.value
-    ]
-    triples += [*mapped.reference, *scheme_triples(ids)]
-    data = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
-    return rdflib.Graph().parse(data=data, format="nt")
+    return _whole_graph(map_record(parse_page(seed_page), ids, seed_page), ids)
 
 
 def _violations(graph: rdflib.Graph) -> set[tuple[str, str]]:
@@ -145,3 +142,41 @@ def test_untyped_actors_are_reported_as_notes(graph):
     notes = {i.focus.rsplit("/", 1)[1] for i in issues if i.severity == "Info"}
     assert notes == {"autre", "regions-et-irts-bretagne-basse-normandie-lorrain"}
     assert all(i.message_fr and i.message_en for i in issues)
+
+
+def test_the_build_validates_cut_down_graphs_with_the_same_results(tmp_path, seed_page):
+    """The build gives pySHACL only the triples the shapes read (`shape_predicates`); on pages
+    with violations, warnings and notes, it must find exactly what the whole graph gives."""
+    label = "Date de fin du partenariat\n"
+    pages = [
+        seed_page,
+        read_page(str(seed_variant(tmp_path, label, label + "2005\n"))),
+        read_page(str(seed_variant(tmp_path, "En cours", "Suspendu", "status.txt"))),
+        read_page(str(seed_variant(tmp_path, "Canada", "Atlantide", "country.txt"))),
+        *sample_pages()[:6],
+    ]
+    results, _ = process_pages(pages, processes=1)
+    ids = Ids(DEFAULT_BASE)
+    found = 0
+    for page, result in zip(pages, results, strict=True):
+        mapped = map_record(parse_page(page), ids, page)
+        whole = _whole_graph(mapped, ids)
+        expected = {(i.severity, i.focus, i.path, i.value) for i in validate_graph(whole, **NO_SRC)}
+        assert {(i.severity, i.focus, i.path, i.value) for i in result.issues} == expected
+        found += len(expected)
+    assert found > len(pages)
+    assert shape_predicates() >= {f"{DCTERMS}isPartOf", f"{ATLAS}startYear", f"{ATLAS}endYear"}
+
+
+NO_SRC = {"partnership": "", "source": ""}
+
+
+def _whole_graph(mapped, ids) -> rdflib.Graph:
+    triples = [
+        pyoxigraph.Triple(q.subject, q.predicate, q.object)
+        for q in mapped.quads
+        if "/graph/personal/" not in q.graph_name.value
+    ]
+    triples += [*mapped.reference, *scheme_triples(ids)]
+    data = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return rdflib.Graph().parse(data=data, format="nt")
