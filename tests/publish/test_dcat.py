@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -13,7 +14,11 @@ from atlas_ld.dcat import catalog_graph, void_graph
 from atlas_ld.publish import Manifest
 
 BASE = "https://atlas-ld.example/"
-SHAPES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "dcat-ap-3.0.1"
+# The official shapes: ../shared/reference next to the checkout, or $ATLAS_LD_REFERENCE.
+REFERENCE = Path(
+    os.environ.get("ATLAS_LD_REFERENCE") or Path(__file__).resolve().parents[3] / "shared/reference"
+)
+SHAPES = REFERENCE / "dcat-ap-3.0.1"
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
 VCARD = "http://www.w3.org/2006/vcard/ns#"
 

@@ -28,7 +28,11 @@ ATLAS = "https://atlas-ld.example/def/atlas#"
 XSS_TITLE = "<script>alert('atlas')</script> Jumelage & co"
 XSS_AMOUNT = "1445.5"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-W3C_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "w3c-sparql11-protocol"
+# The official material: ../shared/reference next to the checkout, or $ATLAS_LD_REFERENCE.
+REFERENCE = Path(
+    os.environ.get("ATLAS_LD_REFERENCE") or Path(__file__).resolve().parents[3] / "shared/reference"
+)
+W3C_DIR = REFERENCE / "w3c-sparql11-protocol"
 ATLAS_LD = Path(sys.executable).with_name("atlas-ld")
 
 
