@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections import Counter
@@ -29,7 +30,7 @@ import rdflib
 
 from atlas_ld import __version__
 from atlas_ld.errors import AtlasError, BuildError, ValidationFailed
-from atlas_ld.ids import Ids, partnership_graph, personal_graph, reference_graph
+from atlas_ld.ids import Ids, partnership_graph, personal_graph, reference_graph, slug
 from atlas_ld.mapping import MappedPage, map_record, scheme_triples, territory_triples
 from atlas_ld.model import Page
 from atlas_ld.resources import ontology_dir, shapes_dir
@@ -42,7 +43,7 @@ from atlas_ld.store import (
     swap_in,
 )
 from atlas_ld.validate import Issue, count, shape_predicates, validate_graph
-from atlas_ld.vocab import ATLAS, DEFAULT_BASE, RDF, XSD, check_base
+from atlas_ld.vocab import ATLAS, DEFAULT_BASE, RDF, SCHEMA, XSD, check_base
 
 CHUNK = 100
 _NQ = pyoxigraph.RdfFormat.N_QUADS
@@ -342,12 +343,56 @@ def _collect(chunks, outputs, results: list) -> None:
             results[index] = result
 
 
-def reference_ntriples(base: str, results: list[PageResult]) -> bytes:
+def actor_aliases(base: str, results: list[PageResult]) -> dict[str, str]:
+    """Name-based actor IRI -> Atlas-id actor IRI, where exactly one Atlas actor has that name.
+
+    A page names an authority by its Atlas id only where it shows the magnifier link; another
+    page may name the same authority in prose or as a funder. Mapping sees one page at a time, so
+    the build, which sees them all, makes the two one node. Two Atlas actors with the same name
+    stay apart: the name alone cannot tell which one a mention means.
+    """
+    marker = f"<{base}id/actor/atlas-"
+    name = f"> <{SCHEMA}name> "
+    lines = [
+        line
+        for result in results
+        for line in result.reference.splitlines()
+        if line.startswith(marker) and name in line
+    ]
+    ids = Ids(base)
+    by_name: dict[str, set[str]] = {}
+    for triple in pyoxigraph.parse("\n".join(lines), format=_NT):
+        by_name.setdefault(ids.actor(slug(triple.object.value)).value, set()).add(
+            triple.subject.value
+        )
+    return {alias: iris.pop() for alias, iris in sorted(by_name.items()) if len(iris) == 1}
+
+
+def _aliases_digest(aliases: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(aliases, sort_keys=True).encode()).hexdigest()
+
+
+def _renamer(base: str, aliases: dict[str, str]):
+    """Rewrite actor IRIs in N-Triples/N-Quads text (one regex pass, not one per alias)."""
+    pattern = re.compile("<(" + re.escape(f"{base}id/actor/") + "[^>]+)>")
+
+    def rename(text: str) -> str:
+        if not aliases:
+            return text
+        return pattern.sub(lambda m: f"<{aliases.get(m.group(1), m.group(1))}>", text)
+
+    return rename
+
+
+def reference_ntriples(
+    base: str, results: list[PageResult], aliases: dict[str, str] | None = None
+) -> bytes:
     """The reference graph: territories, theme scheme and every page's shared nodes, once each."""
     ids = Ids(base)
+    rename = _renamer(base, aliases or {})
     lines = {f"{t} ." for t in (*territory_triples(ids), *scheme_triples(ids))}
     for result in results:
-        lines.update(line for line in result.reference.splitlines() if line)
+        lines.update(line for line in rename(result.reference).splitlines() if line)
     return ("\n".join(sorted(_drop_generic_types(lines))) + "\n").encode()
 
 
@@ -434,20 +479,30 @@ def _build(
 def _write_store(store_dir: Path, base: str, results: list[PageResult], cache: ResultCache) -> int:
     """Write the new store next to the old one and swap; patch a copy of the old one if possible."""
     new_dir = scratch_dir(store_dir)
+    aliases = actor_aliases(base, results)
+    rename = _renamer(base, aliases)
     try:
         previous = _reusable_manifest(store_dir, base)
+        if previous is not None and previous.aliases != _aliases_digest(aliases):
+            previous = None  # actors merged differently: every page graph must be reloaded
         if previous is None:
             store = pyoxigraph.Store(str(new_dir))
-            _load_pages(store, results, cache)
+            _load_pages(store, results, cache, rename)
         else:
             # a backup is made of hard links: cheap, and the served store is only read
             pyoxigraph.Store.read_only(str(store_dir)).backup(str(new_dir))
             store = pyoxigraph.Store(str(new_dir))
-            _patch_pages(store, base, previous, results, cache)
-        quads = sum(r.quads for r in results) + _load_reference(store, base, results)
+            _patch_pages(store, base, previous, results, cache, rename)
+        _load_reference(store, base, results, aliases)
         store.flush()
+        quads = len(store)
         del store
-        Manifest(base=base, pages={r.key: r.digest for r in results}, quads=quads).write(new_dir)
+        Manifest(
+            base=base,
+            pages={r.key: r.digest for r in results},
+            quads=quads,
+            aliases=_aliases_digest(aliases),
+        ).write(new_dir)
         swap_in(new_dir, store_dir)
     except (OSError, SyntaxError, ValueError) as exc:
         shutil.rmtree(new_dir, ignore_errors=True)
@@ -467,9 +522,11 @@ def _reusable_manifest(store_dir: Path, base: str) -> Manifest | None:
     return manifest if manifest.base == base else None
 
 
-def _load_pages(store: pyoxigraph.Store, results: list[PageResult], cache: ResultCache) -> None:
+def _load_pages(
+    store: pyoxigraph.Store, results: list[PageResult], cache: ResultCache, rename
+) -> None:
     if results:
-        data = "".join(cache.nquads(r) for r in results).encode()
+        data = rename("".join(cache.nquads(r) for r in results)).encode()
         store.bulk_load(input=data, format=_NQ, lenient=True)
 
 
@@ -479,6 +536,7 @@ def _patch_pages(
     previous: Manifest,
     results: list[PageResult],
     cache: ResultCache,
+    rename,
 ) -> None:
     """Drop the graphs of pages that changed or went away, load the new ones."""
     current = {r.key: r.digest for r in results}
@@ -487,23 +545,25 @@ def _patch_pages(
             for graph in (partnership_graph(base, key), personal_graph(base, key)):
                 if store.contains_named_graph(graph):
                     store.remove_graph(graph)
-    _load_pages(store, [r for r in results if previous.pages.get(r.key) != r.digest], cache)
+    changed = [r for r in results if previous.pages.get(r.key) != r.digest]
+    _load_pages(store, changed, cache, rename)
 
 
-def _load_reference(store: pyoxigraph.Store, base: str, results: list[PageResult]) -> int:
-    """Replace the reference graph; its number of quads."""
+def _load_reference(
+    store: pyoxigraph.Store, base: str, results: list[PageResult], aliases: dict[str, str]
+) -> None:
+    """Replace the reference graph."""
     graph = reference_graph(base)
     if store.contains_named_graph(graph):
         store.remove_graph(graph)
     store.bulk_load(
-        input=reference_ntriples(base, results), format=_NT, to_graph=graph, lenient=True
+        input=reference_ntriples(base, results, aliases), format=_NT, to_graph=graph, lenient=True
     )
     store.bulk_load(
         input=(ontology_dir() / "atlas.ttl").read_bytes(),
         format=pyoxigraph.RdfFormat.TURTLE,
         to_graph=graph,
     )
-    return sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
 
 
 def build_sample(store_dir: Path = DEFAULT_STORE, *, base: str = DEFAULT_BASE) -> BuildReport:

@@ -58,9 +58,16 @@ class Manifest:
     pages: dict[str, str] = field(default_factory=dict)
     quads: int = 0
     format: str = FORMAT
+    aliases: str = ""  # digest of the actor merges the build made (build.actor_aliases)
 
     def write(self, store_dir: Path) -> None:
-        data = {"format": self.format, "base": self.base, "quads": self.quads, "pages": self.pages}
+        data = {
+            "format": self.format,
+            "base": self.base,
+            "quads": self.quads,
+            "pages": self.pages,
+            "aliases": self.aliases,
+        }
         tmp = store_dir / (MANIFEST + ".tmp")
         tmp.write_text(json.dumps(data, indent=0, sort_keys=True), encoding="utf-8")
         tmp.replace(store_dir / MANIFEST)
@@ -83,7 +90,12 @@ def read_manifest(store_dir: Path) -> Manifest:
         ) from None
     if data.get("format") != FORMAT:
         raise StoreError(f"unknown store format {data.get('format')!r}", where=str(path))
-    return Manifest(base=data["base"], pages=data.get("pages", {}), quads=data.get("quads", 0))
+    return Manifest(
+        base=data["base"],
+        pages=data.get("pages", {}),
+        quads=data.get("quads", 0),
+        aliases=data.get("aliases", ""),
+    )
 
 
 def open_store(path: str | os.PathLike[str], *, read_only: bool) -> pyoxigraph.Store:
