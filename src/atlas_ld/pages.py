@@ -555,7 +555,12 @@ async def _financing(site, iri: str) -> tuple[list[dict], dict]:
 
 
 # The second column of a page's list of partnerships, by the kind of IRI (`id/{kind}/...`).
-_LINK_HEADERS = {"actor": "Rôle", "region": "Acteur de la région", "theme": "Sous-thématique"}
+_LINK_HEADERS = {
+    "actor": "Rôle",
+    "region": "Acteur de la région",
+    "territory": "Acteur du territoire",
+    "theme": "Sous-thématique",
+}
 
 
 def _link_header(site, iri: str) -> str:
@@ -573,7 +578,8 @@ def _partnerships_query(iri: str) -> str:
   {{ ?x atlas:agent <{iri}> ; atlas:inPartnership ?partnership ; atlas:role ?r .
      OPTIONAL {{ ?r rdfs:label ?role FILTER (LANG(?role) = "fr") }} }}
   UNION
-  {{ ?actor atlas:region <{iri}> . ?x atlas:agent ?actor ; atlas:inPartnership ?partnership .
+  {{ ?actor atlas:region|atlas:territory <{iri}> .
+     ?x atlas:agent ?actor ; atlas:inPartnership ?partnership .
      ?actor schema:name ?role }}
   UNION
   {{ ?sub skos:broader+ <{iri}> . ?partnership atlas:mainTheme|atlas:otherTheme ?sub .

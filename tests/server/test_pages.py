@@ -97,6 +97,17 @@ def test_region_page_lists_the_partnerships_of_its_authorities(server, sample_st
     assert f'href="/{partnership}"' in page
 
 
+def test_foreign_territory_page_lists_the_partnerships_of_its_authority(server, sample_store_rows):
+    row = sample_store_rows(
+        "SELECT ?territory ?p { ?a atlas:territory ?territory . ?x atlas:agent ?a ; "
+        "atlas:inPartnership ?p } LIMIT 1"
+    )[0]
+    territory, partnership = (row[n].value.removeprefix(BASE) for n in ("territory", "p"))
+    page = requests.get(f"{server.url}/{territory}", headers=HTML, timeout=30).text
+    assert f'href="/{partnership}"' in page
+    assert "Acteur du territoire" in page
+
+
 def test_amounts_with_cents_are_shown_to_the_cent(server):
     page = requests.get(f"{server.url}/id/partnership/xss", headers=HTML, timeout=30).text
     whole, cents = XSS_AMOUNT.split(".")
