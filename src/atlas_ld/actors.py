@@ -108,6 +108,18 @@ def _head(item: str) -> tuple[str, str] | None:
     return None
 
 
+_VOWEL = re.compile(r"^[AEIOUYÀÂÉÈÊËÎÏÔÛÙ]", re.I)
+
+
+def _join(head: str, name: str) -> str:
+    """Head and inherited name, elided as French writes it: "Centre Jeunesse d'Estrie"."""
+    if head.endswith("'"):
+        return head + name
+    if head.endswith(" de") and _VOWEL.match(name):
+        return f"{head[:-2]}d'{name}"
+    return f"{head} {name}"
+
+
 def _plural(word: str) -> bool:
     """Only a plural head names several actors: "Centres Jeunesse de Québec, Estrie" carries
     "Centre Jeunesse de" over, "Association des Amis de Dschang et Programme Solidarité Eau" does
@@ -138,7 +150,7 @@ def split_actors(text: str | None) -> list[ActorMention]:
                 name = _singular_name(item) if carried else item
             elif carried is not None:
                 kind, head = carried
-                name = f"{head} {item}" if not head.endswith("'") else head + item
+                name = _join(head, item)
             else:
                 name = item
             if name not in seen:

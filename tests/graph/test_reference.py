@@ -130,6 +130,15 @@ def test_a_singular_head_is_not_carried_over_to_the_next_name():
     assert [a.name for a in plural] == ["Association France-Québec", "Association Québec-France"]
 
 
+def test_an_inherited_name_is_elided_before_a_vowel():
+    names = [a.name for a in split_actors("Centres Jeunesse de Québec, Estrie, Outaouais")]
+    assert names == [
+        "Centre Jeunesse de Québec",
+        "Centre Jeunesse d'Estrie",
+        "Centre Jeunesse d'Outaouais",
+    ]
+
+
 def test_unknown_kinds_are_none():
     assert kind_of("Autre") is None
     assert kind_of("Conseil départemental de la Gironde") == "DepartmentalAuthority"
