@@ -33,7 +33,7 @@ from atlas_ld.query_guard import inspect_query
 from atlas_ld.resources import queries_dir
 from atlas_ld.vocab import XSD
 
-_HEADER = re.compile(r"^#\s*(title|description)\s*:\s*(.*)$")
+_HEADER = re.compile(r"^#\s*([a-z]+(?:\s+\w+)?)\s*:\s*(.*)$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -63,15 +63,27 @@ class QueryRows:
         return out.getvalue()
 
 
-def _parse(name: str, text: str) -> CannedQuery:
-    meta = {"title": name, "description": ""}
+def read_header(text: str) -> dict[str, str]:
+    """The `# key: value` comment lines that open a `.rq` file (`title`, `description`,
+    `column NAME`...), so a query file carries its own documentation."""
+    meta: dict[str, str] = {}
     for line in text.splitlines():
         if not line.startswith("#"):
             break
         match = _HEADER.match(line)
         if match:
-            meta[match.group(1)] = match.group(2).strip()
-    return CannedQuery(name=name, title=meta["title"], description=meta["description"], sparql=text)
+            meta[" ".join(match.group(1).split())] = match.group(2).strip()
+    return meta
+
+
+def _parse(name: str, text: str) -> CannedQuery:
+    meta = read_header(text)
+    return CannedQuery(
+        name=name,
+        title=meta.get("title", name),
+        description=meta.get("description", ""),
+        sparql=text,
+    )
 
 
 def list_queries() -> list[CannedQuery]:

@@ -16,20 +16,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from atlas_ld import resources
+from atlas_ld.querying import read_header
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 CSVW_DATATYPES = {
     f"{XSD}{name}": name
     for name in ("integer", "decimal", "double", "boolean", "date", "dateTime", "gYear")
 }
-_HEADER = re.compile(r"^#\s*(title|description|column\s+(\w+))\s*:\s*(.*)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +48,13 @@ class Table:
 
 
 def parse_table_query(name: str, sparql: str) -> TableQuery:
-    title, description, columns = name, "", {}
-    for line in sparql.splitlines():
-        match = _HEADER.match(line.strip())
-        if not match:
-            continue
-        key, column, value = match.groups()
-        if column:
-            columns[column] = value
-        elif key == "title":
-            title = value
-        else:
-            description = value
-    return TableQuery(name, title, description, columns, sparql)
+    meta = read_header(sparql)
+    columns = {
+        key.removeprefix("column "): value
+        for key, value in meta.items()
+        if key.startswith("column ")
+    }
+    return TableQuery(name, meta.get("title", name), meta.get("description", ""), columns, sparql)
 
 
 def table_queries() -> list[TableQuery]:
