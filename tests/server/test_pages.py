@@ -7,6 +7,7 @@ import io
 import re
 import unicodedata
 
+import pytest
 import rdflib
 import requests
 from markupsafe import escape
@@ -87,25 +88,21 @@ def test_editor_prefills_and_runs_without_javascript(server):
     assert script.status_code == 200
 
 
-def test_region_page_lists_the_partnerships_of_its_authorities(server, sample_store_rows):
+@pytest.mark.parametrize(
+    ("link", "header"),
+    [("atlas:region", "Acteur de la région"), ("atlas:territory", "Acteur du territoire")],
+)
+def test_territory_page_lists_the_partnerships_of_its_authorities(
+    server, sample_store_rows, link, header
+):
     row = sample_store_rows(
-        "SELECT ?region ?p { ?a atlas:region ?region . ?x atlas:agent ?a ; "
+        f"SELECT ?place ?p {{ ?a {link} ?place . ?x atlas:agent ?a ; "
         "atlas:inPartnership ?p } LIMIT 1"
     )[0]
-    region, partnership = (row[n].value.removeprefix(BASE) for n in ("region", "p"))
-    page = requests.get(f"{server.url}/{region}", headers=HTML, timeout=30).text
+    place, partnership = (row[n].value.removeprefix(BASE) for n in ("place", "p"))
+    page = requests.get(f"{server.url}/{place}", headers=HTML, timeout=30).text
     assert f'href="/{partnership}"' in page
-
-
-def test_foreign_territory_page_lists_the_partnerships_of_its_authority(server, sample_store_rows):
-    row = sample_store_rows(
-        "SELECT ?territory ?p { ?a atlas:territory ?territory . ?x atlas:agent ?a ; "
-        "atlas:inPartnership ?p } LIMIT 1"
-    )[0]
-    territory, partnership = (row[n].value.removeprefix(BASE) for n in ("territory", "p"))
-    page = requests.get(f"{server.url}/{territory}", headers=HTML, timeout=30).text
-    assert f'href="/{partnership}"' in page
-    assert "Acteur du territoire" in page
+    assert header in page
 
 
 def test_amounts_with_cents_are_shown_to_the_cent(server):
