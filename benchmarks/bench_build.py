@@ -19,9 +19,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from atlas_ld.build import build
-from atlas_ld.model import Page
-from atlas_ld.sample import atlas_url, generate_pages
+from atlas_ld.core.model import Page
+from atlas_ld.graph.pipeline import build
+from atlas_ld.sample.corpus import atlas_url, generate_pages
 
 
 def generated(n: int, seed: int) -> list[Page]:

@@ -22,12 +22,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import requests
 
-from atlas_ld.build import build, build_sample
-from atlas_ld.graphstore import publish_graphs
-from atlas_ld.model import Page
-from atlas_ld.publish import Manifest, dump
-from atlas_ld.sample import atlas_url, generate_pages
-from atlas_ld.store import read_manifest
+from atlas_ld.core.model import Page
+from atlas_ld.core.release import ReleaseManifest
+from atlas_ld.graph.pipeline import build, build_sample
+from atlas_ld.publish.graph_store import publish_graphs
+from atlas_ld.publish.release import dump
+from atlas_ld.sample.corpus import atlas_url, generate_pages
+from atlas_ld.store.disk import read_manifest
 
 
 def atlas_scale_store(path: Path, pages: int, processes: int | None) -> None:
@@ -110,7 +111,7 @@ def graph_store(store_dir: Path, workdir: Path) -> None:
         server.wait(timeout=30)
 
 
-def sizes_by_step(manifest: Manifest) -> dict[str, int]:
+def sizes_by_step(manifest: ReleaseManifest) -> dict[str, int]:
     sizes: dict[str, int] = {}
     for file in manifest.files:
         key = "tables" if file.path.startswith("tables/") else file.path

@@ -13,9 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from atlas_ld.harvest import Harvester
-from atlas_ld.harvest_fetch import HarvestOptions
-from atlas_ld.simulator import AtlasSimulator, SiteState, corpus, numbered
+from atlas_ld.harvest.crawl import Harvester
+from atlas_ld.harvest.fetcher import HarvestOptions
+from atlas_ld.sample.simulator import AtlasSimulator, SiteState, corpus, numbered
 
 
 def _size(root: Path) -> int:

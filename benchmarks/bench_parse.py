@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from atlas_ld.errors import AtlasError
-from atlas_ld.fetch import read_page
-from atlas_ld.parse import parse_locations, parse_page
-from atlas_ld.sample import generate
+from atlas_ld.core.errors import AtlasError
+from atlas_ld.parse.parser import parse_locations, parse_page
+from atlas_ld.parse.source import read_page
+from atlas_ld.sample.corpus import generate
 
 
 def _report(label: str, n: int, seconds: float, cpu: float) -> None:

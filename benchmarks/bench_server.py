@@ -24,11 +24,11 @@ import time
 from pathlib import Path
 
 import requests
-from atlas_ld.queries import list_queries
 
-from atlas_ld.build import build
-from atlas_ld.model import Page
-from atlas_ld.sample import atlas_url, generate_pages
+from atlas_ld.core.model import Page
+from atlas_ld.graph.pipeline import build
+from atlas_ld.sample.corpus import atlas_url, generate_pages
+from atlas_ld.store.canned import list_queries
 
 BIN = Path(sys.executable).parent
 ACCEPT = {"Accept": "application/sparql-results+json"}

@@ -14,15 +14,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from atlas_ld.build import BuildReport
-from atlas_ld.build import build as _build
-from atlas_ld.model import Page
-from atlas_ld.store import DEFAULT_STORE, open_store
-from atlas_ld.vocab import base_from_env, check_base
+from atlas_ld.core.model import Page
+from atlas_ld.core.namespaces import base_from_env, check_base
+from atlas_ld.graph.pipeline import BuildReport
+from atlas_ld.graph.pipeline import build as _build
+from atlas_ld.store.disk import DEFAULT_STORE, open_store
 
 
 def _pages(pages: Iterable[Page | str | os.PathLike[str]]) -> Iterable[Page]:
-    from atlas_ld.fetch import read_page
+    from atlas_ld.parse.source import read_page
 
     for page in pages:
         yield page if isinstance(page, Page) else read_page(os.fspath(page))
@@ -38,11 +38,11 @@ def build(
 ) -> BuildReport:
     """Build a store from pages (files, URLs or `Page`s), a harvest archive, or the sample."""
     if archive is not None:
-        from atlas_ld.archive import iter_latest_pages
+        from atlas_ld.harvest.archive import iter_latest_pages
 
         source: Iterable[Page] = iter_latest_pages(Path(archive))
     elif pages is None:
-        from atlas_ld.sample import sample_pages
+        from atlas_ld.sample.corpus import sample_pages
 
         source = sample_pages()
     else:
@@ -63,8 +63,7 @@ def query(
     SELECT gives a pandas DataFrame when pandas is installed (else, or with `rows=True`, a list of
     dicts); ASK gives a bool; CONSTRUCT and DESCRIBE give pyoxigraph triples.
     """
-    from atlas_ld.queries import get_query, run_query
-    from atlas_ld.querying import QueryRows
+    from atlas_ld.store.canned import QueryRows, get_query, run_query
 
     sparql = query if any(c.isspace() for c in query.strip()) else get_query(query).sparql
     result = run_query(open_store(store, read_only=True), sparql, include_personal=include_personal)

@@ -7,10 +7,10 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from atlas_ld.build import build, build_sample
-from atlas_ld.fetch import read_page
-from atlas_ld.model import Page
-from atlas_ld.store import open_store
+from atlas_ld.core.model import Page
+from atlas_ld.graph.pipeline import build, build_sample
+from atlas_ld.parse.source import read_page
+from atlas_ld.store.disk import open_store
 
 DATA = Path(__file__).parent / "data"
 SEED = DATA / "seed.txt"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from atlas_ld.build import build
-from atlas_ld.fetch import read_page
-from atlas_ld.resources import data_dir
-from atlas_ld.store import open_store
+from atlas_ld.core.resources import data_dir
+from atlas_ld.graph.pipeline import build
+from atlas_ld.parse.source import read_page
+from atlas_ld.store.disk import open_store
 
 from .conftest import seed_variant
 

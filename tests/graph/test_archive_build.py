@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from atlas_ld.queries import run_query
 from click.testing import CliRunner
 
-from atlas_ld.archive import Archive, Fetched
 from atlas_ld.cli import main
-from atlas_ld.sample import atlas_url
-from atlas_ld.store import open_store
-from atlas_ld.vocab import sparql_prefixes
+from atlas_ld.core.namespaces import sparql_prefixes
+from atlas_ld.harvest.archive import Archive, Fetched
+from atlas_ld.sample.corpus import atlas_url
+from atlas_ld.store.canned import run_query
+from atlas_ld.store.disk import open_store
 
 from .conftest import SEED
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from atlas_ld.build import build
-from atlas_ld.errors import StoreError, ValidationFailed
-from atlas_ld.fetch import read_page
-from atlas_ld.sample import sample_pages
-from atlas_ld.store import open_store, read_manifest
-from atlas_ld.vocab import ATLAS
+from atlas_ld.core.errors import StoreError, ValidationFailed
+from atlas_ld.core.namespaces import ATLAS
+from atlas_ld.graph.pipeline import build
+from atlas_ld.parse.source import read_page
+from atlas_ld.sample.corpus import sample_pages
+from atlas_ld.store.disk import open_store, read_manifest
 
 from .conftest import SEED, seed_variant
 
@@ -95,7 +95,7 @@ def test_open_store_names_what_is_wrong(tmp_path):
 
 _COUNT = """
 import sys
-from atlas_ld.store import open_store
+from atlas_ld.store.disk import open_store
 store = open_store(sys.argv[1], read_only=True)
 query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?p a <ATLAS:Partnership> } }"
 print(next(iter(store.query(query)))["n"].value)
@@ -138,7 +138,7 @@ def test_seed_text_is_kept_exactly(seed_store):
 
 
 def test_the_sample_corpus_has_no_violations():
-    from atlas_ld.build import process_pages
+    from atlas_ld.graph.pipeline import process_pages
 
     results, _ = process_pages(sample_pages(), processes=1)
     assert [r.source for r in results if r.error] == []
@@ -163,7 +163,7 @@ def test_the_notebook_api_mirrors_the_cli(tmp_path, seed_page):
 
 
 def test_a_second_build_of_the_same_store_is_refused(tmp_path, seed_page):
-    from atlas_ld.store import build_lock
+    from atlas_ld.store.disk import build_lock
 
     store = tmp_path / "store"
     with build_lock(store), pytest.raises(StoreError, match="another build"):

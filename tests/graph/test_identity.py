@@ -5,11 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from atlas_ld.fetch import read_page
-from atlas_ld.ids import Ids
-from atlas_ld.mapping import map_record
-from atlas_ld.parse import parse_page
-from atlas_ld.vocab import DEFAULT_BASE
+from atlas_ld.core.iris import Ids
+from atlas_ld.core.namespaces import DEFAULT_BASE
+from atlas_ld.graph.mapping import map_record
+from atlas_ld.parse.parser import parse_page
+from atlas_ld.parse.source import read_page
 
 SEED = Path(__file__).parent / "data" / "seed.txt"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from atlas_ld.ids import Ids
-from atlas_ld.mapping import map_record
-from atlas_ld.model import Authority, Financing, ProjectRecord
-from atlas_ld.vocab import ATLAS
+from atlas_ld.core.iris import Ids
+from atlas_ld.core.model import Authority, Financing, ProjectRecord
+from atlas_ld.core.namespaces import ATLAS
+from atlas_ld.graph.mapping import map_record
 
 COLL = "https://pastel.diplomatie.gouv.fr/cncdext/dyn/public/atlas/detailCollectiviteEtrangere.html?collId=76727"
 

@@ -8,8 +8,8 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from atlas_ld.resources import ontology_dir
-from atlas_ld.vocab import ATLAS
+from atlas_ld.core.namespaces import ATLAS
+from atlas_ld.core.resources import ontology_dir
 
 
 @pytest.fixture(scope="module")

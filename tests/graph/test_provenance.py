@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pyoxigraph
 
-from atlas_ld.build import process_pages
-from atlas_ld.vocab import ATLAS, PROV
+from atlas_ld.core.namespaces import ATLAS, PROV
+from atlas_ld.graph.pipeline import process_pages
 
 
 def _page_node_facts(page) -> dict[str, list[str]]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from atlas_ld.queries import get_query, list_queries, run_query
 
-from atlas_ld.errors import QueryError
-from atlas_ld.ids import is_personal_graph, reference_graph
-from atlas_ld.vocab import DEFAULT_BASE
+from atlas_ld.core.errors import QueryError
+from atlas_ld.core.iris import is_personal_graph, reference_graph
+from atlas_ld.core.namespaces import DEFAULT_BASE
+from atlas_ld.store.canned import get_query, list_queries, run_query
 
 COLUMNS = {
     "partnerships": ["partnership", "title", "start_year", "status", "countries", "total_eur"],

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from atlas_ld.actors import kind_of, split_actors
-from atlas_ld.countries import find_country
-from atlas_ld.ids import (
+from atlas_ld.core.countries import find_country
+from atlas_ld.core.iris import (
     Ids,
     actor_slug,
     atlas_id_from_url,
@@ -15,7 +14,8 @@ from atlas_ld.ids import (
     personal_graph,
     slug,
 )
-from atlas_ld.territories import find_region, foreign_territory_name, regions
+from atlas_ld.graph.actors import kind_of, split_actors
+from atlas_ld.graph.territories import find_region, foreign_territory_name, regions
 
 SEED_IMPLEMENTERS = (
     "IRTS Poitou-Charentes, IRTS Bretagne, IRTS Basse-Normandie, IRTS Lorraine, IRTS Réunion et "

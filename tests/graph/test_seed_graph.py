@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from atlas_ld.queries import get_query, run_query
-
-from atlas_ld.vocab import sparql_prefixes
+from atlas_ld.core.namespaces import sparql_prefixes
+from atlas_ld.store.canned import get_query, run_query
 
 
 def test_financing_by_funder_sums_to_100000_over_four_funders(seed_store):

@@ -6,14 +6,14 @@ import pyoxigraph
 import pytest
 import rdflib
 
-from atlas_ld.build import process_pages
-from atlas_ld.fetch import read_page
-from atlas_ld.ids import Ids
-from atlas_ld.mapping import map_record, scheme_triples
-from atlas_ld.parse import parse_page
-from atlas_ld.sample import sample_pages
-from atlas_ld.validate import shape_predicates, validate_graph
-from atlas_ld.vocab import ATLAS, DCTERMS, DEFAULT_BASE, sparql_prefixes
+from atlas_ld.core.iris import Ids
+from atlas_ld.core.namespaces import ATLAS, DCTERMS, DEFAULT_BASE, sparql_prefixes
+from atlas_ld.graph.mapping import map_record, scheme_triples
+from atlas_ld.graph.pipeline import process_pages
+from atlas_ld.graph.validate import shape_predicates, validate_graph
+from atlas_ld.parse.parser import parse_page
+from atlas_ld.parse.source import read_page
+from atlas_ld.sample.corpus import sample_pages
 
 from .conftest import seed_variant
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from atlas_ld.harvest_fetch import HarvestOptions
-from atlas_ld.politeness import Backoff
-from atlas_ld.simulator import AtlasSimulator, SimPage, SiteState, corpus, numbered
+from atlas_ld.harvest.fetcher import HarvestOptions
+from atlas_ld.harvest.politeness import Backoff
+from atlas_ld.sample.simulator import AtlasSimulator, SimPage, SiteState, corpus, numbered
 
 
 def fast_options(base_url: str, **overrides: object) -> HarvestOptions:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from atlas_ld.archive import iter_latest_pages, latest_captures
-from atlas_ld.harvest import Harvester
-from atlas_ld.harvest_fetch import page_url
-from atlas_ld.parse import parse_page
-from atlas_ld.sample import sample_pages
-from atlas_ld.simulator import AtlasSimulator, SiteState, corpus
+from atlas_ld.core.atlas_urls import page_url
+from atlas_ld.harvest.archive import iter_latest_pages, latest_captures
+from atlas_ld.harvest.crawl import Harvester
+from atlas_ld.parse.parser import parse_page
+from atlas_ld.sample.corpus import sample_pages
+from atlas_ld.sample.simulator import AtlasSimulator, SiteState, corpus
 
 from .conftest import fast_options
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from atlas_ld.archive import iter_latest_pages, latest_captures
-from atlas_ld.harvest import Harvester
-from atlas_ld.harvest_fetch import page_url
-from atlas_ld.simulator import robots_txt
+from atlas_ld.core.atlas_urls import page_url
+from atlas_ld.harvest.archive import iter_latest_pages, latest_captures
+from atlas_ld.harvest.crawl import Harvester
+from atlas_ld.sample.simulator import robots_txt
 
 from .conftest import fast_options, utf8_html_ids, warc_responses, windows_1252
 

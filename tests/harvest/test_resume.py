@@ -9,9 +9,9 @@ import subprocess
 import sys
 import time
 
-from atlas_ld.archive import Archive, iter_latest_pages, latest_captures
-from atlas_ld.harvest import Harvester
-from atlas_ld.harvest_fetch import page_url
+from atlas_ld.core.atlas_urls import page_url
+from atlas_ld.harvest.archive import Archive, iter_latest_pages, latest_captures
+from atlas_ld.harvest.crawl import Harvester
 
 from .conftest import fast_options, warc_responses
 
@@ -92,7 +92,7 @@ def test_a_torn_warc_tail_is_trimmed_and_ignored(make_site, tmp_path):
 def test_a_second_writer_is_refused(site, tmp_path):
     import pytest
 
-    from atlas_ld.errors import HarvestError
+    from atlas_ld.core.errors import HarvestError
 
     with Archive(tmp_path, "one"), pytest.raises(HarvestError, match="another harvest"):
         Archive(tmp_path, "two")

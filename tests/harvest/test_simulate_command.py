@@ -6,8 +6,8 @@ import re
 import subprocess
 import sys
 
-from atlas_ld.archive import latest_captures
-from atlas_ld.sample import sample_pages
+from atlas_ld.harvest.archive import latest_captures
+from atlas_ld.sample.corpus import sample_pages
 
 CLI = [sys.executable, "-c", "from atlas_ld.cli import main; main()"]
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from warcio.archiveiterator import ArchiveIterator
 
-from atlas_ld.archive import iter_latest_pages, latest_captures
-from atlas_ld.harvest import Harvester
+from atlas_ld.harvest.archive import iter_latest_pages, latest_captures
+from atlas_ld.harvest.crawl import Harvester
 
 from .conftest import fast_options, warc_responses
 

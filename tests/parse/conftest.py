@@ -11,8 +11,8 @@ from typing import ClassVar
 import jsonschema
 import pytest
 
-from atlas_ld.model import Page
-from atlas_ld.resources import data_dir
+from atlas_ld.core.model import Page
+from atlas_ld.core.resources import data_dir
 
 HERE = Path(__file__).parent
 SEED_TEXT = Path(str(data_dir() / "sample" / "17384.txt"))

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from atlas_ld.cli import main
-from atlas_ld.errors import FetchError, ParseError
-from atlas_ld.fetch import read_page
-from atlas_ld.parse import parse_page, parse_pages
+from atlas_ld.core.errors import FetchError, ParseError
+from atlas_ld.parse.parser import parse_page, parse_pages
+from atlas_ld.parse.source import read_page
 
 from .conftest import SEED_TEXT, minimal_html, page_of
 

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from atlas_ld.model import ProjectRecord
-from atlas_ld.parse import atlas_id_of, parse_page
-from atlas_ld.sample import (
+from atlas_ld.core.model import ProjectRecord
+from atlas_ld.parse.parser import atlas_id_of, parse_page
+from atlas_ld.sample.corpus import (
     SEED_PRJ_ID,
     corpus_pages,
     expected_record,

@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from atlas_ld.parse import parse_page
+from atlas_ld.parse.parser import parse_page
 
 from .conftest import minimal_html, page_of
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from atlas_ld import __version__
-from atlas_ld.fetch import read_page
-from atlas_ld.parse import parse_page
+from atlas_ld.parse.parser import parse_page
+from atlas_ld.parse.source import read_page
 
 from .conftest import SEED_HTML
 

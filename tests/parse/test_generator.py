@@ -8,9 +8,9 @@ import json
 from click.testing import CliRunner
 
 from atlas_ld.cli import main
-from atlas_ld.fetch import read_page
-from atlas_ld.parse import parse_page, parse_pages
-from atlas_ld.sample import expected_record, generate, generate_pages
+from atlas_ld.parse.parser import parse_page, parse_pages
+from atlas_ld.parse.source import read_page
+from atlas_ld.sample.corpus import expected_record, generate, generate_pages
 
 from .conftest import page_of
 

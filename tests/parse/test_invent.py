@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from atlas_ld.invent_names import COUNTRIES, FRENCH_REGIONS, PEOPLE, Named
-from atlas_ld.invent_text import ACTIVITIES, a, de, of_place, of_the, the
-from atlas_ld.sample import generate_pages
-from atlas_ld.vocabulary import THEMES, split_country_suffix
+from atlas_ld.core.atlas_lists import THEMES, split_country_suffix
+from atlas_ld.sample.corpus import generate_pages
+from atlas_ld.sample.names import COUNTRIES, FRENCH_REGIONS, PEOPLE, Named
+from atlas_ld.sample.phrasing import ACTIVITIES, a, de, of_place, of_the, the
 
 
 @pytest.fixture(scope="module")

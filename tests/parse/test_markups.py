@@ -7,12 +7,12 @@ import shutil
 
 import pytest
 
-from atlas_ld.fetch import read_page
-from atlas_ld.labels import is_label
-from atlas_ld.pagewriter import MARKUPS, Style, write_page
-from atlas_ld.parse import parse_page
-from atlas_ld.sample import seed_html_record
-from atlas_ld.textlayout import fold, page_lines, text_lines
+from atlas_ld.parse.labels import is_label
+from atlas_ld.parse.parser import parse_page
+from atlas_ld.parse.source import read_page
+from atlas_ld.parse.textlayout import fold, page_lines, text_lines
+from atlas_ld.sample.corpus import seed_html_record
+from atlas_ld.sample.markups import MARKUPS, Style, write_page
 
 from .conftest import SEED_HTML, SEED_TEXT, page_of
 

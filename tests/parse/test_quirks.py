@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from atlas_ld.model import (
+from atlas_ld.core.model import (
     Authority,
     Financing,
     PartnerContact,
@@ -10,7 +10,7 @@ from atlas_ld.model import (
     ThemeTriple,
     Volunteer,
 )
-from atlas_ld.parse import parse_page
+from atlas_ld.parse.parser import parse_page
 
 from .conftest import minimal_html, page_of
 
@@ -354,7 +354,7 @@ def test_a_line_break_inside_a_data_cell_keeps_the_row_whole():
 
 
 def test_pagers_and_count_banners_of_paged_tables_are_not_rows():
-    from atlas_ld.labels import is_pager
+    from atlas_ld.parse.labels import is_pager
 
     for shown in [
         "<< < Précédent 1 Suivant > >>",
@@ -372,7 +372,7 @@ def test_pagers_and_count_banners_of_paged_tables_are_not_rows():
 
 
 def test_partner_rows_end_with_a_country_written_with_or_without_accents():
-    from atlas_ld.vocabulary import split_country_suffix
+    from atlas_ld.core.atlas_lists import split_country_suffix
 
     for row, expected in [
         ("Province du Québec Canada", ("Province du Québec", "Canada")),

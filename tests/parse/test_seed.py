@@ -7,8 +7,8 @@ import json
 from click.testing import CliRunner
 
 from atlas_ld.cli import main
-from atlas_ld.fetch import read_page
-from atlas_ld.parse import parse_page
+from atlas_ld.parse.parser import parse_page
+from atlas_ld.parse.source import read_page
 
 from .conftest import SEED_TEXT
 

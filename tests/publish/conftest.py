@@ -1,6 +1,6 @@
 """Real stores and servers for the publishing tests.
 
-The store is the sample corpus built by the graph stage (`atlas_ld.build.build_sample`), built once
+The store is the sample corpus built by the graph stage (`atlas_ld.graph.pipeline.build_sample`),
 per session and opened read-only by each test, so queries and dumps meet the real ontology.
 """
 
@@ -25,8 +25,8 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from atlas_ld.build import build_sample
-from atlas_ld.publish import dump
+from atlas_ld.graph.pipeline import build_sample
+from atlas_ld.publish.release import dump
 
 BASE = "https://atlas-ld.example/"
 

@@ -17,8 +17,9 @@ from click.testing import CliRunner
 from rdflib.compare import isomorphic as bnode_isomorphic
 
 from atlas_ld.cli import main
-from atlas_ld.errors import PublishError
-from atlas_ld.publish import Manifest, dump
+from atlas_ld.core.errors import PublishError
+from atlas_ld.core.release import ReleaseManifest
+from atlas_ld.publish.release import dump
 
 BASE = "https://atlas-ld.example/"
 
@@ -164,7 +165,7 @@ def test_personal_data_only_on_request(store: ox.Store, release: Path, tmp_path:
 
 
 def test_manifest_and_sums_describe_the_files(release: Path):
-    manifest = Manifest.read(release)
+    manifest = ReleaseManifest.read(release)
     assert {f.path for f in manifest.files} >= {"atlas.ttl", "atlas.nt.gz", "tables/roles.csv"}
     for file in manifest.files:
         data = (release / file.path).read_bytes()
@@ -206,7 +207,7 @@ def test_cli_dump(store_dir: Path, tmp_path: Path):
     result = CliRunner().invoke(main, ["dump", "--store", str(store_dir), "--out", str(out), "-v"])
     assert result.exit_code == 0, result.output
     assert "atlas.jsonld" in result.stderr and "tables" in result.stderr
-    assert Manifest.read(out).triples > 0
+    assert ReleaseManifest.read(out).triples > 0
     missing = CliRunner().invoke(
         main, ["dump", "--store", str(tmp_path / "none"), "--out", str(tmp_path / "x")]
     )

@@ -13,10 +13,10 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from atlas_ld import tables
 from atlas_ld.cli import main
-from atlas_ld.errors import PublishError
-from atlas_ld.graphstore import publish_graphs
+from atlas_ld.core.errors import PublishError
+from atlas_ld.publish import tables
+from atlas_ld.publish.graph_store import publish_graphs
 
 COUNT_QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 

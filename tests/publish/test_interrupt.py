@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from atlas_ld.publish import Manifest, dump
+from atlas_ld.core.release import ReleaseManifest
+from atlas_ld.publish.release import dump
 
 BASE = "https://atlas-ld.example/"
 
@@ -71,7 +72,7 @@ def test_killed_dump_leaves_previous_release(store: ox.Store, store_dir: Path, t
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
     assert sums_hold(out)
-    assert Manifest.read(out) == previous
+    assert ReleaseManifest.read(out) == previous
     assert list(tmp_path.glob(".release.tmp-*")), "the killed dump's staging directory is left"
 
     dump(store, out, base=BASE)  # the next dump clears the dead process's staging directory

@@ -10,8 +10,8 @@ import rdflib
 from pyld import jsonld
 from rdflib.compare import isomorphic
 
-from atlas_ld.jsonld_writer import write_jsonld
-from atlas_ld.publish import project_context
+from atlas_ld.core.jsonld import write_jsonld
+from atlas_ld.publish.release import project_context
 
 TRICKY = """
 @prefix atlas: <https://atlas-ld.example/def/atlas#> .

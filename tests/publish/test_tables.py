@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from atlas_ld import tables
+from atlas_ld.publish import tables
 
 QUERIES = tables.table_queries()
 

@@ -10,9 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from atlas_ld.cli import main
-from atlas_ld.errors import PublishError
-from atlas_ld.publish import Manifest, dump
-from atlas_ld.udata import UdataClient, UdataSync
+from atlas_ld.core.errors import PublishError
+from atlas_ld.core.release import ReleaseManifest
+from atlas_ld.publish.release import dump
+from atlas_ld.publish.udata import UdataClient, UdataSync
 
 BASE = "https://atlas-ld.example/"
 
@@ -34,7 +35,7 @@ def sync(
 def test_create_then_second_run_changes_nothing(udata_portal, release: Path):
     first = sync(udata_portal, release).run(None, create=True)
     dataset = udata_portal.datasets[first.dataset_id]
-    files = {f.path: f for f in Manifest.read(release).files}
+    files = {f.path: f for f in ReleaseManifest.read(release).files}
     titles = {r["title"] for r in dataset["resources"]}
     assert titles == {*files, "manifest.json", "SHA256SUMS"}
     for resource in dataset["resources"]:

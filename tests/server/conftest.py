@@ -20,18 +20,16 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from atlas_ld.build import build_sample
-from atlas_ld.store import Manifest
+from atlas_ld.graph.pipeline import build_sample
+from atlas_ld.store.disk import StoreManifest
 
 BASE = "https://atlas-ld.example/"
 ATLAS = "https://atlas-ld.example/def/atlas#"
 XSS_TITLE = "<script>alert('atlas')</script> Jumelage & co"
 XSS_AMOUNT = "1445.5"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-# The official material: ../shared/reference next to the checkout, or $ATLAS_LD_REFERENCE.
-REFERENCE = Path(
-    os.environ.get("ATLAS_LD_REFERENCE") or Path(__file__).resolve().parents[3] / "shared/reference"
-)
+# The official conformance material, copied with its licences (tests/data/reference/README.md).
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
 W3C_DIR = REFERENCE / "w3c-sparql11-protocol"
 ATLAS_LD = Path(sys.executable).with_name("atlas-ld")
 
@@ -138,7 +136,7 @@ def server(sample_store) -> Iterator[Server]:
 def w3c_server(tmp_path_factory) -> Iterator[Server]:
     """A store holding the W3C protocol tests' data, each file in the graph its label names."""
     if not (W3C_DIR / "manifest.ttl").is_file():
-        pytest.skip(f"W3C protocol tests not found at {W3C_DIR}")
+        raise AssertionError(f"W3C protocol tests missing from the repository: {W3C_DIR}")
     store_dir = tmp_path_factory.mktemp("w3c") / "store"
     store = ox.Store(str(store_dir))
     for n in (1, 2, 3):
@@ -147,7 +145,7 @@ def w3c_server(tmp_path_factory) -> Iterator[Server]:
             store.load(data, ox.RdfFormat.N_TRIPLES, to_graph=graph)
     store.flush()
     del store
-    Manifest(base="http://www.example/").write(store_dir)
+    StoreManifest(base="http://www.example/").write(store_dir)
     yield from start_server(store_dir, "--workers", "2")
 
 

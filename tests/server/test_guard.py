@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from atlas_ld.errors import QueryError
-from atlas_ld.query_guard import inspect_query, star_columns
+from atlas_ld.core.errors import QueryError
+from atlas_ld.store.guard import inspect_query, star_columns
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from atlas_ld.negotiation import NotAcceptable, choose, negotiate
+from atlas_ld.serve.negotiation import NotAcceptable, choose, negotiate
 
 OFFERS = ["text/html", "text/turtle", "application/ld+json"]
 

@@ -7,7 +7,7 @@ import shutil
 
 import pyoxigraph as ox
 
-from atlas_ld.public_store import STAMP, public_copy
+from atlas_ld.store.public_copy import STAMP, public_copy
 
 
 def _graphs(path) -> set[str]:

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import click
 
-from atlas_ld.cli import main
+from atlas_ld.cli.group import main
 from atlas_ld.cli.options import (
     minting_base_option,
     personal_data_option,
     processes_option,
     store_option,
 )
-from atlas_ld.errors import AtlasError, QueryError, ValidationFailed
-from atlas_ld.model import Page
+from atlas_ld.core.errors import AtlasError, QueryError, ValidationFailed
+from atlas_ld.core.model import Page
 
 _PAGE_SUFFIXES = (".html", ".htm", ".txt")
 
@@ -39,14 +39,14 @@ class _PageReader:
         self.failed: list[tuple[str, str]] = []
 
     def __iter__(self) -> Iterator[Page]:
-        from atlas_ld.fetch import read_page
+        from atlas_ld.parse.source import read_page
 
         if self.archive is not None:
-            from atlas_ld.archive import iter_latest_pages
+            from atlas_ld.harvest.archive import iter_latest_pages
 
             yield from iter_latest_pages(self.archive)
         if not self.locations and self.archive is None:
-            from atlas_ld.sample import sample_pages
+            from atlas_ld.sample.corpus import sample_pages
 
             yield from sample_pages()
         for location in self.locations:
@@ -109,7 +109,7 @@ def build(
     Pages that cannot be read or parsed are listed on stderr and left out (exit status 1); the
     others are still loaded. SHACL results are summarised; `atlas-ld validate` gives the details.
     """
-    from atlas_ld.build import build as run_build
+    from atlas_ld.graph.pipeline import build as run_build
 
     reader = _PageReader(pages, archive)
     report = run_build(
@@ -164,8 +164,8 @@ def rdf(
     page's partnership graph and the shared nodes it names (actors, themes, countries); JSON-LD is
     compacted with the atlas-ld @context.
     """
-    from atlas_ld.build import process_pages
-    from atlas_ld.rdfout import page_rdf
+    from atlas_ld.graph.pipeline import process_pages
+    from atlas_ld.graph.rdfout import page_rdf
 
     reader = _PageReader(pages, archive)
     results, _ = process_pages(reader, base=base, processes=1, validate=False)
@@ -211,8 +211,8 @@ def validate(
     result (severity, partnership, field, message, source page), writes the full report as Turtle
     and CSV, and exits 1 on violations only: warnings and notes do not fail.
     """
-    from atlas_ld.build import process_pages
-    from atlas_ld.validate import SEVERITIES, count, issues_csv, issues_turtle
+    from atlas_ld.graph.pipeline import process_pages
+    from atlas_ld.graph.validate import SEVERITIES, count, issues_csv, issues_turtle
 
     reader = _PageReader(pages, archive)
     results, _ = process_pages(reader, base=base, processes=processes)
@@ -264,9 +264,8 @@ def query(query: str | None, store_dir: Path, fmt: str, include_personal_data: b
     `atlas-ld query financing-by-funder > funders.csv`. The query sees the union of the
     partnership graphs and the reference graph.
     """
-    from atlas_ld.queries import get_query, list_queries
-    from atlas_ld.querying import execute
-    from atlas_ld.store import open_store
+    from atlas_ld.store.canned import execute, get_query, list_queries
+    from atlas_ld.store.disk import open_store
 
     if query is None:
         for canned in list_queries():
@@ -308,7 +307,7 @@ def ontology_docs(out: Path) -> None:
 
     The server serves it at the ontology namespace; regenerate it whenever atlas.ttl changes.
     """
-    from atlas_ld.rdfout import ontology_html
+    from atlas_ld.graph.rdfout import ontology_html
 
     _write_atomic(out, ontology_html().encode())
     click.echo(f"wrote {out}")

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import click
 
-from atlas_ld.archive import write_atomic
-from atlas_ld.cli import main
-from atlas_ld.errors import HarvestError
-from atlas_ld.harvest import Harvester, Summary, parse_ids, read_ids_file
-from atlas_ld.harvest_fetch import ATLAS_BASE_URL, HarvestOptions, Outcome
-from atlas_ld.politeness import DEFAULT_CONTACT, Backoff
-from atlas_ld.simulator import FAULTS
+from atlas_ld.cli.group import main
+from atlas_ld.core.atlas_urls import ATLAS_BASE_URL
+from atlas_ld.core.errors import HarvestError
+from atlas_ld.harvest.archive import write_atomic
+from atlas_ld.harvest.crawl import Harvester, Summary, parse_ids, read_ids_file
+from atlas_ld.harvest.fetcher import HarvestOptions, Outcome
+from atlas_ld.harvest.politeness import DEFAULT_CONTACT, Backoff
+from atlas_ld.sample.simulator import FAULTS
 
 _COUNTS = ("new", "changed", "unchanged", "gone", "failed", "missing", "disallowed", "kept")
 
@@ -293,7 +294,7 @@ def simulate(
     \b
     atlas-ld harvest --base-url http://127.0.0.1:8765 --rate 50 --archive DIR
     """
-    from atlas_ld.simulator import AtlasSimulator, SiteState, corpus, robots_txt
+    from atlas_ld.sample.simulator import AtlasSimulator, SiteState, corpus, robots_txt
 
     queued: dict[int, list[str]] = {}
     for spec in faults:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from atlas_ld.store import DEFAULT_STORE
-from atlas_ld.vocab import BASE_ENV, DEFAULT_BASE, check_base
+from atlas_ld.core.namespaces import BASE_ENV, DEFAULT_BASE, check_base
+from atlas_ld.store.disk import DEFAULT_STORE
 
 
 def store_option(help: str):

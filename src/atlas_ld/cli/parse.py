@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from atlas_ld.cli import main
-from atlas_ld.errors import AtlasError
-from atlas_ld.model import ProjectRecord
-from atlas_ld.parse import parse_locations
+from atlas_ld.cli.group import main
+from atlas_ld.core.errors import AtlasError
+from atlas_ld.core.model import ProjectRecord
+from atlas_ld.parse.parser import parse_locations
 
 
 @main.command()
@@ -108,7 +108,7 @@ def sample(out_dir: Path, pages: int | None, seed: int) -> None:
     in several markups and encodings). With --pages N, N invented pages in the same markups,
     deterministic for --seed, with a manifest.csv giving each file's prjId and Atlas URL.
     """
-    from atlas_ld.sample import copy_corpus, generate
+    from atlas_ld.sample.corpus import copy_corpus, generate
 
     written = copy_corpus(out_dir) if pages is None else generate(pages, out_dir, seed=seed)
     click.echo(f"wrote {len(written)} pages to {out_dir}")

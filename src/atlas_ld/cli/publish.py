@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from atlas_ld.cli import main
+from atlas_ld.cli.group import main
 from atlas_ld.cli.options import personal_data_option, store_option, stored_base_option
-from atlas_ld.errors import PublishError
-from atlas_ld.store import open_store, read_manifest
+from atlas_ld.core.errors import PublishError
+from atlas_ld.store.disk import open_store, read_manifest
 
 
 def open_read_only(path: Path) -> tuple[ox.Store, str]:
@@ -98,8 +98,8 @@ def dump(
 
     The same store always gives the same bytes, so releases diff cleanly.
     """
-    from atlas_ld.dcat import Publisher
-    from atlas_ld.publish import dump as write_release
+    from atlas_ld.graph.catalogue import Publisher
+    from atlas_ld.publish.release import dump as write_release
 
     if download_url is not None and not download_url.endswith("/"):
         raise PublishError("must end with '/'", where="--download-url")
@@ -208,7 +208,7 @@ def graph_store(
     Each graph is replaced with an HTTP PUT, so publishing again updates rather than
     duplicates. Graphs that exist only on the other side are left alone.
     """
-    from atlas_ld.graphstore import publish_graphs
+    from atlas_ld.publish.graph_store import publish_graphs
 
     if not url.startswith(("http://", "https://")):
         raise PublishError("must be an http(s) URL", where=url)
@@ -278,7 +278,7 @@ def udata(
     a file is uploaded when the portal has no resource of that title, replaced when the portal's
     checksum differs, so running it again with the same release changes nothing.
     """
-    from atlas_ld.udata import UdataClient, UdataSync
+    from atlas_ld.publish.udata import UdataClient, UdataSync
 
     if bool(dataset_id) == create:
         raise PublishError("give exactly one of --dataset ID and --create", where="publish udata")

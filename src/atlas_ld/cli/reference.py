@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from atlas_ld.cli import main
+from atlas_ld.cli.group import main
 
 
 def _commands(group: click.Group, ctx: click.Context):

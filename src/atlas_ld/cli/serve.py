@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from atlas_ld.cli import main
+from atlas_ld.cli.group import main
 from atlas_ld.cli.options import personal_data_option, store_option, stored_base_option
 
 
@@ -70,11 +70,11 @@ def serve(
     Read-only and safe to expose: updates, SERVICE and LOAD are refused, every query has a time
     limit and a row limit, and personal data stays hidden unless asked for. Stop with Ctrl-C.
     """
-    from atlas_ld.server import ServerConfig
-    from atlas_ld.server import serve as run
+    from atlas_ld.serve.app import ServerConfig
+    from atlas_ld.serve.app import serve as run
 
     if not store_dir.exists():
-        from atlas_ld.build import build_sample
+        from atlas_ld.graph.pipeline import build_sample
 
         click.echo(
             f"atlas-ld: no store at {store_dir}: building the bundled sample there", err=True

@@ -1,0 +1,1 @@
+"""Stage 2: records become quads in the atlas ontology, checked with SHACL and loaded by a build."""

@@ -1,0 +1,1 @@
+"""Stage 1: an Atlas page (bytes, any markup, any charset) becomes a `ProjectRecord`."""

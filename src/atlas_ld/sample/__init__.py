@@ -1,0 +1,1 @@
+"""The bundled sample corpus, the seeded page generator and a local Atlas for harvest tests."""

@@ -1,0 +1,140 @@
+"""Decide, before any evaluation, whether a SPARQL request may run on the public endpoint.
+
+pyoxigraph evaluates `SERVICE` by fetching the remote endpoint and has no switch to turn that
+off, and `LOAD` fetches documents; a public endpoint must never open a connection because a
+stranger asked. The check works on tokens, not on the raw text: comments, strings and IRIs are
+skipped, so `?service`, `ex:service` or `"SERVICE"` in a literal are not mistaken for the keyword,
+and a keyword cannot be hidden inside them either (SPARQL keywords are bare words). Every update
+operation is refused too: the store is read-only to the server.
+
+The spec decodes `\\uXXXX` escapes before parsing, but pyoxigraph decodes them only inside strings
+and IRIs: `"\\u0022" SERVICE <...> "\\u0022"` is a bare SERVICE to pyoxigraph and a string to a
+reader that decodes first. So the text is checked both ways, and a keyword either reading finds
+is refused.
+
+The same pass finds the query form, so the results format is negotiated before evaluation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from atlas_ld.core.errors import QueryError
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<iri><[^<>"{}|^`\\\s]*>)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
+  | (?P<pname>(?:[A-Za-z\u00c0-\uffff][\w\-.\u00b7\u00c0-\uffff]*)?:
+               (?:[\w\-.:%\u00b7\u00c0-\uffff]|\\[_~.\-!$&'()*+,;=/?\#@%])*)
+  | (?P<word>[A-Za-z_][A-Za-z_0-9]*)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+_UPDATE_WORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+)
+_NETWORK_WORDS = frozenset({"SERVICE", "LOAD"})
+
+
+@dataclass(frozen=True, slots=True)
+class QueryInfo:
+    """What the server needs to know about a query before sending it to a worker."""
+
+    form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
+    has_from: bool = False  # FROM / FROM NAMED: the query names its own dataset
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    kind: str
+    text: str
+    line: int
+    column: int
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    line, line_start = 1, 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        start = match.start()
+        if kind not in ("space", "comment"):
+            tokens.append(_Token(kind, match.group(), line, start - line_start + 1))
+        newlines = match.group().count("\n")
+        if newlines:
+            line += newlines
+            line_start = start + match.group().rindex("\n") + 1
+    return tokens
+
+
+def inspect_query(text: str) -> QueryInfo:
+    """Refuse network access and updates; return the query form.
+
+    Syntax errors other than these are left to the SPARQL parser in the worker, which reports
+    them with line and column.
+    """
+    unescaped = _unescape_codepoints(text)
+    for reading in {text, unescaped}:
+        _refuse_network_words(reading)
+    form: str | None = None
+    has_from = False
+    for token in _tokens(unescaped):
+        if token.kind != "word":
+            continue
+        word = token.text.upper()
+        if form is None and word in _UPDATE_WORDS:
+            raise QueryError(
+                "SPARQL updates are not accepted: this endpoint is read-only",
+                where=f"line {token.line}, column {token.column}",
+            )
+        if form is None and word in QUERY_FORMS:
+            form = word
+        has_from = has_from or word == "FROM"
+    if form is None:
+        raise QueryError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+    return QueryInfo(form, has_from)
+
+
+def _refuse_network_words(text: str) -> None:
+    for token in _tokens(text):
+        if token.kind == "word" and token.text.upper() in _NETWORK_WORDS:
+            raise QueryError(
+                f"{token.text.upper()} is not allowed on this endpoint: "
+                "it would make the server fetch a URL",
+                where=f"line {token.line}, column {token.column}",
+            )
+
+
+def _unescape_codepoints(text: str) -> str:
+    """SPARQL decodes `\\uXXXX` escapes before parsing (spec 19.2): `\\u0053ERVICE` is SERVICE."""
+    return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+def star_columns(text: str) -> list[str] | None:
+    """For `SELECT *`, the variables in the order they first appear in the query; else None.
+
+    pyoxigraph lists the columns of `SELECT *` in alphabetical order; people reading a table
+    expect the order they wrote (`?s ?p ?o`, not `?o ?p ?s`), as other endpoints give it.
+    """
+    tokens = _tokens(_unescape_codepoints(text))
+    words = [i for i, t in enumerate(tokens) if t.kind == "word"]
+    start = next((i for i in words if tokens[i].text.upper() == "SELECT"), None)
+    if start is None:
+        return None
+    rest = iter(tokens[start + 1 :])
+    token = next(rest, None)
+    if token is not None and token.kind == "word" and token.text.upper() in ("DISTINCT", "REDUCED"):
+        token = next(rest, None)
+    if token is None or token.text != "*":
+        return None
+    return list(dict.fromkeys(t.text[1:] for t in tokens[start:] if t.kind == "var"))

@@ -1,0 +1,70 @@
+"""The store the server reads when personal data must stay hidden: a copy without those graphs.
+
+Hiding `graph/personal/*` at query time means running every query on an explicit list of all the
+other graphs, and pyoxigraph then looks each pattern up graph by graph: on 300 partnerships that
+made queries 30 to 450 times slower than on the union default graph. So the server reads a copy of
+the store that never held personal data (`<store>.public`, next to the store), made once and
+remade only when the store's manifest changes. Queries keep the fast union default graph, and no
+query, `FROM` clause or protocol parameter can reach data that is not there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from atlas_ld.core.errors import StoreError
+from atlas_ld.core.iris import is_personal_graph
+from atlas_ld.store.disk import MANIFEST, open_store
+
+STAMP = "source-manifest.sha256"
+
+
+def has_personal_graphs(store: ox.Store) -> bool:
+    return any(is_personal_graph(g.value) for g in store.named_graphs())
+
+
+def _public(quad: ox.Quad) -> bool:
+    graph = quad.graph_name
+    return not (isinstance(graph, ox.NamedNode) and is_personal_graph(graph.value))
+
+
+def _is_current(target: Path, digest: str) -> bool:
+    stamp = target / STAMP
+    return stamp.is_file() and stamp.read_text(encoding="ascii") == digest
+
+
+def public_copy(store_dir: Path) -> Path:
+    """The path of an up-to-date copy of `store_dir` without personal-data graphs."""
+    store_dir = Path(store_dir)
+    source = open_store(store_dir, read_only=True)
+    digest = hashlib.sha256((store_dir / MANIFEST).read_bytes()).hexdigest()
+    target = store_dir.with_name(store_dir.name + ".public")
+    if _is_current(target, digest):
+        return target
+    scratch = store_dir.with_name(f"{store_dir.name}.public.new-{os.getpid()}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        copy = ox.Store(str(scratch))
+        # One bulk load of the whole stream: one call per graph was 14 times slower.
+        copy.bulk_extend(q for q in source.quads_for_pattern(None, None, None) if _public(q))
+        copy.flush()
+        del copy
+        shutil.copyfile(store_dir / MANIFEST, scratch / MANIFEST)
+        (scratch / STAMP).write_text(digest, encoding="ascii")
+        if _is_current(target, digest):  # another server made it meanwhile: keep theirs
+            shutil.rmtree(scratch)
+            return target
+        if target.exists():
+            shutil.rmtree(target)
+        scratch.rename(target)
+    except OSError as exc:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise StoreError(
+            f"cannot write the public copy of the store: {exc}", where=str(target)
+        ) from None
+    return target
