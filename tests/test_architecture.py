@@ -28,7 +28,17 @@ def test_src_holds_only_stage_packages():
     modules = sorted(p.name for p in package.glob("*.py"))
     assert modules == ["__init__.py", "api.py"], modules
     stages = {p.name for p in package.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert {"core", "parse", "sample", "harvest", "graph", "store", "serve", "publish", "cli"} <= stages
+    assert {
+        "core",
+        "parse",
+        "sample",
+        "harvest",
+        "graph",
+        "store",
+        "serve",
+        "publish",
+        "cli",
+    } <= stages
 
 
 def test_queries_folder_holds_only_sparql():
