@@ -8,7 +8,7 @@ import pyoxigraph
 import pytest
 
 from atlas_ld.core.model import Page
-from atlas_ld.graph.pipeline import build, build_sample
+from atlas_ld.graph.pipeline import build
 from atlas_ld.parse.source import read_page
 from atlas_ld.store.disk import open_store
 
@@ -38,10 +38,8 @@ def seed_store(tmp_path_factory, seed_page) -> pyoxigraph.Store:
 
 
 @pytest.fixture(scope="session")
-def sample_store_dir(tmp_path_factory) -> Path:
-    store_dir = tmp_path_factory.mktemp("sample") / "store"
-    build_sample(store_dir)
-    return store_dir
+def sample_store_dir(built_sample) -> Path:
+    return built_sample
 
 
 @pytest.fixture(scope="session")

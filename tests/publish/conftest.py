@@ -25,17 +25,14 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from atlas_ld.graph.pipeline import build_sample
 from atlas_ld.publish.release import dump
 
 BASE = "https://atlas-ld.example/"
 
 
 @pytest.fixture(scope="session")
-def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sample") / "store"
-    build_sample(path)
-    return path
+def store_dir(built_sample: Path) -> Path:
+    return built_sample
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ markup, to show that pages escape harvested text.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,7 +21,6 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from atlas_ld.graph.pipeline import build_sample
 from atlas_ld.store.disk import StoreManifest
 
 BASE = "https://atlas-ld.example/"
@@ -88,9 +88,10 @@ def start_server(store: Path, *args: str) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def sample_store(tmp_path_factory) -> Path:
+def sample_store(tmp_path_factory, built_sample) -> Path:
+    """The sample plus a partnership whose title is hostile HTML (escaping tests)."""
     store_dir = tmp_path_factory.mktemp("server") / "store"
-    build_sample(store_dir)
+    shutil.copytree(built_sample, store_dir)
     store = ox.Store(str(store_dir))
     graph = ox.NamedNode(f"{BASE}graph/partnership/xss")
     partnership = ox.NamedNode(f"{BASE}id/partnership/xss")
