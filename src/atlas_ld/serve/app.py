@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 from atlas_ld.core.errors import AtlasError, QueryError, StoreError
 from atlas_ld.core.namespaces import PREFIXES, check_base
-from atlas_ld.serve import pages
+from atlas_ld.serve import views
 from atlas_ld.serve.negotiation import NotAcceptable
 from atlas_ld.serve.protocol import (
     ProtocolError,
@@ -164,8 +164,8 @@ def _results_response(written: Written, media: str) -> Response:
 
 
 def _service_description(request: Request, site: Site, parsed: ProtocolRequest) -> Response:
-    if parsed.format is None and pages.wants_html(request):
-        return pages.editor_page(request)
+    if parsed.format is None and views.wants_html(request):
+        return views.editor_page(request)
     fmt, media = result_format("CONSTRUCT", request.headers.get("accept"), parsed.format)
     endpoint = str(request.url.replace(query=""))
     triples = service_description(endpoint, site.triples, union_default=True)
@@ -190,8 +190,8 @@ def _error_status(exc: AtlasError) -> int:
 async def _atlas_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AtlasError)
     status = _error_status(exc)
-    if pages.wants_html(request) and not request.url.path.startswith("/sparql"):
-        return pages.error_page(request, status, str(exc))
+    if views.wants_html(request) and not request.url.path.startswith("/sparql"):
+        return views.error_page(request, status, str(exc))
     headers = {"Retry-After": "5"} if status == 503 else None
     return PlainTextResponse(f"{exc}\n", status_code=status, headers=headers)
 
@@ -250,7 +250,7 @@ def create_app(config: ServerConfig) -> Starlette:
         Route("/sparql", sparql, methods=["GET", "POST"], name="sparql"),
         Route("/sparql/", sparql, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(packages=[("atlas_ld.serve", "static")]), name="static"),
-        *pages.routes(),
+        *views.routes(),
     ]
     app = Starlette(
         routes=routes,
