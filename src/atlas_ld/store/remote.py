@@ -1,0 +1,214 @@
+"""A repository over any SPARQL 1.1 query endpoint (oxigraph serve, Virtuoso, Fuseki, GraphDB,
+QLever...), reached with the SPARQL 1.1 Protocol over HTTP.
+
+Answers come back as pyoxigraph result objects (SELECT/ASK parsed with
+`pyoxigraph.parse_query_results`, CONSTRUCT/DESCRIBE as `TripleResults`), so the server writes
+them with the same code, limits and column order as answers from the embedded store.
+
+The dataset. Engines differ in what a query sees by default: Oxigraph sees only the real default
+graph unless asked for the union (`union-default-graph`), Virtuoso sees every graph it holds,
+including its own system graphs. So when atlas-ld asks for the union of the named graphs it says
+so explicitly, in the engine's way where it has one, or by listing the graphs (`default-graph-uri`
+and `named-graph-uri`) where it has not. The list is read once, when the repo opens
+(`SELECT DISTINCT ?g { GRAPH ?g {} }`), and keeps only the graphs the personal-data rule lets the
+reader see, and only those whose IRI starts with `graph_prefix` when one is given (hides an
+engine's own graphs). Whenever the endpoint holds a graph the reader may not see, every query is
+sent with that explicit dataset: the protocol's dataset overrides FROM / FROM NAMED, so no query
+text reaches a hidden graph.
+
+Time: each request has a time limit (`timeout`); the server also runs remote queries in its
+killable workers, so its own limit holds whatever the engine does. Engines keep evaluating a
+query whose client went away until their own limit: set one there too (docs/engines.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+import requests
+
+from atlas_ld.core.errors import QueryError, StoreError
+from atlas_ld.store.guard import inspect_query
+from atlas_ld.store.personal import may_see
+from atlas_ld.store.repo import GraphTerm, QueryResult, Term, TripleResults
+
+_RESULTS = "application/sparql-results+json"
+_GRAPH_TYPES = {
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+_GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+_LIST_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
+_ERROR_TEXT = 300
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteSource:
+    """How to reach an endpoint (picklable: query workers open their own connection).
+
+    `union_parameter`: the query parameter that asks the engine for the union default graph
+    (Oxigraph: `union-default-graph`); None to always list the graphs instead.
+    `graph_prefix`: only graphs whose IRI starts with it are part of the data (e.g. the base's
+    `graph/`), so an engine's own system graphs stay out of answers.
+    """
+
+    endpoint: str
+    include_personal: bool = False
+    timeout: float = 60.0
+    auth: tuple[str, str] | None = None
+    union_parameter: str | None = "union-default-graph"
+    graph_prefix: str | None = None
+
+    def open(self) -> RemoteRepo:
+        return RemoteRepo(self)
+
+
+class RemoteRepo:
+    """A SPARQL 1.1 endpoint read with the protocol; see the module's docstring."""
+
+    def __init__(self, source: RemoteSource):
+        self._source = source
+        self.include_personal = source.include_personal
+        self.session = requests.Session()
+        self.session.auth = source.auth
+        self.session.headers["User-Agent"] = "atlas-ld"
+        every = [g.value for g in self._select_graphs()]
+        self._graphs = [
+            g
+            for g in every
+            if may_see(g, include_personal=self.include_personal)
+            and (source.graph_prefix is None or g.startswith(source.graph_prefix))
+        ]
+        # An explicit dataset is needed when the endpoint holds graphs the reader may not see,
+        # or when the engine has no way to ask for the union default graph.
+        self.restricted = len(self._graphs) < len(every) or source.union_parameter is None
+
+    @property
+    def source(self) -> RemoteSource:
+        return self._source
+
+    @property
+    def label(self) -> str:
+        return self._source.endpoint
+
+    # -- the Repo interface ----------------------------------------------------------------------
+
+    def query(
+        self,
+        query: str,
+        *,
+        base_iri: str | None = None,
+        use_default_graph_as_union: bool = False,
+        default_graph: GraphTerm | list[GraphTerm] | None = None,
+        named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None,
+    ) -> QueryResult:
+        """Send the query (POST, form-encoded) with the dataset the reader may see."""
+        form = inspect_query(query).form
+        params: list[tuple[str, str]] = [("query", self._with_base(query, base_iri))]
+        if default_graph is not None or named_graphs is not None:
+            defaults = default_graph if isinstance(default_graph, list) else [default_graph]
+            params += [("default-graph-uri", g) for g in self._allowed(defaults)]
+            params += [("named-graph-uri", g) for g in self._allowed(named_graphs or [])]
+        elif self.restricted:
+            if use_default_graph_as_union:
+                params += [("default-graph-uri", g) for g in self._graphs]
+            params += [("named-graph-uri", g) for g in self._graphs]
+        elif use_default_graph_as_union and self._source.union_parameter:
+            params.append((self._source.union_parameter, "true"))
+        graph_form = form in ("CONSTRUCT", "DESCRIBE")
+        response = self._post(params, _GRAPH_ACCEPT if graph_form else _RESULTS)
+        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            if graph_form:
+                fmt = _GRAPH_TYPES.get(media, ox.RdfFormat.N_TRIPLES)
+                return TripleResults(q.triple for q in ox.parse(response.content, fmt))
+            return ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
+        except SyntaxError as exc:
+            raise QueryError(
+                f"the endpoint's answer is not valid {media or 'data'}: {exc}", where=self.label
+            ) from None
+
+    def named_graphs(self) -> Iterator[ox.NamedNode]:
+        return iter([ox.NamedNode(g) for g in self._graphs])
+
+    def quads_for_pattern(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | ox.Triple | None,
+        predicate: ox.NamedNode | None,
+        object: Term | None,
+        graph_name: GraphTerm | None = None,
+    ) -> Iterator[ox.Quad]:
+        """Quads of the visible named graphs (a remote store's default graph is not read)."""
+        if isinstance(graph_name, ox.DefaultGraph):
+            return iter(())
+        names = {"s": subject, "p": predicate, "o": object, "g": graph_name}
+        terms = {k: ("?" + k if v is None else str(v)) for k, v in names.items()}
+        query = (
+            f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH {terms['g']} "
+            f"{{ {terms['s']} {terms['p']} {terms['o']} }} }}"
+        )
+        solutions = self.query(query)
+
+        def quads() -> Iterator[ox.Quad]:
+            for row in solutions:
+                graph = row["g"] if graph_name is None else graph_name
+                yield ox.Quad(
+                    row["s"] if subject is None else subject,
+                    row["p"] if predicate is None else predicate,
+                    row["o"] if object is None else object,
+                    graph,
+                )
+
+        return quads()
+
+    # -- HTTP ------------------------------------------------------------------------------------
+
+    def _allowed(self, graphs: list[Any]) -> list[str]:
+        names = [g.value if isinstance(g, ox.NamedNode) else str(g) for g in graphs]
+        return [g for g in names if may_see(g, include_personal=self.include_personal)]
+
+    @staticmethod
+    def _with_base(query: str, base_iri: str | None) -> str:
+        # The protocol has no parameter for the base IRI: a BASE line says it in the query.
+        return f"BASE <{base_iri}>\n{query}" if base_iri else query
+
+    def _select_graphs(self) -> list[ox.NamedNode]:
+        response = self._post([("query", _LIST_GRAPHS)], _RESULTS)
+        try:
+            rows = ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
+            return [row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)]
+        except SyntaxError as exc:
+            raise StoreError(f"not a SPARQL endpoint: {exc}", where=self.label) from None
+
+    def _post(self, params: list[tuple[str, str]], accept: str) -> requests.Response:
+        try:
+            response = self.session.post(
+                self._source.endpoint,
+                data=params,
+                headers={"Accept": accept},
+                timeout=self._source.timeout,
+            )
+        except requests.Timeout:
+            raise QueryError(
+                f"the SPARQL endpoint gave no answer within {self._source.timeout:g} s",
+                where=self.label,
+            ) from None
+        except requests.RequestException as exc:
+            raise StoreError(
+                f"cannot reach the SPARQL endpoint: {exc.__class__.__name__}", where=self.label
+            ) from None
+        if response.status_code >= 400:
+            text = " ".join(response.text.split())[:_ERROR_TEXT]
+            if response.status_code == 400:
+                # What the engine says about a malformed query, reported as pyoxigraph's are.
+                raise SyntaxError(text or "the endpoint refused the query")
+            error = StoreError if response.status_code >= 500 else QueryError
+            raise error(
+                f"the SPARQL endpoint answered {response.status_code}: {text}", where=self.label
+            )
+        return response
