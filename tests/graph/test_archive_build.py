@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from atlas_ld.cli import main
 from atlas_ld.core.namespaces import sparql_prefixes
-from atlas_ld.harvest.archive import Archive, Fetched
+from atlas_ld.harvest.archive_writer import Archive, Fetched
 from atlas_ld.sample.corpus import atlas_url
 from atlas_ld.store.canned import run_query
 from atlas_ld.store.disk import open_store

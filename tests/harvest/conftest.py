@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from atlas_ld.core.retry import Backoff
 from atlas_ld.harvest.fetcher import HarvestOptions
-from atlas_ld.harvest.politeness import Backoff
 from atlas_ld.sample.simulator import AtlasSimulator, SimPage, SiteState, corpus, numbered
 
 

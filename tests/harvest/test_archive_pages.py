@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from atlas_ld.core.atlas_urls import page_url
-from atlas_ld.harvest.archive import iter_latest_pages, latest_captures
+from atlas_ld.harvest.archive_reader import iter_latest_pages, latest_captures
 from atlas_ld.harvest.crawl import Harvester
 from atlas_ld.parse.parser import parse_page
 from atlas_ld.sample.corpus import sample_pages
@@ -30,6 +30,8 @@ def test_archived_sample_corpus_parses_like_the_pages_served(tmp_path):
         assert page.body == served.body
         assert page.sha256 == captures[page.capture_id].sha256
         assert page.fetched_at is not None and page.fetched_at.tzinfo is not None
-        bundled = replace(sample[prj_id], source=page.source, url=page.url)
+        bundled = replace(
+            sample[prj_id], source=page.source, url=page.url, capture_id=page.capture_id
+        )
         assert parse_page(page) == parse_page(bundled)
         assert page.url == page_url(base_url, prj_id)

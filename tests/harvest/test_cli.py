@@ -107,7 +107,7 @@ def test_crawl_delay_of_robots_txt_slows_the_harvest(site, tmp_path):
 def test_retry_after_as_seconds_or_http_date_and_backoff_bounds():
     from email.utils import format_datetime
 
-    from atlas_ld.harvest.politeness import Backoff, parse_retry_after
+    from atlas_ld.core.retry import Backoff, parse_retry_after
 
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
@@ -121,7 +121,8 @@ def test_retry_after_as_seconds_or_http_date_and_backoff_bounds():
 
 
 def test_unusable_archives_are_one_line_errors(tmp_path):
-    from atlas_ld.harvest.archive import Archive, iter_latest_pages
+    from atlas_ld.harvest.archive_reader import iter_latest_pages
+    from atlas_ld.harvest.archive_writer import Archive
 
     (tmp_path / "file").write_text("x")
     with pytest.raises(HarvestError, match="cannot create the archive"):

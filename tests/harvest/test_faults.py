@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from atlas_ld.core.atlas_urls import page_url
-from atlas_ld.harvest.archive import iter_latest_pages, latest_captures
+from atlas_ld.harvest.archive_reader import iter_latest_pages, latest_captures
 from atlas_ld.harvest.crawl import Harvester
 from atlas_ld.sample.simulator import robots_txt
 

@@ -10,7 +10,8 @@ import sys
 import time
 
 from atlas_ld.core.atlas_urls import page_url
-from atlas_ld.harvest.archive import Archive, iter_latest_pages, latest_captures
+from atlas_ld.harvest.archive_reader import iter_latest_pages, latest_captures
+from atlas_ld.harvest.archive_writer import Archive
 from atlas_ld.harvest.crawl import Harvester
 
 from .conftest import fast_options, warc_responses

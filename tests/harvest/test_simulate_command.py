@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 
-from atlas_ld.harvest.archive import latest_captures
+from atlas_ld.harvest.archive_reader import latest_captures
 from atlas_ld.sample.corpus import sample_pages
 
 CLI = [sys.executable, "-c", "from atlas_ld.cli import main; main()"]

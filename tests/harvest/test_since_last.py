@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from warcio.archiveiterator import ArchiveIterator
 
-from atlas_ld.harvest.archive import iter_latest_pages, latest_captures
+from atlas_ld.harvest.archive_reader import iter_latest_pages, latest_captures
 from atlas_ld.harvest.crawl import Harvester
 
 from .conftest import fast_options, warc_responses

@@ -13,10 +13,11 @@ import click
 from atlas_ld.cli.group import main
 from atlas_ld.core.atlas_urls import ATLAS_BASE_URL
 from atlas_ld.core.errors import HarvestError
-from atlas_ld.harvest.archive import write_atomic
+from atlas_ld.core.retry import Backoff
+from atlas_ld.harvest.archive_writer import write_atomic
 from atlas_ld.harvest.crawl import Harvester, Summary, parse_ids, read_ids_file
 from atlas_ld.harvest.fetcher import HarvestOptions, Outcome
-from atlas_ld.harvest.politeness import DEFAULT_CONTACT, Backoff
+from atlas_ld.harvest.politeness import DEFAULT_CONTACT
 from atlas_ld.sample.simulator import FAULTS
 
 _COUNTS = ("new", "changed", "unchanged", "gone", "failed", "missing", "disallowed", "kept")

@@ -1,6 +1,6 @@
 """Harvest runs: which ids to fetch, fetching them, and recording each verdict in the archive.
 
-Workers only fetch (`harvest_fetch.Fetcher`); the calling thread writes every verdict to the archive
+Workers only fetch (`fetcher.Fetcher`); the calling thread writes every verdict to the archive
 in id order, so the archive has one writer and a crash loses at most the pages in flight. Each
 id is planned from the archive's index: already archived (skipped, or re-checked with a
 conditional request under `since_last`), failed before (fetched again), or new.
@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.robotparser import RobotFileParser
 
 from atlas_ld.core.atlas_urls import page_url
 from atlas_ld.core.errors import HarvestError
-from atlas_ld.harvest import archive as warc
+from atlas_ld.harvest import archive_index as index
+from atlas_ld.harvest.archive_writer import Archive
 from atlas_ld.harvest.fetcher import Fetcher, HarvestOptions, Outcome
-from atlas_ld.harvest.politeness import RateLimiter, load_robots
+from atlas_ld.harvest.politeness import RateLimiter, Robots, load_robots
 
 MAX_IDS = 1_000_000  # the Atlas has ~12,700 pages; a bigger range is a typo
 
@@ -127,16 +127,23 @@ class Harvester:
             },
         )
         clock = time.monotonic()
-        robots = load_robots(self.fetcher.session(), self.options.base_url, self.fetcher.timeout)
-        delay = robots.crawl_delay(self.options.user_agent)
-        if delay:
-            self.limiter.slow_down_to(float(delay))
+        robots = load_robots(
+            self.fetcher.session(),
+            self.options.base_url,
+            self.options.user_agent,
+            self.fetcher.timeout,
+            max_redirects=self.options.max_redirects,
+        )
+        self.fetcher.robots = robots
+        interval = robots.min_interval()
+        if interval:
+            self.limiter.slow_down_to(interval)
         info = {
             "http-header-user-agent": self.options.user_agent,
             "robots": "obey",
             "description": f"Atlas project pages harvested from {self.options.base_url}",
         }
-        with warc.Archive(self.archive_dir, run_id, info) as archive:
+        with Archive(self.archive_dir, run_id, info) as archive:
             try:
                 self._walk(archive, robots, ids, summary)
             except KeyboardInterrupt:
@@ -148,8 +155,8 @@ class Harvester:
 
     def _walk(
         self,
-        archive: warc.Archive,
-        robots: RobotFileParser,
+        archive: Archive,
+        robots: Robots,
         ids: Iterable[int] | None,
         summary: Summary,
     ) -> None:
@@ -179,27 +186,28 @@ class Harvester:
                     return
                 job = pending.popleft()
                 self._record(archive, job if isinstance(job, Outcome) else job.result(), summary)
-        except KeyboardInterrupt:
-            # Pages in flight are dropped, not recorded: the next run fetches them.
+        except BaseException:
+            # Ctrl-C, or an archive that cannot be written (disk full): pages in flight are
+            # dropped, not recorded, and their retries cut short; the next run fetches them.
             self.limiter.cancelled.set()
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def _plan(
-        self, archive: warc.Archive, robots: RobotFileParser, prj_id: int
+        self, archive: Archive, robots: Robots, prj_id: int
     ) -> Callable[[], Outcome] | Outcome:
         """What to do with an id: an outcome known without the network, or a fetch to run."""
-        if not robots.can_fetch(self.options.user_agent, page_url(self.options.base_url, prj_id)):
+        if not robots.allows(page_url(self.options.base_url, prj_id)):
             return Outcome(prj_id, "disallowed", "robots.txt")
         state = archive.state(prj_id)
-        if state is None or state.state in (warc.FAILED, warc.DISALLOWED):
+        if state is None or state.state in (index.FAILED, index.DISALLOWED):
             return lambda: self.fetcher.fetch(prj_id)
         if self.options.since_last:
             return lambda: self.fetcher.fetch(prj_id, state.latest_good)
         return Outcome(prj_id, "kept", state.state)
 
-    def _record(self, archive: warc.Archive, outcome: Outcome, summary: Summary) -> None:
+    def _record(self, archive: Archive, outcome: Outcome, summary: Summary) -> None:
         previous = archive.state(outcome.prj_id)
         before = previous.latest_good if previous else None
         summary.requests += outcome.requests
@@ -207,27 +215,27 @@ class Harvester:
             assert outcome.fetched is not None
             if before is not None and before.sha256 == outcome.fetched.sha256:
                 outcome.verdict = "unchanged"
-                archive.note(outcome.prj_id, warc.GOOD)
+                archive.note(outcome.prj_id, index.GOOD)
             else:
                 outcome.verdict = "changed" if before is not None else "new"
                 archive.add_good(outcome.fetched)
         elif outcome.kind == "not_modified":
             outcome.verdict = "unchanged"
-            archive.note(outcome.prj_id, warc.GOOD)
+            archive.note(outcome.prj_id, index.GOOD)
         elif outcome.kind == "missing":
-            was_missing = previous is not None and previous.state == warc.MISSING
+            was_missing = previous is not None and previous.state == index.MISSING
             outcome.verdict = "gone" if before is not None and not was_missing else "missing"
-            archive.note(outcome.prj_id, warc.MISSING, outcome.reason)
+            archive.note(outcome.prj_id, index.MISSING, outcome.reason)
         elif outcome.kind == "failed":
             outcome.verdict = "failed"
             summary.failures[outcome.prj_id] = outcome.reason or "unknown"
-            archive.note(outcome.prj_id, warc.FAILED, outcome.reason)
+            archive.note(outcome.prj_id, index.FAILED, outcome.reason)
         elif outcome.kind == "disallowed":
             outcome.verdict = "disallowed"
-            archive.note(outcome.prj_id, warc.DISALLOWED, outcome.reason)
+            archive.note(outcome.prj_id, index.DISALLOWED, outcome.reason)
         else:
             outcome.verdict = "kept"
-        exists = outcome.kind in ("good", "not_modified") or outcome.reason == warc.GOOD
+        exists = outcome.kind in ("good", "not_modified") or outcome.reason == index.GOOD
         if exists:
             self.highest = max(self.highest, outcome.prj_id)
         summary.counts[outcome.verdict] += 1

@@ -2,9 +2,11 @@
 
 The verdict is one of good, not modified, missing, failed. The faults a busy government server
 produces (connection resets, timeouts, 5xx, 429 + Retry-After, bodies cut short or undecodable)
-are retried with backoff; what still fails is reported with its reason, never raised. A page is
-judged from its visible text: the project labels make a project page, the site's own error page
-(sometimes served with status 200) a missing one.
+are retried with backoff (`core.retry`); what still fails is reported with its reason, never
+raised. Every input is bounded: the body as transferred and after decompression (`max_bytes`),
+the redirects (`max_redirects`, on the Atlas's own scheme and host only). A page is judged from
+its visible text: the parser's labels for the title and the theme make a project page, the site's
+own error page (sometimes served with status 200) a missing one.
 """
 
 from __future__ import annotations
@@ -22,15 +24,20 @@ import requests
 import urllib3
 
 from atlas_ld.core.atlas_urls import ATLAS_BASE_URL, page_url
-from atlas_ld.harvest import archive as warc
-from atlas_ld.harvest.politeness import DEFAULT_CONTACT, Backoff, RateLimiter, user_agent
+from atlas_ld.core.retry import Backoff, Transient, call_with_retries
+from atlas_ld.harvest.archive_index import Capture
+from atlas_ld.harvest.archive_writer import Fetched
+from atlas_ld.harvest.politeness import DEFAULT_CONTACT, RateLimiter, Robots, user_agent
+from atlas_ld.parse.labels import FIELD_LABELS, label_key
 
 REDIRECTS = {301, 302, 303, 307, 308}
-# A page is a project page when it shows these labels; the Atlas answers unknown ids with its
-# own error page, sometimes with status 200, which says so in one of these words. A page that is
-# neither (a maintenance page, a login wall) fails and is retried: taking it for "not found"
-# would mark every archived project as gone during an outage.
-PROJECT_LABELS = ("Titre", "Thématique")
+# A page is a project page when it shows the parser's labels of these fields; the Atlas answers
+# unknown ids with its own error page, sometimes with status 200, which says so in one of these
+# words. A page that is neither (a maintenance page, a login wall) fails and is retried: taking it
+# for "not found" would mark every archived project as gone during an outage.
+PROJECT_FIELDS = ("title", "theme")
+_PROJECT_KEYS = tuple(label_key(FIELD_LABELS[field]) for field in PROJECT_FIELDS)
+_fold = label_key.__wrapped__  # the parser's folding of labels, without caching whole pages
 NOT_FOUND_WORDS = re.compile(r"erreur|n'existe pas|introuvable|not found", re.IGNORECASE)
 
 
@@ -64,18 +71,13 @@ class Outcome:
     prj_id: int
     kind: str
     reason: str | None = None
-    fetched: warc.Fetched | None = None
+    fetched: Fetched | None = None
     requests: int = 0
     verdict: str | None = None  # set when archived: new, changed, unchanged, gone, ...
 
 
-class _Retry(Exception):
+class _Retry(Transient):
     """A fault worth another attempt; carries the reason and the server's Retry-After."""
-
-    def __init__(self, reason: str, retry_after: str | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
 
 
 class _Final(Exception):
@@ -93,21 +95,28 @@ def _charset(content_type: str | None, body: bytes) -> str | None:
     return None
 
 
-def _decode_content(raw: bytes, encoding: str | None) -> bytes:
+def _decode_content(raw: bytes, encoding: str | None, cap: int) -> bytes:
+    """The body after its Content-Encoding, never expanded past `cap` bytes (no gzip bomb)."""
     encoding = (encoding or "identity").strip().lower()
-    try:
-        if encoding in ("gzip", "x-gzip"):
-            return zlib.decompress(raw, zlib.MAX_WBITS | 16)
-        if encoding == "deflate":
-            try:
-                return zlib.decompress(raw)
-            except zlib.error:
-                return zlib.decompress(raw, -zlib.MAX_WBITS)
-    except zlib.error as exc:
-        raise _Retry(f"corrupt {encoding} body") from exc
-    if encoding != "identity":
+    if encoding == "identity":
+        return raw
+    if encoding in ("gzip", "x-gzip"):
+        formats = [zlib.MAX_WBITS | 16]
+    elif encoding == "deflate":  # zlib-wrapped as the RFC says, or raw as some servers send it
+        formats = [zlib.MAX_WBITS, -zlib.MAX_WBITS]
+    else:
         raise _Final(f"unsupported Content-Encoding {encoding!r}")
-    return raw
+    for wbits in formats:
+        decoder = zlib.decompressobj(wbits)
+        try:
+            body = decoder.decompress(raw, cap + 1)
+        except zlib.error:
+            continue
+        if len(body) > cap:
+            raise _Final(f"{encoding} body expands past the {cap}-byte cap")
+        if decoder.eof:
+            return body
+    raise _Retry(f"corrupt or cut {encoding} body")
 
 
 def _text(body: bytes, content_type: str | None) -> str:
@@ -140,7 +149,8 @@ def visible_text(text: str, content_type: str | None = None) -> str:
 def page_kind(text: str, content_type: str | None = None) -> str:
     """ "project", "not-found" (the site's error page) or "other", from the visible text."""
     content = visible_text(text, content_type)
-    if all(label in content for label in PROJECT_LABELS):
+    folded = _fold(content)
+    if all(key in folded for key in _PROJECT_KEYS):
         return "project"
     return "not-found" if NOT_FOUND_WORDS.search(content) else "other"
 
@@ -153,6 +163,7 @@ class Fetcher:
         self.limiter = limiter
         self._local = threading.local()
         self.site = urlsplit(options.base_url)[:2]
+        self.robots: Robots | None = None  # set once robots.txt is read: redirects obey it too
 
     @property
     def timeout(self) -> tuple[float, float]:
@@ -176,7 +187,7 @@ class Fetcher:
             self._local.session = session
         return session
 
-    def fetch(self, prj_id: int, previous: warc.Capture | None = None) -> Outcome:
+    def fetch(self, prj_id: int, previous: Capture | None = None) -> Outcome:
         """Fetch one id with retries; never raises for what the server or network does."""
         url = page_url(self.options.base_url, prj_id)
         conditional: dict[str, str] = {}
@@ -186,23 +197,29 @@ class Fetcher:
             if previous.last_modified:
                 conditional["If-Modified-Since"] = previous.last_modified
         outcome = Outcome(prj_id, "failed")
-        for attempt in range(1, self.options.retries + 2):
+
+        def attempt() -> Outcome:
             if self.limiter.cancelled.is_set():
-                outcome.reason = "interrupted"
-                break
-            try:
-                return self._attempt(prj_id, url, conditional, outcome)
-            except _Final as exc:
-                outcome.reason = exc.reason
-                return outcome
-            except _Retry as exc:
-                outcome.reason = f"{exc.reason} (after {attempt} attempts)"
-                if attempt <= self.options.retries:
-                    delay = self.options.backoff.delay(attempt, exc.retry_after)
-                    if exc.retry_after:  # the server is overloaded: every worker waits
-                        self.limiter.hold(delay)
-                    elif self.limiter.cancelled.wait(delay):
-                        break
+                raise _Final("interrupted")
+            return self._attempt(prj_id, url, conditional, outcome)
+
+        def hold_everyone(error: BaseException, seconds: float) -> None:
+            if getattr(error, "retry_after", None):  # the server is overloaded: every worker waits
+                self.limiter.hold(seconds)
+
+        try:
+            return call_with_retries(
+                attempt,
+                retries=self.options.retries,
+                backoff=self.options.backoff,
+                sleep=self.limiter.cancelled.wait,  # Ctrl-C ends a backoff at once
+                before_sleep=hold_everyone,
+            )
+        except _Final as exc:
+            outcome.reason = exc.reason
+        except Transient as exc:
+            attempts = getattr(exc, "attempts", self.options.retries + 1)
+            outcome.reason = f"{exc.reason} (after {attempts} attempts)"
         return outcome
 
     def _attempt(
@@ -221,6 +238,8 @@ class Fetcher:
                 location = urljoin(target, response.headers.get("Location", ""))
             if urlsplit(location)[:2] != self.site:
                 raise _Final(f"redirect off the site to {location}")
+            if self.robots is not None and not self.robots.allows(location):
+                raise _Final(f"redirect to {location}, which robots.txt disallows")
             target = location
         raise _Final(f"more than {self.options.max_redirects} redirects")
 
@@ -250,7 +269,8 @@ class Fetcher:
             raise _Final(f"HTTP {status}")
         raw = self._read(response)
         headers = list(response.raw.headers.items())
-        body = _decode_content(raw, response.headers.get("Content-Encoding"))
+        encoding = response.headers.get("Content-Encoding")
+        body = _decode_content(raw, encoding, self.options.max_bytes)
         content_type = response.headers.get("Content-Type")
         kind = page_kind(_text(body, content_type), content_type)
         if kind == "not-found":
@@ -259,7 +279,7 @@ class Fetcher:
         if kind == "other":
             raise _Final("HTTP 200 but neither a project page nor the not-found page")
         outcome.kind, outcome.reason = "good", None
-        outcome.fetched = warc.Fetched(
+        outcome.fetched = Fetched(
             prj_id=prj_id,
             page_url=page_url(self.options.base_url, prj_id),
             url=url,

@@ -7,16 +7,13 @@ contact URL, and robots.txt (including its Crawl-delay) obeyed before any page i
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin
-from urllib.robotparser import RobotFileParser
+from urllib.parse import urljoin, urlsplit
 
 import requests
+from protego import Protego
 
 from atlas_ld import __version__
 from atlas_ld.core.errors import HarvestError
@@ -26,38 +23,6 @@ DEFAULT_CONTACT = "https://atlas-ld.example/"
 
 def user_agent(contact: str = DEFAULT_CONTACT) -> str:
     return f"atlas-ld/{__version__} (+{contact})"
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Exponential backoff with full jitter, so that retrying clients do not fall into step."""
-
-    base: float = 1.0
-    cap: float = 60.0
-    max_retry_after: float = 600.0
-
-    def delay(self, attempt: int, retry_after: str | None = None) -> float:
-        """Seconds to wait before retry number `attempt` (1-based); Retry-After wins when given."""
-        waited = parse_retry_after(retry_after)
-        if waited is not None:
-            return min(waited, self.max_retry_after)
-        return random.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class RateLimiter:
@@ -86,28 +51,90 @@ class RateLimiter:
             self.cancelled.wait(start - now)
 
 
+@dataclass(frozen=True, slots=True)
+class Robots:
+    """The site's robots.txt as RFC 9309 reads it (protego): `$` and `*` patterns, longest match.
+
+    A rule `Disallow: ...prjId=27$` forbids id 27 only; without the `$` it is a prefix and also
+    forbids 270-279, 2700... as the RFC says.
+    """
+
+    rules: Protego
+    user_agent: str
+
+    def allows(self, url: str) -> bool:
+        return bool(self.rules.can_fetch(url, self.user_agent))
+
+    def min_interval(self) -> float | None:
+        """Seconds between requests that `Crawl-delay` or `Request-rate` asks for, if any."""
+        intervals = []
+        delay = self.rules.crawl_delay(self.user_agent)
+        if delay:
+            intervals.append(float(delay))
+        rate = self.rules.request_rate(self.user_agent)
+        if rate and rate.requests:
+            intervals.append(rate.seconds / rate.requests)
+        return max(intervals, default=None)
+
+
 def load_robots(
-    session: requests.Session, base_url: str, timeout: tuple[float, float]
-) -> RobotFileParser:
-    """Fetch and parse robots.txt per RFC 9309: 4xx means no rules, 5xx or silence means stop."""
+    session: requests.Session,
+    base_url: str,
+    user_agent: str,
+    timeout: tuple[float, float],
+    *,
+    max_redirects: int = 5,
+) -> Robots:
+    """Fetch and parse robots.txt per RFC 9309: 4xx means no rules, 5xx or silence means stop.
+
+    Bounded like pages: redirects only on the site's own scheme and host, at most
+    `max_redirects`; at most `ROBOTS_MAX_BYTES` read (the RFC asks parsers for 500 KiB).
+    """
     url = urljoin(base_url, "/robots.txt")
-    robots = RobotFileParser(url)
-    try:
-        response = session.get(url, timeout=timeout, allow_redirects=True)
-    except requests.RequestException as exc:
+    site = urlsplit(base_url)[:2]
+    for _hop in range(max_redirects + 1):
+        try:
+            with session.get(url, timeout=timeout, allow_redirects=False, stream=True) as response:
+                status = response.status_code
+                location = response.headers.get("Location", "")
+                body = _read_capped(response) if status < 300 else b""
+        except requests.RequestException as exc:
+            raise HarvestError(
+                f"robots.txt unreachable ({type(exc).__name__})",
+                where=url,
+                hint="the harvest does not start without it",
+            ) from exc
+        if status not in (301, 302, 303, 307, 308):
+            break
+        target = urljoin(url, location)
+        if urlsplit(target)[:2] != site:
+            raise HarvestError(
+                f"robots.txt redirects off the site to {target}",
+                where=url,
+                hint="only the site's own robots.txt is obeyed; the harvest does not start",
+            )
+        url = target
+    else:
+        raise HarvestError(f"robots.txt: more than {max_redirects} redirects", where=url)
+    if status >= 500:
         raise HarvestError(
-            f"robots.txt unreachable ({type(exc).__name__})",
-            where=url,
-            hint="the harvest does not start without it",
-        ) from exc
-    if response.status_code >= 500:
-        raise HarvestError(
-            f"robots.txt answered HTTP {response.status_code}",
+            f"robots.txt answered HTTP {status}",
             where=url,
             hint="the site asks crawlers to stay away while it is unavailable",
         )
-    if response.status_code >= 400:
-        robots.allow_all = True
-    else:
-        robots.parse(response.text.splitlines())
-    return robots
+    text = "" if status >= 400 else body.decode("utf-8", "replace")
+    return Robots(Protego.parse(text), user_agent)
+
+
+ROBOTS_MAX_BYTES = 512 * 1024
+
+
+def _read_capped(response: requests.Response) -> bytes:
+    """robots.txt past `ROBOTS_MAX_BYTES` is cut there, as RFC 9309 §2.5 allows."""
+    chunks, size = [], 0
+    for chunk in response.iter_content(65536):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= ROBOTS_MAX_BYTES:
+            break
+    return b"".join(chunks)[:ROBOTS_MAX_BYTES]

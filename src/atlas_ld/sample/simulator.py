@@ -302,8 +302,12 @@ class AtlasSimulator:
 
 
 def robots_txt(disallowed: Iterable[int] = ()) -> str:
-    """robots.txt forbidding these ids' pages (rules are prefixes: 3 also covers 30-39...)."""
-    rules = "".join(f"Disallow: {PAGE_PATH.format(n)}\n" for n in disallowed)
+    """robots.txt forbidding exactly these ids' pages.
+
+    Rules are prefixes (RFC 9309), so each ends with `$`: without it, forbidding 27 would also
+    forbid 270-279, 2700...
+    """
+    rules = "".join(f"Disallow: {PAGE_PATH.format(n)}$\n" for n in disallowed)
     return "User-agent: *\n" + (rules or "Disallow:\n")
 
 
