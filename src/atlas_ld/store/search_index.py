@@ -1,0 +1,624 @@
+"""The search index: SQLite FTS5 full text and facets over the partnerships, next to the store.
+
+Why SQLite: SPARQL has no accent folding, no ranking and no prefix matching, and counting seven
+facets over 12,700 partnerships with SPARQL took seconds. FTS5 (in Python's own `sqlite3`) folds
+case and accents (`unicode61 remove_diacritics 2`: "quebec" finds "Québec"), matches prefixes
+("burk" finds "Burkina") and ranks by BM25; facet counts are plain SQL `GROUP BY`s.
+
+The index is a derived file, `<store>.search.sqlite`, keyed by the store's build id (the digest of
+its manifest, which every build rewrites). `atlas-ld build` writes it at the end of a build, and the
+server makes it in the background when it is missing or belongs to another build. It is written
+to a scratch file and renamed, so a reader never sees half an index.
+
+Personal data: every statement the index reads is matched inside `GRAPH ?g` with the personal
+graphs (`graph/personal/*`) excluded, whatever store or repository it is given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+import sqlite3
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from atlas_ld.core.errors import QueryError, StoreError
+from atlas_ld.core.namespaces import ATLAS
+from atlas_ld.store.disk import MANIFEST, open_store, read_manifest
+
+log = logging.getLogger("atlas_ld.store.search_index")
+
+SUFFIX = ".search.sqlite"
+FORMAT = "atlas-ld-search/1"
+PAGE_SIZE = 20
+MAX_TERMS = 12
+DATA_ROWS = 50_000  # format=csv|json gives every match up to this many
+
+
+class Queryable(Protocol):
+    """A pyoxigraph store or a repository (`store.repo.Repo`): both answer `query()` alike."""
+
+    def query(self, query: str, **kwargs: Any) -> Any: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Facets: one name in URLs (`?country=BFA`), the IRIs it takes its values from.
+
+
+@dataclass(frozen=True, slots=True)
+class FacetKind:
+    name: str  # the URL parameter
+    namespace: str  # a value is the IRI without this prefix ("{base}" stands for the base)
+    linked: bool  # whether a value has a page of its own on the server
+
+    def value_of(self, iri: str, base: str) -> str | None:
+        prefix = self.namespace.replace("{base}", base)
+        return iri[len(prefix) :] if iri.startswith(prefix) and len(iri) > len(prefix) else None
+
+    def href(self, value: str, base: str) -> str | None:
+        if not self.linked:
+            return None
+        prefix = self.namespace.replace("{base}", base)
+        return "/" + prefix[len(base) :] + value if prefix.startswith(base) else None
+
+
+FACETS: dict[str, FacetKind] = {
+    f.name: f
+    for f in (
+        FacetKind("country", "{base}id/country/", True),
+        FacetKind("region", "{base}id/region/", True),
+        FacetKind("theme", "{base}id/theme/", True),
+        FacetKind("status", ATLAS, False),
+        FacetKind("funder", "{base}id/actor/", True),
+        FacetKind("kind", ATLAS, False),
+        FacetKind("year", "", False),
+    )
+}
+SORTS = ("relevance", "title", "year", "-year", "amount", "-amount")
+
+
+# ---------------------------------------------------------------------------------------------
+# Text folding shared by the index and the queries
+
+
+def fold(text: str) -> str:
+    """NFC text with the ligatures FTS5's unicode61 does not split (œ, æ) written out."""
+    text = unicodedata.normalize("NFC", text)
+    return text.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
+
+
+def sort_key(text: str) -> str:
+    """Titles sort by their letters, not by accents or case ("École" with the "e"s)."""
+    decomposed = unicodedata.normalize("NFD", fold(text).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def match_expression(text: str) -> str | None:
+    """The FTS5 query for what a person typed: every word, each as a prefix, all required.
+
+    Only word characters reach FTS5 (each word quoted), so no input can be FTS5 syntax.
+    """
+    words = re.findall(r"\w+", fold(text))[:MAX_TERMS]
+    return " AND ".join(f'"{w}"*' for w in words) or None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the store
+
+
+_PREFIXES = f"""PREFIX atlas: <{ATLAS}>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX schema: <https://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+_PUBLIC = 'FILTER (!CONTAINS(STR(?{g}), "/graph/personal/"))'
+
+
+def _in_public(pattern: str, g: str = "g") -> str:
+    return f"GRAPH ?{g} {{ {pattern} }} {_PUBLIC.format(g=g)}"
+
+
+_QUERIES = {
+    "partnerships": f"""SELECT ?p (SAMPLE(?t) AS ?title) (MIN(?s) AS ?start) (MAX(?e) AS ?end)
+WHERE {{
+  {_in_public("?p a atlas:Partnership")}
+  OPTIONAL {{ {_in_public('?p dcterms:title ?t FILTER (LANG(?t) IN ("fr", ""))', "g1")} }}
+  OPTIONAL {{ {_in_public("?p atlas:startYear ?s", "g2")} }}
+  OPTIONAL {{ {_in_public("?p atlas:endYear ?e", "g3")} }}
+}} GROUP BY ?p""",
+    # Long texts: every French or plain literal said of the partnership, but its title.
+    "texts": f"""SELECT ?p ?o WHERE {{
+  {_in_public("?p ?prop ?o . ?p a atlas:Partnership")}
+  FILTER (ISLITERAL(?o) && ?prop != dcterms:title
+          && (LANG(?o) = "fr" || DATATYPE(?o) = xsd:string))
+}}""",
+    # Actors as the page wrote them and as merged; their kind; their region (French ones).
+    "actors": f"""SELECT ?p ?agent ?written ?name ?kind ?region ?territory WHERE {{
+  {{ {_in_public("?x atlas:inPartnership ?p ; atlas:agent ?agent")}
+     OPTIONAL {{ {_in_public("?x atlas:asWritten ?written", "g1")} }} }}
+  UNION {{ {_in_public("?p atlas:preReformAuthority ?agent")} }}
+  OPTIONAL {{ {_in_public("?agent schema:name ?name", "g2")} }}
+  OPTIONAL {{ {_in_public("?agent a ?kind", "g3")} }}
+  OPTIONAL {{ {_in_public("?agent atlas:region ?region", "g4")} }}
+  OPTIONAL {{ {_in_public("?agent atlas:territory ?territory", "g5")} }}
+}}""",
+    "links": f"""SELECT ?p ?prop ?o WHERE {{
+  VALUES ?prop {{ atlas:country atlas:status atlas:mainTheme atlas:otherTheme }}
+  {_in_public("?p ?prop ?o . ?p a atlas:Partnership")}
+}}""",
+    "broader": f"""SELECT ?t ?up WHERE {{ {_in_public("?t skos:broader+ ?up")} }}""",
+    "financing": f"""SELECT ?p ?funder ?funderName ?value WHERE {{
+  {_in_public("?p atlas:financing ?f")}
+  OPTIONAL {{ {_in_public("?f schema:funder ?funder", "g1")} }}
+  OPTIONAL {{ {_in_public("?f atlas:funderName ?funderName", "g2")} }}
+  OPTIONAL {{ {_in_public("?f schema:amount/schema:value ?value", "g3")} }}
+}}""",
+    # Labels of everything a facet or a place can name, French first.
+    "labels": f"""SELECT ?s ?label (LANG(?label) AS ?lang) WHERE {{
+  VALUES ?prop {{ skos:prefLabel rdfs:label schema:name skos:altLabel }}
+  {_in_public("?s ?prop ?label")}
+  FILTER (LANG(?label) IN ("fr", "en", ""))
+}}""",
+}
+
+
+def _rows(source: Queryable, name: str) -> Iterator[dict[str, Any]]:
+    result = source.query(_PREFIXES + _QUERIES[name], use_default_graph_as_union=True)
+    variables = [v.value for v in result.variables]
+    for solution in result:
+        yield {v: solution[v] for v in variables}
+
+
+def _value(term: Any) -> str | None:
+    return None if term is None else term.value
+
+
+@dataclass(slots=True)
+class _Doc:
+    iri: str
+    title: str = ""
+    start: int | None = None
+    end: int | None = None
+    texts: list[str] = field(default_factory=list)
+    actors: set[str] = field(default_factory=set)
+    places: set[str] = field(default_factory=set)
+    facets: set[tuple[str, str]] = field(default_factory=set)
+    total: Decimal = Decimal(0)
+    has_amount: bool = False
+
+
+def _year(term: Any) -> int | None:
+    text = _value(term)
+    return int(text[:4]) if text and text[:4].isdigit() else None
+
+
+class _Labels:
+    """The labels the index shows, per page language: that language, else French, else plain,
+    else English. Alternative labels are only searched."""
+
+    RANK: ClassVar[dict[str, dict[str, int]]] = {
+        "fr": {"fr": 0, "": 1, "en": 2},
+        "en": {"en": 0, "fr": 1, "": 2},
+    }
+
+    def __init__(self, rows: Iterable[dict[str, Any]]):
+        self.best: dict[str, dict[str, tuple[int, str]]] = {"fr": {}, "en": {}}
+        self.all: dict[str, set[str]] = defaultdict(set)
+        for row in rows:
+            iri, label, lang = row["s"].value, row["label"].value, row["lang"].value
+            self.all[iri].add(label)
+            for page_lang, ranks in self.RANK.items():
+                best = self.best[page_lang]
+                rank = ranks.get(lang, 3)
+                if iri not in best or (rank, label) < best[iri]:
+                    best[iri] = (rank, label)
+
+    def get(self, iri: str, lang: str = "fr") -> str:
+        return self.best[lang].get(iri, (0, ""))[1]
+
+
+def _collect(
+    source: Queryable, base: str
+) -> tuple[dict[str, _Doc], dict[tuple[str, str], tuple[str, str]]]:
+    """Every partnership as a document, and the (French, English) labels of each facet value."""
+    labels = _Labels(_rows(source, "labels"))
+    docs: dict[str, _Doc] = {}
+    facet_labels: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def add_facet(doc: _Doc, facet: str, iri: str, label: str | None = None) -> None:
+        value = FACETS[facet].value_of(iri, base)
+        if value is None:
+            return
+        doc.facets.add((facet, value))
+        french = label or labels.get(iri) or value
+        facet_labels.setdefault((facet, value), (french, label or labels.get(iri, "en") or french))
+
+    for row in _rows(source, "partnerships"):
+        doc = docs[row["p"].value] = _Doc(row["p"].value)
+        doc.title = unicodedata.normalize("NFC", _value(row["title"]) or "")
+        doc.start, doc.end = _year(row["start"]), _year(row["end"])
+        if doc.start:
+            doc.facets.add(("year", str(doc.start)))
+            facet_labels[("year", str(doc.start))] = (str(doc.start), str(doc.start))
+    for row in _rows(source, "texts"):
+        if (doc := docs.get(row["p"].value)) is not None:
+            doc.texts.append(row["o"].value)
+    for row in _rows(source, "actors"):
+        if (doc := docs.get(row["p"].value)) is None:
+            continue
+        doc.actors.update(t.value for t in (row["written"], row["name"]) if t is not None)
+        kind = _value(row["kind"])
+        if kind and kind != ATLAS + "Actor":
+            add_facet(doc, "kind", kind)
+        for place in (row["region"], row["territory"]):
+            if place is not None:
+                doc.places.update(labels.all.get(place.value, ()))
+        if row["region"] is not None:
+            add_facet(doc, "region", row["region"].value)
+    broader: dict[str, set[str]] = defaultdict(set)
+    for row in _rows(source, "broader"):
+        broader[row["t"].value].add(row["up"].value)
+    for row in _rows(source, "links"):
+        if (doc := docs.get(row["p"].value)) is None:
+            continue
+        prop, target = row["prop"].value, row["o"].value
+        if prop == ATLAS + "country":
+            add_facet(doc, "country", target)
+            doc.places.update(labels.all.get(target, ()))
+        elif prop == ATLAS + "status":
+            add_facet(doc, "status", target)
+        else:
+            for theme in (target, *broader.get(target, ())):
+                add_facet(doc, "theme", theme)
+    for row in _rows(source, "financing"):
+        if (doc := docs.get(row["p"].value)) is None:
+            continue
+        if row["funder"] is not None:
+            add_facet(doc, "funder", row["funder"].value, _value(row["funderName"]))
+        if row["value"] is not None:
+            try:
+                doc.total += Decimal(row["value"].value)
+                doc.has_amount = True
+            except InvalidOperation:
+                log.warning("%s: amount %r is not a number", doc.iri, row["value"].value)
+    return docs, facet_labels
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing the index
+
+
+def index_path(store_dir: Path) -> Path:
+    store_dir = Path(store_dir)
+    return store_dir.with_name(store_dir.name + SUFFIX)
+
+
+def build_id(store_dir: Path) -> str:
+    """The store's build id: the digest of its manifest, which every build rewrites."""
+    try:
+        return hashlib.sha256((Path(store_dir) / MANIFEST).read_bytes()).hexdigest()
+    except OSError as exc:
+        raise StoreError(f"cannot read the store's manifest: {exc}", where=str(store_dir)) from None
+
+
+def _meta(path: Path) -> dict[str, str]:
+    try:
+        with _connect(path) as db:
+            return dict(db.execute("SELECT key, value FROM meta"))
+    except (sqlite3.Error, OSError):
+        return {}
+
+
+def is_current(store_dir: Path, path: Path | None = None) -> bool:
+    """Whether the index at `path` (default: next to the store) was made from this build."""
+    meta = _meta(path or index_path(store_dir))
+    return meta.get("format") == FORMAT and meta.get("build") == build_id(store_dir)
+
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE partnership (
+  id INTEGER PRIMARY KEY, iri TEXT NOT NULL, title TEXT NOT NULL, title_key TEXT NOT NULL,
+  start_year INTEGER, end_year INTEGER, total TEXT, total_cents INTEGER
+);
+CREATE TABLE facet (pid INTEGER NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL);
+CREATE TABLE facet_value (
+  facet TEXT NOT NULL, value TEXT NOT NULL, label TEXT NOT NULL, label_en TEXT NOT NULL, href TEXT,
+  PRIMARY KEY (facet, value)
+);
+CREATE VIRTUAL TABLE text USING fts5(
+  title, body, actors, places, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+);
+"""
+
+
+def build_search_index(
+    store_dir: Path, source: Queryable | None = None, path: Path | None = None
+) -> Path:
+    """Write the index of the store at `store_dir` (read from `source`, default the store itself)
+    to `path` (default `<store>.search.sqlite`); returns the path."""
+    store_dir = Path(store_dir)
+    base = read_manifest(store_dir).base
+    if source is None:
+        source = open_store(store_dir, read_only=True)
+    path = Path(path) if path else index_path(store_dir)
+    return write_index(source, base, build_id(store_dir), path)
+
+
+def write_index(source: Queryable, base: str, build: str, path: Path) -> Path:
+    """Write the index of what `source` holds to `path`, tagged with `build`."""
+    docs, facet_labels = _collect(source, base)
+    scratch = path.with_name(f"{path.name}.new-{os.getpid()}-{id(docs)}")
+    scratch.unlink(missing_ok=True)
+    try:
+        with _connect(scratch, write=True) as db:
+            db.executescript(_SCHEMA)
+            _write(db, docs, facet_labels, base)
+            db.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [("format", FORMAT), ("build", build), ("base", base), ("docs", str(len(docs)))],
+            )
+        scratch.replace(path)
+    except (sqlite3.Error, OSError) as exc:
+        scratch.unlink(missing_ok=True)
+        raise StoreError(f"cannot write the search index: {exc}", where=str(path)) from None
+    return path
+
+
+def _write(db: sqlite3.Connection, docs: dict[str, _Doc], labels: dict, base: str) -> None:
+    for pid, doc in enumerate(sorted(docs.values(), key=lambda d: d.iri), start=1):
+        total = str(doc.total) if doc.has_amount else None
+        cents = int(doc.total * 100) if doc.has_amount else None
+        db.execute(
+            "INSERT INTO partnership VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (pid, doc.iri, doc.title, sort_key(doc.title), doc.start, doc.end, total, cents),
+        )
+        db.execute(
+            "INSERT INTO text (rowid, title, body, actors, places) VALUES (?, ?, ?, ?, ?)",
+            (
+                pid,
+                fold(doc.title),
+                fold("\n".join(doc.texts)),
+                fold("\n".join(sorted(doc.actors))),
+                fold("\n".join(sorted(doc.places))),
+            ),
+        )
+        db.executemany(
+            "INSERT INTO facet VALUES (?, ?, ?)", [(pid, f, v) for f, v in sorted(doc.facets)]
+        )
+    db.executemany(
+        "INSERT INTO facet_value VALUES (?, ?, ?, ?, ?)",
+        [(f, v, fr, en, FACETS[f].href(v, base)) for (f, v), (fr, en) in labels.items()],
+    )
+    db.execute("CREATE INDEX facet_by_value ON facet (facet, value, pid)")
+    db.execute("CREATE INDEX facet_by_pid ON facet (pid, facet, value)")
+    db.execute("INSERT INTO text (text) VALUES ('optimize')")
+
+
+@contextmanager
+def _connect(path: Path, write: bool = False) -> Iterator[sqlite3.Connection]:
+    """A connection closed on exit; a writer commits when the block ends without error."""
+    if write:
+        db = sqlite3.connect(path)
+    elif not path.is_file():
+        raise sqlite3.OperationalError(f"no index at {path}")
+    else:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        yield db
+        if write:
+            db.commit()
+    finally:
+        db.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Searching
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """What a search asks: words, facet values (OR within a facet, AND across), a start-year
+    range, an order and a page (from 1)."""
+
+    text: str = ""
+    facets: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    year_from: int | None = None
+    year_to: int | None = None
+    sort: str = ""
+    page: int = 1
+    page_size: int = PAGE_SIZE
+    lang: str = "fr"  # the language of the labels (facet values, countries, status)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.facets) - set(FACETS)
+        if unknown:
+            raise QueryError(f"unknown facet {sorted(unknown)[0]!r} (known: {', '.join(FACETS)})")
+        if self.sort and self.sort not in SORTS:
+            raise QueryError(f"unknown sort {self.sort!r} (known: {', '.join(SORTS)})")
+        if self.page < 1:
+            raise QueryError(f"page {self.page} is not a page number (1, 2, ...)")
+
+    @property
+    def label_column(self) -> str:
+        return "label_en" if self.lang == "en" else "label"
+
+    @property
+    def order(self) -> str:
+        if self.sort:
+            return self.sort
+        return "relevance" if match_expression(self.text) else "title"
+
+
+@dataclass(frozen=True, slots=True)
+class FacetCount:
+    value: str
+    label: str
+    count: int
+    href: str | None
+    selected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    iri: str
+    title: str
+    start_year: int | None
+    end_year: int | None
+    total: Decimal | None
+    countries: tuple[tuple[str, str], ...]  # (ISO 3166-1 alpha-3, name)
+    status: tuple[str, str] | None  # (value, label)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: SearchQuery
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetCount]]
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.query.page_size))
+
+
+_ORDER = {
+    "relevance": "rank, p.title_key, p.id",
+    "title": "p.title_key, p.id",
+    "year": "p.start_year IS NULL, p.start_year, p.title_key, p.id",
+    "-year": "p.start_year IS NULL, p.start_year DESC, p.title_key, p.id",
+    "amount": "p.total_cents IS NULL, p.total_cents, p.title_key, p.id",
+    "-amount": "p.total_cents IS NULL, p.total_cents DESC, p.title_key, p.id",
+}
+
+
+class SearchIndex:
+    """A read-only index file. Each search opens its own connection: searches run in threads."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.meta = _meta(self.path)
+        if self.meta.get("format") != FORMAT:
+            raise StoreError("not a search index of this version", where=str(self.path))
+
+    def search(self, query: SearchQuery, *, facet_limit: int = 50) -> SearchResult:
+        with _connect(self.path) as db:
+            matched = _filter(query, None)
+            hits_sql, params = _hits_sql(query, matched)
+            hits = [_hit(db, row, query.label_column) for row in db.execute(hits_sql, params)]
+            total = db.execute(f"SELECT COUNT(*) FROM ({matched[0]})", matched[1]).fetchone()[0]
+            facets = {name: _counts(db, query, name, facet_limit) for name in FACETS}
+        return SearchResult(query=query, total=total, hits=hits, facets=facets)
+
+    def all_hits(self, query: SearchQuery) -> SearchResult:
+        """Every match (up to `DATA_ROWS`), for the CSV and JSON downloads."""
+        return self.search(replace(query, page=1, page_size=DATA_ROWS))
+
+
+def _filter(query: SearchQuery, skip: str | None) -> tuple[str, list]:
+    """SQL selecting the ids (and rank) of the partnerships that pass every filter but `skip`."""
+    expression = match_expression(query.text)
+    if expression:
+        sql = "SELECT rowid AS id, bm25(text, 10.0, 1.0, 4.0, 4.0) AS rank FROM text"
+        sql, params = sql + " WHERE text MATCH ?", [expression]
+    else:
+        sql, params = "SELECT id, 0 AS rank FROM partnership WHERE 1", []
+    for name, values in sorted(query.facets.items()):
+        if name == skip or not values:
+            continue
+        marks = ", ".join("?" * len(values))
+        sql += f" AND {'rowid' if expression else 'id'} IN "
+        sql += f"(SELECT pid FROM facet WHERE facet = ? AND value IN ({marks}))"
+        params += [name, *values]
+    if skip != "year" and (query.year_from or query.year_to):
+        sql += f" AND {'rowid' if expression else 'id'} IN (SELECT id FROM partnership "
+        sql += "WHERE start_year BETWEEN ? AND ?)"
+        params += [query.year_from or 0, query.year_to or 9999]
+    return sql, params
+
+
+def _hits_sql(query: SearchQuery, matched: tuple[str, list]) -> tuple[str, list]:
+    sql = (
+        "SELECT p.id, p.iri, p.title, p.start_year, p.end_year, p.total "
+        f"FROM ({matched[0]}) AS m JOIN partnership AS p ON p.id = m.id "
+        f"ORDER BY {_ORDER[query.order]} LIMIT ? OFFSET ?"
+    )
+    offset = (query.page - 1) * query.page_size
+    return sql, [*matched[1], query.page_size, offset]
+
+
+def _hit(db: sqlite3.Connection, row: tuple, column: str) -> Hit:
+    pid, iri, title, start, end, total = row
+    found = db.execute(
+        f"SELECT f.facet, f.value, v.{column} FROM facet AS f JOIN facet_value AS v "
+        "ON v.facet = f.facet AND v.value = f.value "
+        f"WHERE f.pid = ? AND f.facet IN ('country', 'status') ORDER BY v.{column}",
+        (pid,),
+    ).fetchall()
+    countries = tuple((value, label) for facet, value, label in found if facet == "country")
+    status = next(((v, label) for facet, v, label in found if facet == "status"), None)
+    return Hit(iri, title, start, end, Decimal(total) if total else None, countries, status)
+
+
+def _counts(db: sqlite3.Connection, query: SearchQuery, name: str, limit: int) -> list[FacetCount]:
+    """Counts of a facet's values among the matches of every *other* filter, so a choice in a
+    facet still shows what the other values of that facet would give."""
+    sql, params = _filter(query, name)
+    column = query.label_column
+    order = "f.value DESC" if name == "year" else f"n DESC, v.{column}"
+    rows = db.execute(
+        f"SELECT f.value, v.{column}, v.href, COUNT(*) AS n FROM ({sql}) AS m "
+        "JOIN facet AS f ON f.pid = m.id AND f.facet = ? "
+        "JOIN facet_value AS v ON v.facet = f.facet AND v.value = f.value "
+        f"GROUP BY f.value ORDER BY {order} LIMIT ?",
+        [*params, name, limit],
+    ).fetchall()
+    chosen = set(query.facets.get(name, ()))
+    counts = [FacetCount(v, label, n, href, v in chosen) for v, label, href, n in rows]
+    shown = {c.value for c in counts}
+    for value in sorted(chosen - shown):  # a chosen value always shows, even with no match
+        label = db.execute(
+            f"SELECT {column}, href FROM facet_value WHERE facet = ? AND value = ?", (name, value)
+        ).fetchone()
+        counts.append(FacetCount(value, label[0] if label else value, 0, None, True))
+    return counts
+
+
+def describe(result: SearchResult) -> dict[str, Any]:
+    """The result as JSON-ready data (the `format=json` answer)."""
+    return {
+        "total": result.total,
+        "results": [
+            {
+                "iri": h.iri,
+                "title": h.title,
+                "countries": [code for code, _ in h.countries],
+                "country_names": [name for _, name in h.countries],
+                "start_year": h.start_year,
+                "end_year": h.end_year,
+                "status": h.status[1] if h.status else None,
+                "total_eur": str(h.total) if h.total is not None else None,
+            }
+            for h in result.hits
+        ],
+        "facets": {
+            name: [{"value": c.value, "label": c.label, "count": c.count} for c in counts]
+            for name, counts in result.facets.items()
+        },
+    }
+
+
+def dumps(result: SearchResult) -> str:
+    return json.dumps(describe(result), ensure_ascii=False, indent=1)
