@@ -25,7 +25,10 @@ def test_url_page_keeps_url_content_type_and_gives_the_atlas_id(http_site):
     assert record.foreign_partners[0].name == "Province du Québec"
 
 
-def test_file_page_has_no_url():
-    page = read_page(str(SEED_HTML))
-    assert page.url is None and page.source == str(SEED_HTML)
-    assert parse_page(page).atlas_id is None
+def test_file_page_without_manifest_has_no_url(tmp_path):
+    path = tmp_path / "fiche.html"
+    path.write_bytes(SEED_HTML.read_bytes())
+    page = read_page(str(path))
+    assert page.url is None and page.source == str(path)
+    record = parse_page(page)
+    assert record.atlas_id is None and record.id_source is None

@@ -269,7 +269,7 @@ def test_html_magnifier_link_is_the_atlas_url_and_cells_keep_empty_water_amounts
         Authority(
             "Province du Québec",
             "Canada",
-            "/atlas/detailCollectivite.html?id=7",
+            "https://pastel.diplomatie.gouv.fr/atlas/detailCollectivite.html?id=7",  # made absolute
             "Province du Québec Canada",
         )
     ]
@@ -318,7 +318,12 @@ def test_data_rows_starting_with_a_th_are_rows_not_labels():
     )
     record = parse_page(page_of(body))
     assert record.french_authorities == [
-        Authority("Commune de Rennes", None, "/c?id=3", "Commune de Rennes")
+        Authority(
+            "Commune de Rennes",
+            None,
+            "https://pastel.diplomatie.gouv.fr/c?id=3",
+            "Commune de Rennes",
+        )
     ]
     assert record.warnings == []
 

@@ -16,7 +16,8 @@ from .conftest import SEED_TEXT
 def test_seed_text_gives_the_expected_record(expected_seed, schema_validator):
     record = parse_page(read_page(str(SEED_TEXT))).to_json()
     schema_validator.validate(record)
-    assert record == expected_seed | {"source": str(SEED_TEXT), "atlas_id": None}
+    # the sample folder's manifest.csv names the file
+    assert record == expected_seed | {"source": str(SEED_TEXT), "id_source": "manifest"}
 
 
 def test_seed_financing_rows_keep_missing_water_amounts_null():

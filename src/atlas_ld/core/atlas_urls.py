@@ -1,16 +1,96 @@
-"""The Atlas's URL forms, in one place.
+"""The Atlas's URL forms and their query parameters, in one place.
 
 The Atlas is a Java web application under `/cncdext/dyn/public/atlas/`; a partnership's detail
-page is `detailProjet.html?criteres.prjId=N`. Every stage that builds or reads an Atlas URL
-(harvest, parser, sample generator, simulator) takes it from here.
+page is `detailProjet.html?criteres.prjId=N`. Its pages link to other detail pages (authorities,
+foreign authorities) whose ids ride in query parameters, sometimes prefixed with the name of the
+form that built them (`criteres.prjId`, `criteres.colId`). Every stage that builds or reads an
+Atlas URL (harvest, parser, mapping, sample generator, simulator) takes it from here.
+
+Links read from a page are made absolute here too: against the page's own URL when it is known,
+else against the detail-page URL (a Java web application writes its links relative to it:
+`detailCollectivite.html?criteres.colId=51001`). Only http(s) links survive; `javascript:`,
+`data:`, `mailto:` and the like never become identifiers.
 """
 
 from __future__ import annotations
 
+import re
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
 ATLAS_BASE_URL = "https://pastel.diplomatie.gouv.fr"
-PAGE_PATH = "/cncdext/dyn/public/atlas/detailProjet.html?criteres.prjId={}"
+ATLAS_PATH = "/cncdext/dyn/public/atlas/"
+PAGE_PATH = ATLAS_PATH + "detailProjet.html?criteres.prjId={}"
+DETAIL_PAGE = ATLAS_BASE_URL + ATLAS_PATH + "detailProjet.html"
+
+# Query parameters carrying an id, compared without their form prefix and case: a partnership's
+# prjId, and the forms seen or expected for authorities (the real site's are not all known).
+PROJECT_PARAM = "prjid"
+ACTOR_PARAMS = ("colid", "collid", "idcoll", "id")
+_LINK_SCHEMES = ("http", "https")
+# A partnership's URL written anywhere in a page's text (a canonical link, a form, a print link).
+_PROJECT_IN_TEXT = re.compile(r"[?&;](?:[\w]+\.)?prjId=(\d+)", re.IGNORECASE)
+# A saved page's file name: `17384.html`, `17384.txt`, `detailProjet.html?criteres.prjId=17384`.
+_FILE_NAME_ID = re.compile(r"(\d+)\.(?:html?|txt|xhtml)", re.IGNORECASE)
 
 
-def page_url(base_url: str, prj_id: int) -> str:
+def page_url(base_url: str, prj_id: int | str) -> str:
     """The detail page of partnership `prj_id` on the Atlas at `base_url`."""
     return base_url.rstrip("/") + PAGE_PATH.format(prj_id)
+
+
+def _params(url: str) -> dict[str, str]:
+    """Query parameters by their name without form prefix, lower case; first value wins."""
+    found: dict[str, str] = {}
+    for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=False):
+        found.setdefault(key.rpartition(".")[2].lower(), value.strip())
+    return found
+
+
+def project_id(url: str | None) -> str | None:
+    """The prjId of a partnership's URL (`…detailProjet.html?criteres.prjId=17384` -> `17384`)."""
+    if not url:
+        return None
+    value = _params(url).get(PROJECT_PARAM)
+    return value if value and value.isdigit() else None
+
+
+def link_id(url: str | None) -> str | None:
+    """The id any Atlas link carries: a prjId, else an authority's id; None when it has none."""
+    if not url:
+        return None
+    params = _params(url)
+    for name in (PROJECT_PARAM, *ACTOR_PARAMS):
+        if params.get(name):
+            return params[name]
+    return None
+
+
+def project_ids_in_text(text: str) -> set[str]:
+    """Every prjId that a partnership URL written in `text` carries."""
+    return set(_PROJECT_IN_TEXT.findall(text))
+
+
+def project_id_of_file_name(name: str) -> str | None:
+    """`17384.html` or a browser's `detailProjet.html?criteres.prjId=17384` -> `17384`."""
+    if found := project_id(name):
+        return found
+    match = _FILE_NAME_ID.fullmatch(name)
+    return match.group(1) if match else None
+
+
+def absolute_link(href: str | None, base: str | None) -> str | None:
+    """`href` resolved against `base` (the page's URL, else the Atlas's detail page); None for
+    an empty link, a fragment alone, or any scheme other than http(s)."""
+    if not href:
+        return None
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return None
+    try:
+        url = urljoin(base or DETAIL_PAGE, href)
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an invalid IPv6 host: not a link anything can use
+        return None
+    if parts.scheme.lower() not in _LINK_SCHEMES or not parts.netloc:
+        return None
+    return url

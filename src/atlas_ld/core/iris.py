@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from urllib.parse import parse_qs, urlsplit
 
 from pyoxigraph import NamedNode
 
+from atlas_ld.core import atlas_urls
+
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_ATLAS_ID_PARAMS = ("prjId", "prjid", "id", "collId", "collid", "idColl", "idcoll")
 
 
 def slug(text: str) -> str:
@@ -36,17 +36,9 @@ def partnership_key(atlas_id: str | None, content: str) -> str:
 
 
 def atlas_id_from_url(url: str | None) -> str | None:
-    """The identifier carried by an Atlas link (magnifier icon or page URL), if any."""
-    if not url:
-        return None
-    # The Atlas prefixes its form fields with the form's name: `criteres.prjId=17384`.
-    query = {
-        key.rpartition(".")[2]: values for key, values in parse_qs(urlsplit(url).query).items()
-    }
-    for name in _ATLAS_ID_PARAMS:
-        if query.get(name):
-            return query[name][0].strip() or None
-    return None
+    """The identifier carried by an Atlas link (magnifier icon or page URL), if any; the URL
+    forms are `atlas_urls`'s."""
+    return atlas_urls.link_id(url)
 
 
 class Ids:

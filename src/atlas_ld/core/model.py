@@ -3,9 +3,10 @@
 `ProjectRecord` is the parsed form of one Atlas project page, field for field the JSON contract in
 `data/project-record.schema.json` (`atlas-ld parse --json` prints `record.to_json()`), plus the
 page's own text next to what the parser split or normalised: `text` of each table row (its cells
-as shown, joined by a space) and `end_date_text`. `Page` is
-what a stage hands to the parser: the bytes as fetched plus where and when they came from, so the
-provenance of every triple can name its capture.
+as shown, joined by a space) and `end_date_text`. Money is `Decimal`, exactly as the page
+writes it (JSON gives it as a number). `Page` is what a stage hands to the parser: the bytes as
+fetched plus where and when they came from, so the provenance of every triple can name its
+capture.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 
@@ -26,6 +28,9 @@ class Page:
     url: str | None = None
     fetched_at: datetime | None = None
     capture_id: str | None = None  # WARC-Record-ID when the page comes from the archive
+    # Where `url` came from when it is not the address the page was read from: "manifest" for
+    # a saved page whose folder's manifest.csv names it (see docs/parsing.md, Ids).
+    url_source: str | None = None
 
     @property
     def sha256(self) -> str:
@@ -62,8 +67,8 @@ class PartnerContact:
 @dataclass(slots=True)
 class Financing:
     funder: str
-    amount_eur: float | int | None
-    water_oudin_eur: float | int | None
+    amount_eur: Decimal | None
+    water_oudin_eur: Decimal | None
     year: int | None
     text: str | None = None
 
@@ -120,10 +125,18 @@ class ProjectRecord:
     diplomatic_post: str | None = None
     post_contacts: list[PostContact] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Which source gave `atlas_id`: capture, manifest, URL, page, file name (docs/parsing.md).
+    id_source: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The contract's JSON object (keys in the dataclass order, so output is stable)."""
-        return asdict(self)
+        """The contract's JSON object (keys in the dataclass order, so output is stable).
+        Amounts become JSON numbers: integers when whole, else the shortest decimal that reads
+        back as the same value (`Decimal("1500.50")` -> `1500.5`)."""
+        data = asdict(self)
+        for row in data["financing"]:
+            for key in ("amount_eur", "water_oudin_eur"):
+                row[key] = _json_number(row[key])
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ProjectRecord:
@@ -146,7 +159,25 @@ class ProjectRecord:
             if kind is None:
                 values[key] = value
             elif isinstance(value, list):
-                values[key] = [kind(**item) for item in value]
+                values[key] = [
+                    kind(**_money_in(item) if kind is Financing else item) for item in value
+                ]
             elif value is not None:
                 values[key] = kind(**value)
         return cls(**values)
+
+
+def _json_number(value: Decimal | float | int | None) -> float | int | None:
+    if not isinstance(value, Decimal):
+        return value
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _money_in(row: dict[str, Any]) -> dict[str, Any]:
+    """JSON numbers back to `Decimal` through their shortest text (`1500.5` -> `1500.5`)."""
+    return {
+        key: Decimal(str(value))
+        if key in ("amount_eur", "water_oudin_eur") and isinstance(value, int | float)
+        else value
+        for key, value in row.items()
+    }

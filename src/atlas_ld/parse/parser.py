@@ -14,7 +14,10 @@ import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
+from atlas_ld.core import atlas_urls
 from atlas_ld.core.errors import AtlasError, ParseError
 from atlas_ld.core.model import Page, PostContact, ProjectRecord, ThemeTriple
 from atlas_ld.parse import tablerows
@@ -30,9 +33,8 @@ from atlas_ld.parse.labels import (
     lookup,
 )
 from atlas_ld.parse.source import read_page
-from atlas_ld.parse.textlayout import Line, page_lines
+from atlas_ld.parse.textlayout import Layout, Line, layout
 
-_PRJ_ID = re.compile(r"[?&]criteres\.prjId=(\d+)")
 _DATE_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _DATE_MY = re.compile(r"(\d{1,2})/(\d{4})")
 _DATE_ISO = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
@@ -50,23 +52,58 @@ class _Sections:
     post: str | None = None
     post_lines: list[Line] = field(default_factory=list)
     unknown: dict[str, list[Line]] = field(default_factory=dict)  # label -> the lines under it
+    labels: dict[str, str] = field(default_factory=dict)  # field -> its label as the page wrote it
     warnings: list[str] = field(default_factory=list)
 
 
 def atlas_id_of(url: str | None) -> str | None:
-    match = _PRJ_ID.search(url or "")
-    return match.group(1) if match else None
+    """The prjId of a partnership's URL (the forms are `core.atlas_urls`'s)."""
+    return atlas_urls.project_id(url)
 
 
 def parse_page(page: Page) -> ProjectRecord:
     """Read one project page; `ParseError` if it is empty, binary or not a project page."""
-    sections = _cut(page_lines(page, is_label))
+    read = layout(page, is_label, base_url=page.url)
+    sections = _cut(read.lines)
     if "title" not in sections.values:
         raise ParseError("not an Atlas project page (no 'Titre' label)", where=page.source)
     title = " ".join(line.text for line in sections.values["title"])
     if not title:
         raise ParseError("project page without a title", where=page.source)
-    return _record(page, title, sections)
+    sections.warnings[:0] = read.warnings
+    for name, lines in sections.values.items():
+        if any("\ufffd" in line.text for line in lines):
+            label = sections.labels[name]
+            sections.warnings.append(
+                f"{name}: the value under {label!r} has characters no encoding could read (U+FFFD)"
+            )
+    record = _record(page, title, sections)
+    record.atlas_id, record.id_source = identify(page, read, record.warnings)
+    return record
+
+
+def identify(page: Page, read: Layout, warnings: list[str]) -> tuple[str | None, str | None]:
+    """The page's prjId and where it came from, in this order (docs/parsing.md, Ids): the
+    capture's or manifest's URL (or the URL the page was fetched from), an Atlas URL written in
+    the page, the file name. Several different prjIds in the page name none of them."""
+    if found := atlas_urls.project_id(page.url):
+        if page.capture_id:
+            return found, "capture"
+        return found, page.url_source or "URL"
+    in_page = atlas_urls.project_ids_in_text(read.text)
+    if len(in_page) == 1:
+        return in_page.pop(), "page"
+    if in_page:
+        warnings.append(
+            f"page links to several partnerships ({', '.join(sorted(in_page))}): "
+            "its own prjId is not taken from them"
+        )
+    name = page.source
+    if "://" in name:
+        name = urlsplit(name).path
+    if found := atlas_urls.project_id_of_file_name(PurePosixPath(name.replace("\\", "/")).name):
+        return found, "file name"
+    return None, None
 
 
 def _cut(lines: list[Line]) -> _Sections:
@@ -86,6 +123,9 @@ def _cut(lines: list[Line]) -> _Sections:
                 sections.statements[label.field] = bool(label.value)
             elif label.kind in (Kind.FIELD, Kind.TABLE):
                 target = sections.values.setdefault(label.field, [])
+                sections.labels.setdefault(
+                    label.field, line.text.partition(":")[0].strip() if value else line.text
+                )
                 reading = label.field
                 if value is not None:
                     target.append(value)
@@ -138,7 +178,6 @@ def _record(page: Page, title: str, s: _Sections) -> ProjectRecord:
     return ProjectRecord(
         source=page.source,
         title=title,
-        atlas_id=atlas_id_of(page.url) or atlas_id_of(page.source),
         first_agreement_year=_year(s, "first_agreement_year", warnings),
         theme=ThemeTriple(
             _short(s, "theme", warnings),

@@ -9,11 +9,13 @@ is kept whole in the first field and reported as a warning, never dropped.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from atlas_ld.core.atlas_lists import split_country_suffix, split_theme_row, split_volunteer_tail
 from atlas_ld.core.model import Authority, Financing, PartnerContact, ThemeTriple, Volunteer
+from atlas_ld.core.text import clean
 from atlas_ld.parse.labels import is_magnifier
-from atlas_ld.parse.textlayout import Line, fold
+from atlas_ld.parse.textlayout import Line
 
 Warn = list[str]
 
@@ -32,16 +34,16 @@ def email(text: str | None) -> str | None:
     return _OBFUSCATED_AT.sub("@", text.strip()) or None
 
 
-def number(text: str, what: str, warnings: Warn) -> int | float | None:
-    """A French-written amount (`15000`, `15 000`, `1 500,50 €`) or None with a warning."""
+def number(text: str, what: str, warnings: Warn) -> Decimal | None:
+    """A French-written amount (`15000`, `15 000`, `1 500,50 €`) as the exact `Decimal` it
+    writes (money is never a float), or None with a warning."""
     compact = "".join(text.replace("€", "").split())  # any spaces, no-break ones included
     if not compact:
         return None
     if not _NUMBER.fullmatch(compact):
         warnings.append(f"{what}: not a number: {text!r}")
         return None
-    value = float(compact.replace(",", "."))
-    return int(value) if value.is_integer() else value
+    return Decimal(compact.replace(",", "."))
 
 
 def _cells(line: Line) -> list[str]:
@@ -155,7 +157,7 @@ def financing_row(line: Line, warnings: Warn) -> Financing:
         i = len(words)
         while i > 1 and _AMOUNT.fullmatch(words[i - 1]) and len(words) - i < 3:
             i -= 1
-        funder, values = fold(" ".join(words[:i])), words[i:]
+        funder, values = clean(" ".join(words[:i])), words[i:]
     year = None
     if values and YEAR.fullmatch(values[-1].strip()):
         year = int(values.pop().strip())

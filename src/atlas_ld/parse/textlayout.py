@@ -13,12 +13,15 @@ import codecs
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 
+from atlas_ld.core.atlas_urls import DETAIL_PAGE, absolute_link, link_id
 from atlas_ld.core.errors import ParseError
 from atlas_ld.core.model import Page
+from atlas_ld.core.text import clean
+from atlas_ld.parse.decode import decode
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,28 +49,21 @@ _SKIP = frozenset(
 _CELL = frozenset({"td", "th"})
 _MAGNIFIER_WORD = "loupe"
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 _HTML_SNIFF = re.compile(rb"<(?:!doctype html|html|head|body|div|table|p|dl|h[1-6])[\s>/]", re.I)
-_CONTENT_TYPE_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
-# What browsers do (WHATWG Encoding): these labels all mean windows-1252.
-_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252"}
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+# The older name of `core.text.clean`, still imported by the sample writer.
+fold = clean
 
 
-def fold(text: str) -> str:
-    """NFC, runs of whitespace (including no-break spaces) folded to one space, trimmed."""
-    text = " ".join(text.split())
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+@dataclass(slots=True)
+class Layout:
+    """A page read as lines, with what reading it taught: its text and base URL, and warnings."""
 
-
-def _codec(label: str | None) -> str | None:
-    if not label:
-        return None
-    label = label.strip().lower()
-    label = _ALIASES.get(label, label)
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        return None
+    lines: list[Line]
+    text: str  # the decoded page (ids written anywhere in it are looked for here)
+    base: str  # the URL its relative links resolve against
+    warnings: list[str] = field(default_factory=list)
 
 
 def is_html(page: Page) -> bool:
@@ -82,27 +78,6 @@ def is_html(page: Page) -> bool:
     return bool(_HTML_SNIFF.search(head))
 
 
-def encoding_of(page: Page, html: bool) -> str:
-    """The declared encoding (BOM, HTTP header, meta), else UTF-8 if it decodes, else cp1252."""
-    if page.body.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    for bom, name in ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if page.body.startswith(bom):
-            return name
-    match = _CONTENT_TYPE_CHARSET.search(page.content_type or "")
-    declared = _codec(match.group(1)) if match else None
-    if declared is None and html:
-        meta = _META_CHARSET.search(page.body[:4096])
-        declared = _codec(meta.group(1).decode("ascii")) if meta else None
-    if declared:
-        return declared
-    try:
-        page.body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
-
-
 def check_readable(page: Page) -> None:
     """Refuse what cannot be a page at all: nothing in it, or binary content."""
     if not page.body.strip():
@@ -112,15 +87,32 @@ def check_readable(page: Page) -> None:
         raise ParseError("binary content, not a web page or text", where=page.source)
 
 
-def page_lines(page: Page, is_label: Callable[[str], bool]) -> list[Line]:
+def layout(page: Page, is_label: Callable[[str], bool], base_url: str | None = None) -> Layout:
     """The visible lines of a page. `is_label` tells which short texts are labels, so a label
-    sitting inline before its value (`<span>Titre</span><span>...</span>`) gets its own line."""
+    sitting inline before its value (`<span>Titre</span><span>...</span>`) gets its own line.
+    Links resolve against `<base href>`, else `base_url`, else the Atlas's detail page."""
     check_readable(page)
     html = is_html(page)
-    text = page.body.decode(encoding_of(page, html), errors="replace")
-    if html:
-        return html_lines(text, is_label)
-    return text_lines(text, is_label)
+    decoded = decode(page.body, page.content_type, html=html)
+    warnings = [decoded.warning] if decoded.warning else []
+    base = base_url or DETAIL_PAGE
+    if not html:
+        return Layout(text_lines(decoded.text, is_label), decoded.text, base, warnings)
+    root = parse_html(decoded.text)
+    if root is None:
+        return Layout([], decoded.text, base, warnings)
+    base_element = next(root.iter("base"), None)
+    if base_element is not None:
+        base = absolute_link(base_element.get("href"), base) or base
+    walker = _Walker(is_label, base)
+    walker.walk_children(root, root_too=True)
+    walker.flush()
+    return Layout(walker.lines, decoded.text, base, warnings)
+
+
+def page_lines(page: Page, is_label: Callable[[str], bool]) -> list[Line]:
+    """The visible lines of a page (see `layout`)."""
+    return layout(page, is_label).lines
 
 
 _NO_BREAK = ("\u00a0", "\u202f")
@@ -134,41 +126,61 @@ def text_lines(text: str, is_label: Callable[[str], bool] = lambda _: False) -> 
     lines = []
     for raw in text.splitlines():
         if "\t" in raw.strip():
-            cells = tuple(fold(cell) for cell in raw.split("\t"))
+            cells = tuple(clean(cell) for cell in raw.split("\t"))
             shown = [cell for cell in cells if cell]
             if len(shown) == 2 and is_label(shown[0]):
                 lines += [Line(shown[0]), Line(shown[1])]
             elif shown:
                 lines.append(Line(" ".join(shown), cells))
             continue
-        line = fold(raw)
+        line = clean(raw)
         if line:
             keep = any(space in raw for space in _NO_BREAK)
             lines.append(Line(line, raw=unicodedata.normalize("NFC", raw) if keep else None))
     return lines
 
 
-def html_lines(text: str, is_label: Callable[[str], bool]) -> list[Line]:
-    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
-    # lxml refuses str input that still declares an encoding in an XML declaration.
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+def parse_html(text: str) -> etree._Element | None:
+    """The element tree of a page, whatever its nesting depth.
+
+    libxml2 stops building a tree at 2,048 levels (256 without `huge_tree`) and drops everything
+    after that point; its event interface has no such limit, so a page that deep is rebuilt
+    through it (slower, and needed only by pathological pages)."""
+    text = _XML_DECLARATION.sub("", text)  # lxml refuses str input declaring an encoding
+    options = {"remove_comments": True, "remove_pis": True, "no_network": True, "huge_tree": True}
+    parser = etree.HTMLParser(**options)
     root = etree.fromstring(text, parser)
+    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+        root = etree.fromstring(text, etree.HTMLParser(target=etree.TreeBuilder(), **options))
+    return root
+
+
+def html_lines(text: str, is_label: Callable[[str], bool], base: str = DETAIL_PAGE) -> list[Line]:
+    root = parse_html(text)
     if root is None:
         return []
-    walker = _Walker(is_label)
-    walker.walk(root)
+    walker = _Walker(is_label, base)
+    walker.walk_children(root, root_too=True)
     walker.flush()
     return walker.lines
 
 
-class _Walker:
-    """Depth-first over the tree, building lines the way a browser lays out text."""
+# What to do on leaving an element, decided on entering it.
+_LEAVE_TABLE, _LEAVE_BLOCK, _LEAVE_LINE, _LEAVE_INLINE = range(4)
 
-    def __init__(self, is_label: Callable[[str], bool]):
+
+class _Walker:
+    """Depth-first over the tree, building lines the way a browser lays out text.
+
+    Iterative (an explicit stack, not recursion): nesting depth is no limit."""
+
+    def __init__(self, is_label: Callable[[str], bool], base: str):
         self.is_label = is_label
+        self.base = base
         self.lines: list[Line] = []
         self.buffer: list[str] = []
-        self.link: str | None = None
+        self.link: str | None = None  # behind the magnifier icon
+        self.id_link: str | None = None  # any other link carrying an Atlas id
         self.heading = False
         self.header_seen: list[bool] = []  # per open table: a row of `th` only came first
 
@@ -178,55 +190,89 @@ class _Walker:
 
     def flush(self) -> None:
         if self.buffer:
-            text = fold("".join(self.buffer))
+            text = clean("".join(self.buffer))
             if text:
-                self.lines.append(Line(text, (), self.link, self.heading))
+                self.lines.append(Line(text, (), self.link or self.id_link, self.heading))
             self.buffer.clear()
-        self.link = None
+        self.link = self.id_link = None
         self.heading = False
 
-    def walk(self, el: etree._Element) -> None:
+    def walk_children(self, el: etree._Element, root_too: bool = False) -> None:
+        """Lay out `el`'s text and children (and `el` itself with `root_too`)."""
+        stack: list[tuple[etree._Element, int | None]] = []
+        if root_too:
+            stack.append((el, None))
+        else:
+            self.add(el.text)
+            stack.extend((child, None) for child in reversed(el))
+        while stack:
+            node, leave = stack.pop()
+            if leave is None:
+                self._enter(node, stack)
+            else:
+                self._leave(node, leave)
+
+    def _enter(self, el: etree._Element, stack: list) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""  # libxml2 gives HTML tags in lower case
         if tag in _SKIP or not tag:
             self.add(el.tail)
             return
         if tag == "br":
             self.flush()
-        elif tag == "img":
+            self.add(el.tail)
+            return
+        if tag == "img":
             self.add(f" {el.get('alt') or ''} ")
-        elif tag == "tr":
+            self.add(el.tail)
+            return
+        if tag == "tr":
             self.flush()
             self.row(el)
-        elif tag == "table":
+            self.add(el.tail)
+            return
+        if tag == "table":
             self.flush()
             self.header_seen.append(False)
-            self.children(el)
-            self.header_seen.pop()
-            self.flush()
+            leave = _LEAVE_TABLE
         elif tag in _BLOCK or tag in _CELL:
             self.flush()
-            self.children(el)
-            self.heading = self.heading or tag in _HEADING
-            self.flush()
+            leave = _LEAVE_BLOCK
         elif self._inline_label(el):
             self.flush()
-            self.children(el)
-            self.flush()
+            leave = _LEAVE_LINE
         else:
-            if tag == "a" and el.get("href") and _is_magnifier_link(el):
-                self.link = el.get("href")
-            self.children(el)
+            if tag == "a" and el.get("href"):
+                self._link(el)
+            leave = _LEAVE_INLINE
+        stack.append((el, leave))
+        self.add(el.text)
+        stack.extend((child, None) for child in reversed(el))
+
+    def _leave(self, el: etree._Element, leave: int) -> None:
+        if leave == _LEAVE_TABLE:
+            self.header_seen.pop()
+            self.flush()
+        elif leave == _LEAVE_BLOCK:
+            self.heading = self.heading or el.tag in _HEADING
+            self.flush()
+        elif leave == _LEAVE_LINE:
+            self.flush()
         self.add(el.tail)
 
-    def children(self, el: etree._Element) -> None:
-        self.add(el.text)
-        for child in el:
-            self.walk(child)
+    def _link(self, a: etree._Element) -> None:
+        """Links are kept absolute, and only http(s) ones (`atlas_urls.absolute_link`)."""
+        url = absolute_link(a.get("href"), self.base)
+        if url is None:
+            return
+        if _is_magnifier_link(a):
+            self.link = url
+        elif self.id_link is None and link_id(url):
+            self.id_link = url
 
     def _inline_label(self, el: etree._Element) -> bool:
         if len(el) or not el.text or len(el.text) > 120:
             return False
-        return self.is_label(fold(el.text))
+        return self.is_label(clean(el.text))
 
     def _label_row(self, cells: list[tuple[str, list[Line]]]) -> bool:
         """Two cells, the first a known label, or a `th` beside a `td` holding text. Not in a data
@@ -247,8 +293,8 @@ class _Walker:
         for cell in tr:
             if cell.tag not in _CELL:
                 continue
-            sub = _Walker(self.is_label)
-            sub.children(cell)
+            sub = _Walker(self.is_label, self.base)
+            sub.walk_children(cell)
             sub.flush()
             cells.append((cell.tag, sub.lines))
             if len(sub.lines) > 1 and not layout:

@@ -85,7 +85,8 @@ def _amount(value: float | int | None, grouped: bool) -> str:
     """`15000`, `1250,50`; grouped: `15 000`, `1 250,50` with no-break spaces."""
     if value is None:
         return ""
-    text = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+    whole = value == int(value)  # an int, or a parsed Decimal such as 15000
+    text = f"{int(value):,}" if whole else f"{value:,.2f}"
     text = text.replace(",", "\u00a0" if grouped else "").replace(".", ",")
     return text
 
