@@ -28,6 +28,7 @@ from atlas_ld.core.retry import Backoff, Transient, call_with_retries
 from atlas_ld.harvest.archive_index import Capture
 from atlas_ld.harvest.archive_writer import Fetched
 from atlas_ld.harvest.politeness import DEFAULT_CONTACT, RateLimiter, Robots, user_agent
+from atlas_ld.parse.decode import decode
 from atlas_ld.parse.labels import FIELD_LABELS, label_key
 
 REDIRECTS = {301, 302, 303, 307, 308}
@@ -86,15 +87,6 @@ class _Final(Exception):
         self.reason = reason
 
 
-def _charset(content_type: str | None, body: bytes) -> str | None:
-    """The charset the header or a <meta> declares, if any."""
-    for source in (content_type or "", body[:4096].decode("ascii", "replace")):
-        match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", source, re.I)
-        if match:
-            return match[1]
-    return None
-
-
 def _decode_content(raw: bytes, encoding: str | None, cap: int) -> bytes:
     """The body after its Content-Encoding, never expanded past `cap` bytes (no gzip bomb)."""
     encoding = (encoding or "identity").strip().lower()
@@ -120,19 +112,12 @@ def _decode_content(raw: bytes, encoding: str | None, cap: int) -> bytes:
 
 
 def _text(body: bytes, content_type: str | None) -> str:
-    """Decode strictly by the declared charset; if none, UTF-8 else windows-1252, as browsers do."""
-    charset = _charset(content_type, body)
-    if charset is None:
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            charset = "windows-1252"
-    try:
-        return body.decode(charset)
-    except LookupError as exc:
-        raise _Final(f"unknown charset {charset!r}") from exc
-    except UnicodeDecodeError as exc:
-        raise _Retry(f"body is not valid {charset} at byte {exc.start}") from exc
+    """The parser's decoding (`parse.decode`); a body contradicting its declared charset may be
+    a transfer fault, so it is retried rather than archived."""
+    decoded = decode(body, content_type)
+    if decoded.warning:
+        raise _Retry(decoded.warning)
+    return decoded.text
 
 
 def visible_text(text: str, content_type: str | None = None) -> str:
