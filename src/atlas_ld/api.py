@@ -18,7 +18,7 @@ from atlas_ld.core.model import Page
 from atlas_ld.core.namespaces import base_from_env, check_base
 from atlas_ld.graph.pipeline import BuildReport
 from atlas_ld.graph.pipeline import build as _build
-from atlas_ld.store.disk import DEFAULT_STORE, open_store
+from atlas_ld.store.disk import DEFAULT_STORE
 
 
 def _pages(pages: Iterable[Page | str | os.PathLike[str]]) -> Iterable[Page]:
@@ -57,16 +57,20 @@ def query(
     *,
     include_personal: bool = False,
     rows: bool = False,
+    endpoint: str | None = None,
 ) -> Any:
-    """Run a named query, a `.rq` file or SPARQL text.
+    """Run a named query, a `.rq` file or SPARQL text on the store (or a SPARQL `endpoint`).
 
     SELECT gives a pandas DataFrame when pandas is installed (else, or with `rows=True`, a list of
-    dicts); ASK gives a bool; CONSTRUCT and DESCRIBE give pyoxigraph triples.
+    dicts); ASK gives a bool; CONSTRUCT and DESCRIBE give pyoxigraph triples. Personal-data graphs
+    are not in the dataset queried unless `include_personal=True`.
     """
     from atlas_ld.store.canned import QueryRows, get_query, run_query
+    from atlas_ld.store.repo import open_repo
 
     sparql = query if any(c.isspace() for c in query.strip()) else get_query(query).sparql
-    result = run_query(open_store(store, read_only=True), sparql, include_personal=include_personal)
+    repo = open_repo(store, endpoint=endpoint, include_personal=include_personal)
+    result = run_query(repo, sparql, include_personal=include_personal)
     if not isinstance(result, QueryRows):
         return result
     if rows:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 import pytest
+from click.testing import CliRunner
 
+from atlas_ld import api
+from atlas_ld.cli import main
 from atlas_ld.core.errors import QueryError
 from atlas_ld.core.iris import is_personal_graph, reference_graph
 from atlas_ld.core.namespaces import DEFAULT_BASE
@@ -115,12 +119,48 @@ def test_a_query_with_from_runs_on_the_graphs_it_names(sample_store):
     assert named.rows == [(reference,)]
 
 
-def test_from_a_personal_graph_needs_the_personal_data_option(sample_store):
+def test_from_a_personal_graph_finds_nothing_without_the_personal_data_option(sample_store):
+    """The rule is applied to the dataset evaluated: a personal graph is not in it, whatever a
+    FROM clause names."""
     graph = next(g.value for g in sample_store.named_graphs() if is_personal_graph(g.value))
     prefix, key = graph.rsplit("/", 1)
     query = f"PREFIX p: <{prefix}/> SELECT (COUNT(*) AS ?n) FROM p:{key} WHERE {{ ?s ?p ?o }}"
-    with pytest.raises(QueryError, match="holds personal data"):
-        run_query(sample_store, query)
-    with pytest.raises(QueryError, match="holds personal data"):
-        run_query(sample_store, f"ASK FROM NAMED <{graph}> {{ GRAPH ?g {{ ?s ?p ?o }} }}")
+    assert _count(sample_store, query) == 0
+    assert (
+        run_query(sample_store, f"ASK FROM NAMED <{graph}> {{ GRAPH ?g {{ ?s ?p ?o }} }}") is False
+    )
     assert _count(sample_store, query, include_personal=True) > 0
+
+
+def _escaped_slash_query(store_dir) -> tuple[str, str]:
+    """Issue 10, finding 7: `FROM p:personal\\/101`, whose escaped `/` a text check misread."""
+    store = ox.Store.read_only(str(store_dir))
+    graph = next(g.value for g in store.named_graphs() if is_personal_graph(g.value))
+    base, key = graph.split("/graph/personal/")
+    query = (
+        f"PREFIX p: <{base}/graph/> SELECT ?s ?p ?o FROM p:personal\\/{key} WHERE {{ ?s ?p ?o }}"
+    )
+    return query, graph
+
+
+def test_personal_graph_named_with_an_escaped_slash_stays_hidden_in_api_query(built_sample):
+    query, graph = _escaped_slash_query(built_sample)
+    assert api.query(query, built_sample, rows=True) == []
+    leaked = api.query(query, built_sample, rows=True, include_personal=True)
+    assert leaked, f"the query should reach {graph} when personal data is asked for"
+
+
+def test_personal_graph_named_with_an_escaped_slash_stays_hidden_in_the_query_command(
+    built_sample, tmp_path
+):
+    query, _ = _escaped_slash_query(built_sample)
+    path = tmp_path / "leak.rq"
+    path.write_text(query, encoding="utf-8")
+    runner = CliRunner()
+    hidden = runner.invoke(main, ["query", str(path), "--store", str(built_sample)])
+    assert hidden.exit_code == 0, hidden.output
+    assert hidden.stdout.splitlines() == ["s,p,o"]
+    shown = runner.invoke(
+        main, ["query", str(path), "--store", str(built_sample), "--include-personal-data"]
+    )
+    assert "mailto:" in shown.stdout or len(shown.stdout.splitlines()) > 1

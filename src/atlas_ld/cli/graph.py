@@ -249,6 +249,13 @@ def _write_atomic(path: Path, data: bytes) -> None:
 @click.argument("query", required=False, metavar="NAME|FILE.rq")
 @store_option("Store built by `atlas-ld build`.")
 @click.option(
+    "--sparql-endpoint",
+    "endpoint",
+    metavar="URL",
+    help="Query this SPARQL 1.1 endpoint (e.g. one loaded by `publish graph-store`) instead of "
+    "the store.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["csv", "tsv", "json", "ttl"]),
@@ -257,30 +264,35 @@ def _write_atomic(path: Path, data: bytes) -> None:
     help="csv/tsv/json (SPARQL results JSON) for SELECT and ASK; ttl for CONSTRUCT and DESCRIBE.",
 )
 @personal_data_option("Also query the contacts and volunteers graphs, left out by default.")
-def query(query: str | None, store_dir: Path, fmt: str, include_personal_data: bool) -> None:
+def query(
+    query: str | None, store_dir: Path, endpoint: str | None, fmt: str, include_personal_data: bool
+) -> None:
     """Run a named query (see the list with no argument) or a SPARQL file on the store.
 
     Results go to stdout: CSV by default, ready for R or pandas, e.g.
     `atlas-ld query financing-by-funder > funders.csv`. The query sees the union of the
-    partnership graphs and the reference graph.
+    partnership graphs and the reference graph; the personal-data graphs are not in its dataset
+    unless --include-personal-data.
     """
     from atlas_ld.store.canned import execute, get_query, list_queries
-    from atlas_ld.store.disk import open_store
+    from atlas_ld.store.repo import open_repo
 
     if query is None:
         for canned in list_queries():
             click.echo(f"{canned.name:30} {canned.title}")
         return
     canned = get_query(query)
-    store = open_store(store_dir, read_only=True)
-    result = execute(store, canned.sparql, include_personal=include_personal_data)
+    repo = open_repo(store_dir, endpoint=endpoint, include_personal=include_personal_data)
+    result = execute(repo, canned.sparql, include_personal=include_personal_data)
     sys.stdout.buffer.write(_serialise(result, fmt))
 
 
 def _serialise(result, fmt: str) -> bytes:
     import pyoxigraph
 
-    if isinstance(result, pyoxigraph.QueryTriples):
+    from atlas_ld.store.repo import is_triples
+
+    if is_triples(result):
         if fmt != "ttl":
             raise QueryError("a CONSTRUCT or DESCRIBE query gives triples: use --format ttl")
         return result.serialize(format=pyoxigraph.RdfFormat.TURTLE)

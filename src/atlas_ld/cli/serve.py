@@ -50,6 +50,12 @@ from atlas_ld.cli.options import personal_data_option, store_option, stored_base
     type=click.IntRange(1, 256),
     help="Query worker processes [default: one per core, at least 2].",
 )
+@click.option(
+    "--sparql-endpoint",
+    metavar="URL",
+    help="Serve the data of this SPARQL 1.1 query endpoint (Oxigraph, Virtuoso, Fuseki, "
+    "GraphDB, QLever...) instead of --store: same pages, queries and limits (docs/engines.md).",
+)
 @personal_data_option(
     "Also serve the graph/personal/* graphs (names, e-mails and functions of contact "
     "people). Off by default: only do this where the law allows it."
@@ -63,6 +69,7 @@ def serve(
     max_rows: int,
     max_body: int,
     workers: int | None,
+    sparql_endpoint: str | None,
     include_personal_data: bool,
 ) -> None:
     """Serve a store over HTTP: SPARQL 1.1 endpoint at /sparql, pages for people at /.
@@ -72,8 +79,9 @@ def serve(
     """
     from atlas_ld.serve.app import ServerConfig
     from atlas_ld.serve.app import serve as run
+    from atlas_ld.store.disk import sample_may_be_built
 
-    if not store_dir.exists():
+    if sparql_endpoint is None and sample_may_be_built(store_dir):
         from atlas_ld.graph.pipeline import build_sample
 
         click.echo(
@@ -88,5 +96,6 @@ def serve(
         max_body=max_body,
         workers=workers,
         include_personal=include_personal_data,
+        sparql_endpoint=sparql_endpoint,
     )
     run(config, host=host, port=port)

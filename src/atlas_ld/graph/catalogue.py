@@ -22,10 +22,10 @@ import pyoxigraph as ox
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, SKOS, VOID
 
-from atlas_ld.core.iris import is_personal_graph
 from atlas_ld.core.jsonld import write_jsonld
 from atlas_ld.core.namespaces import ATLAS
 from atlas_ld.core.release import ReleaseFile, ReleaseManifest
+from atlas_ld.store.personal import may_see
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -107,7 +107,7 @@ def published_triples(store: ox.Store) -> set[ox.Triple]:
     return {
         q.triple
         for q in store.quads_for_pattern(None, None, None, None)
-        if not (isinstance(q.graph_name, ox.NamedNode) and is_personal_graph(q.graph_name))
+        if may_see(q.graph_name, include_personal=False)
     }
 
 

@@ -8,9 +8,10 @@ import types
 
 import pyoxigraph
 
-from atlas_ld.core.iris import Ids, is_personal_graph, reference_graph
+from atlas_ld.core.iris import Ids, reference_graph
 from atlas_ld.core.namespaces import PREFIXES
 from atlas_ld.core.resources import ontology_dir
+from atlas_ld.store.personal import may_see
 
 _TRIPLE_FORMATS = {"ttl": pyoxigraph.RdfFormat.TURTLE, "nt": pyoxigraph.RdfFormat.N_TRIPLES}
 _QUAD_FORMATS = {"nq": pyoxigraph.RdfFormat.N_QUADS, "trig": pyoxigraph.RdfFormat.TRIG}
@@ -21,7 +22,7 @@ def page_rdf(results, base: str, fmt: str, *, include_personal: bool = False) ->
     quads: list[pyoxigraph.Quad] = []
     for result in results:
         for quad in pyoxigraph.parse(result.nquads, format=pyoxigraph.RdfFormat.N_QUADS):
-            if include_personal or not is_personal_graph(quad.graph_name.value):
+            if may_see(quad.graph_name, include_personal=include_personal):
                 quads.append(quad)
     graph = reference_graph(base)
     reference = {

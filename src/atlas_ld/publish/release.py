@@ -28,17 +28,13 @@ import pyoxigraph as ox
 from atlas_ld.core import jsonld as jsonld_writer
 from atlas_ld.core import resources
 from atlas_ld.core.errors import PublishError
-from atlas_ld.core.iris import is_personal_graph
 from atlas_ld.core.namespaces import PREFIXES, prov
 from atlas_ld.core.release import MANIFEST_NAME, ReleaseFile, ReleaseManifest
 from atlas_ld.graph import catalogue as dcat
 from atlas_ld.publish import tables
+from atlas_ld.store.personal import may_see
 
 SUMS_NAME = "SHA256SUMS"
-
-
-def is_personal(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bool:
-    return isinstance(graph, ox.NamedNode) and is_personal_graph(graph)
 
 
 def release_quads(store: ox.Store, *, include_personal_data: bool = False) -> list[ox.Quad]:
@@ -46,7 +42,7 @@ def release_quads(store: ox.Store, *, include_personal_data: bool = False) -> li
     quads = [
         quad
         for quad in store.quads_for_pattern(None, None, None, None)
-        if include_personal_data or not is_personal(quad.graph_name)
+        if may_see(quad.graph_name, include_personal=include_personal_data)
     ]
     quads.sort(key=str)  # the N-Quads line: subject, predicate, object, graph
     return quads

@@ -27,7 +27,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from atlas_ld.core.errors import AtlasError, QueryError, StoreError
-from atlas_ld.core.namespaces import PREFIXES, check_base
+from atlas_ld.core.namespaces import PREFIXES, base_from_env, check_base
 from atlas_ld.serve import views
 from atlas_ld.serve.negotiation import NotAcceptable
 from atlas_ld.serve.protocol import (
@@ -39,9 +39,10 @@ from atlas_ld.serve.protocol import (
 )
 from atlas_ld.serve.results import Written, write_triples
 from atlas_ld.serve.workers import QueryJob, QueryPool, QueryTimeout, ServerBusy
-from atlas_ld.store.disk import open_store, read_manifest
+from atlas_ld.store.disk import read_manifest
 from atlas_ld.store.guard import QueryInfo, inspect_query
-from atlas_ld.store.public_copy import has_personal_graphs, public_copy
+from atlas_ld.store.remote import RemoteSource
+from atlas_ld.store.repo import Repo, open_embedded
 
 log = logging.getLogger("atlas_ld.serve.app")
 PAGE_CACHE = 2000
@@ -58,6 +59,7 @@ class ServerConfig:
     max_body: int = 1_000_000
     workers: int | None = None  # None: one per core (at least two)
     include_personal: bool = False
+    sparql_endpoint: str | None = None  # serve a remote SPARQL endpoint instead of `store`
 
 
 class Site:
@@ -65,16 +67,23 @@ class Site:
 
     def __init__(self, config: ServerConfig):
         self.config = config
-        manifest = read_manifest(config.store)
-        self.base = check_base(config.base) if config.base else manifest.base
-        served = config.store
-        if not config.include_personal and has_personal_graphs(
-            open_store(config.store, read_only=True)
-        ):
-            served = public_copy(config.store)
-        # The main process keeps its own read-only handle for the catalogue and VoID, which
-        # need the whole store at once; queries from clients never run on it.
-        self.store = open_store(served, read_only=True)
+        # The repository applies the personal-data rule (atlas_ld.store.repo). The main process
+        # keeps its own handle for the catalogue and VoID, which need the whole store at once;
+        # queries from clients never run on it but in the workers, which reopen `served`.
+        if config.sparql_endpoint:
+            self.base = check_base(config.base) if config.base else base_from_env()
+            remote = RemoteSource(
+                config.sparql_endpoint,
+                include_personal=config.include_personal,
+                timeout=config.timeout + 1,  # the worker's kill comes first
+            )
+            self.store: Repo = remote.open()
+            served: Path | RemoteSource = remote
+        else:
+            manifest = read_manifest(config.store)
+            self.base = check_base(config.base) if config.base else manifest.base
+            embedded = open_embedded(config.store, include_personal=config.include_personal)
+            self.store, served = embedded, Path(embedded.source.path)
         self.triples = self._count_triples()
         self.pool = QueryPool(served, size=config.workers, timeout=config.timeout)
         self._cache: dict[str, object] = {}

@@ -23,9 +23,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from atlas_ld.core.errors import QueryError, StoreError
+from atlas_ld.core.errors import AtlasError, QueryError, StoreError
 from atlas_ld.serve.results import Written, write_boolean, write_solutions, write_triples
 from atlas_ld.store.guard import star_columns
+from atlas_ld.store.remote import RemoteSource
+from atlas_ld.store.repo import is_triples, reopen
 
 _SYNTAX_POSITION = re.compile(r"^error at (\d+):(\d+): ")
 _MESSAGE_LIMIT = 300
@@ -71,7 +73,7 @@ def evaluate(store: ox.Store, job: QueryJob) -> Written:
     result = store.query(job.query, **kwargs)
     if isinstance(result, ox.QueryBoolean):
         return write_boolean(bool(result), job.result_format)
-    if isinstance(result, ox.QueryTriples):
+    if is_triples(result):  # embedded or from a remote endpoint
         return write_triples(result, job.result_format, job.row_limit, dict(job.prefixes))
     order = star_columns(job.query) or ()
     return write_solutions(result, job.result_format, job.row_limit, order)
@@ -88,8 +90,8 @@ def _syntax_message(text: str) -> tuple[str, str | None]:
 
 def _worker_main(conn: Connection, store_path: str) -> None:
     try:
-        store = ox.Store.read_only(store_path)
-    except OSError as exc:
+        store = reopen(store_path)  # a store path, or a remote repo's source
+    except (OSError, AtlasError) as exc:
         conn.send(("failed", f"cannot open the store read-only: {exc}"))
         return
     conn.send(("ready", None))
@@ -102,7 +104,7 @@ def _worker_main(conn: Connection, store_path: str) -> None:
             conn.send(("ok", evaluate(store, job)))
         except SyntaxError as exc:
             conn.send(("syntax", str(exc)))
-        except (OSError, ValueError, TypeError) as exc:
+        except (OSError, ValueError, TypeError, AtlasError) as exc:
             conn.send(("failed", f"the query could not be evaluated: {exc}"))
 
 
@@ -126,7 +128,7 @@ class QueryPool:
     """A fixed number of query processes over one store directory."""
 
     def __init__(self, store_path: Path, *, size: int | None = None, timeout: float = 10.0):
-        self.store_path = str(store_path)
+        self.store_path = store_path if isinstance(store_path, RemoteSource) else str(store_path)
         self.size = size or max(2, os.cpu_count() or 2)
         self.timeout = timeout
         self._context = multiprocessing.get_context("spawn")
@@ -145,7 +147,7 @@ class QueryPool:
         if not message or message[0] != "ready":
             self.close()
             reason = message[1] if message else "the query worker did not start"
-            raise StoreError(reason, where=self.store_path)
+            raise StoreError(reason, where=str(self.store_path))
         worker.ready = True
 
     async def _idle_queue(self) -> asyncio.Queue[_Worker]:

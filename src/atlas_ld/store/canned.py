@@ -8,11 +8,12 @@ A canned query is a file whose first comment lines carry its metadata:
     # title: Financing by funder and year
     # description: Total amount in euros ...
 
-Queries run on the union of the named graphs, minus the personal-data graphs unless asked for,
-so the same query gives the same answer from the CLI, the notebook API and the server. Queries that
-would make the store fetch a URL (SERVICE, LOAD) or change it are refused, by the server's own
-token-based guard (`atlas_ld.store.guard`). A query with its own FROM / FROM NAMED runs on the
-graphs it names, as SPARQL says; naming a personal-data graph needs `include_personal`.
+Queries run on a repository (`atlas_ld.store.repo`), on the union of the named graphs the reader
+may see, so the same query gives the same answer from the CLI, the notebook API and the server.
+Queries that would make the store fetch a URL (SERVICE, LOAD) or change it are refused, by the
+server's own token-based guard (`atlas_ld.store.guard`). A query with its own FROM / FROM NAMED
+runs on the graphs it names, as SPARQL says, among those the reader may see: personal-data graphs
+are not in the dataset unless `include_personal` is set.
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ from typing import Any
 import pyoxigraph
 
 from atlas_ld.core.errors import QueryError
-from atlas_ld.core.iris import is_personal_graph
 from atlas_ld.core.namespaces import XSD
 from atlas_ld.core.resources import queries_dir
 from atlas_ld.store.guard import inspect_query
+from atlas_ld.store.repo import Repo, is_triples, repo_of_store
 
 _HEADER = re.compile(r"^#\s*([a-z]+(?:\s+\w+)?)\s*:\s*(.*)$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -111,59 +112,33 @@ def get_query(name_or_path: str) -> CannedQuery:
     return _parse(path.stem, text)
 
 
-def _public_graphs(store: pyoxigraph.Store) -> list[pyoxigraph.NamedNode]:
-    return [g for g in store.named_graphs() if not is_personal_graph(g.value)]
+def execute(store: Repo | pyoxigraph.Store, sparql: str, *, include_personal: bool = False):
+    """Run a query on the union of the named graphs the reader may see, or on the graphs its
+    FROM clauses name; pyoxigraph's own result object (or `TripleResults` from an endpoint).
 
-
-def execute(store: pyoxigraph.Store, sparql: str, *, include_personal: bool = False):
-    """Run a query on the union of the (public) named graphs, or on the graphs its FROM clauses
-    name; pyoxigraph's own result object."""
+    The personal-data rule is applied to the dataset (`repo_of_store`), not to the query text:
+    a FROM clause naming a personal graph, however spelt, names a graph that is not there.
+    """
     info = inspect_query(sparql)
+    repo = repo_of_store(store, include_personal=include_personal)
     try:
-        if info.has_from:
-            # pyoxigraph ignores FROM when given a dataset (or the union flag): pass none
-            _check_named_graphs(sparql, include_personal)
-            return store.query(sparql)
-        if include_personal:
-            return store.query(sparql, use_default_graph_as_union=True)
-        graphs = _public_graphs(store)
-        return store.query(sparql, default_graph=graphs, named_graphs=graphs)
+        # pyoxigraph ignores FROM when asked for the union default graph: ask only without FROM
+        return repo.query(sparql, use_default_graph_as_union=not info.has_from)
     except SyntaxError as exc:
         raise QueryError(f"malformed SPARQL: {exc}") from None
     except OSError as exc:
         raise QueryError(f"the query failed: {exc}") from None
 
 
-def _check_named_graphs(sparql: str, include_personal: bool) -> None:
-    """Refuse FROM / FROM NAMED on a personal-data graph unless asked for. The IRIs come from
-    rdflib's SPARQL algebra, which resolves prefixed names (`FROM p:123`)."""
-    if include_personal:
-        return
-    from rdflib.plugins.sparql import prepareQuery
-
-    try:
-        clauses = prepareQuery(sparql).algebra.get("datasetClause") or []
-    except Exception as exc:  # pyparsing and rdflib raise several unrelated types
-        raise QueryError(f"malformed SPARQL: {exc}") from None
-    # a clause is a CompValue, whose .get() returns the key itself when it is missing
-    graphs = [clause[kind] for clause in clauses for kind in ("default", "named") if kind in clause]
-    for graph in graphs:
-        if is_personal_graph(str(graph)):
-            raise QueryError(
-                f"<{graph}> holds personal data",
-                hint="pass include_personal=True (--include-personal-data) to query it",
-            )
-
-
 def run_query(
-    store: pyoxigraph.Store, query: str | CannedQuery, *, include_personal: bool = False
+    store: Repo | pyoxigraph.Store, query: str | CannedQuery, *, include_personal: bool = False
 ) -> QueryRows | bool | list[pyoxigraph.Triple]:
     """SELECT -> `QueryRows`; ASK -> bool; CONSTRUCT/DESCRIBE -> triples."""
     sparql = query.sparql if isinstance(query, CannedQuery) else query
     result = execute(store, sparql, include_personal=include_personal)
     if isinstance(result, pyoxigraph.QueryBoolean):
         return bool(result)
-    if isinstance(result, pyoxigraph.QueryTriples):
+    if is_triples(result):
         return list(result)
     columns = [v.value for v in result.variables]
     rows = [tuple(python_value(solution[c]) for c in columns) for solution in result]

@@ -138,3 +138,19 @@ def star_columns(text: str) -> list[str] | None:
     if token is None or token.text != "*":
         return None
     return list(dict.fromkeys(t.text[1:] for t in tokens[start:] if t.kind == "var"))
+
+
+def where_group_start(text: str) -> int | None:
+    """The offset just past the `{` that opens the query's WHERE group (after a CONSTRUCT
+    template), or None when there is none: where values can be joined in first (`VALUES`)."""
+    form: str | None = None
+    seen_where = False
+    for match in _TOKEN.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind == "word" and form is None and token.upper() in QUERY_FORMS:
+            form = token.upper()
+        elif kind == "word" and token.upper() == "WHERE":
+            seen_where = True
+        elif token == "{" and form is not None and (form != "CONSTRUCT" or seen_where):
+            return match.end()
+    return None

@@ -31,7 +31,7 @@ import pyoxigraph as ox
 import requests
 
 from atlas_ld.core.errors import QueryError, StoreError
-from atlas_ld.store.guard import inspect_query
+from atlas_ld.store.guard import inspect_query, where_group_start
 from atlas_ld.store.personal import may_see
 from atlas_ld.store.repo import GraphTerm, QueryResult, Term, TripleResults
 
@@ -66,6 +66,9 @@ class RemoteSource:
 
     def open(self) -> RemoteRepo:
         return RemoteRepo(self)
+
+    def __str__(self) -> str:
+        return self.endpoint
 
 
 class RemoteRepo:
@@ -106,10 +109,12 @@ class RemoteRepo:
         use_default_graph_as_union: bool = False,
         default_graph: GraphTerm | list[GraphTerm] | None = None,
         named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None,
+        substitutions: dict[ox.Variable, Term] | None = None,
     ) -> QueryResult:
         """Send the query (POST, form-encoded) with the dataset the reader may see."""
         form = inspect_query(query).form
-        params: list[tuple[str, str]] = [("query", self._with_base(query, base_iri))]
+        text = _substitute(query, substitutions) if substitutions else query
+        params: list[tuple[str, str]] = [("query", self._with_base(text, base_iri))]
         if default_graph is not None or named_graphs is not None:
             defaults = default_graph if isinstance(default_graph, list) else [default_graph]
             params += [("default-graph-uri", g) for g in self._allowed(defaults)]
@@ -212,3 +217,15 @@ class RemoteRepo:
                 f"the SPARQL endpoint answered {response.status_code}: {text}", where=self.label
             )
         return response
+
+
+def _substitute(query: str, substitutions: dict[ox.Variable, Term]) -> str:
+    """Bind values as pyoxigraph's `substitutions=` does, for an engine that has no such
+    parameter: a `VALUES` block opening the WHERE group, written with pyoxigraph's own term
+    serializer, so a value is never read as query text."""
+    start = where_group_start(query)
+    if start is None:
+        raise QueryError("values can only be bound in a query with a WHERE group")
+    names = " ".join(str(v) for v in substitutions)
+    values = " ".join(str(t) for t in substitutions.values())
+    return f"{query[:start]} VALUES ({names}) {{ ({values}) }} {query[start:]}"

@@ -210,6 +210,13 @@ def repo_of_store(store: ox.Store | Repo, *, include_personal: bool = False) -> 
     return EmbeddedRepo(copy, None, include_personal=include_personal)
 
 
+def reopen(source: str | os.PathLike[str] | RepoSource) -> ox.Store | Repo:
+    """In a query worker: a store directory opened read-only, or the repo a source describes."""
+    if isinstance(source, str | os.PathLike):
+        return ox.Store.read_only(os.fspath(source))
+    return source.open()
+
+
 def open_repo(
     store_dir: str | os.PathLike[str] | None = None,
     *,
@@ -239,5 +246,6 @@ __all__ = [
     "is_triples",
     "open_embedded",
     "open_repo",
+    "reopen",
     "repo_of_store",
 ]
