@@ -47,7 +47,7 @@ def test_recommended_shapes_give_warnings_only(release: Path):
 def test_one_distribution_per_file_with_checksum(release: Path):
     catalog = rdflib.Graph().parse(release / "catalog.ttl")
     manifest = ReleaseManifest.read(release)
-    dataset = rdflib.URIRef(f"{BASE}dataset/atlas")
+    dataset = rdflib.URIRef(f"{BASE}dataset/atlas/release/{manifest.release_id}")
     downloads = {
         str(catalog.value(d, DCAT.downloadURL)): d
         for d in catalog.objects(dataset, DCAT.distribution)

@@ -6,13 +6,27 @@ and the release writer (publish stage) both describe releases.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from atlas_ld.core.errors import PublishError
 
 MANIFEST_NAME = "manifest.json"
+
+
+def release_id(modified: str | None, nquads_digest: str) -> str:
+    """A release's id: the date of its newest capture plus the first 12 hex digits of the SHA-256
+    of its sorted N-Quads. Equal pages give equal ids; one changed amount gives another id; the
+    date makes ids sort in time and read as "the Atlas as of" that day. Pages without capture
+    times (read from files) give `undated-` and the digest."""
+    return f"{modified[:10] if modified else 'undated'}-{nquads_digest[:12]}"
+
+
+def nquads_digest(nquads: bytes) -> str:
+    """The content digest a release id is made from: SHA-256 of the sorted N-Quads text."""
+    return hashlib.sha256(nquads).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +53,24 @@ class ReleaseManifest:
     quads: int
     graphs: int
     files: list[ReleaseFile] = field(default_factory=list)
+    release_id: str = ""  # see `release_id()`; empty in releases written before ids existed
+    content_sha256: str = ""  # SHA-256 of the sorted N-Quads the id is made from
+    previous: str | None = None  # id of the release this one follows (`dump --previous`)
+    changes: dict[str, int] = field(default_factory=dict)  # added/removed/changed partnerships
+    quality: dict[str, int] = field(default_factory=dict)  # SHACL results per severity
 
     def to_json(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict) -> ReleaseManifest:
-        values = dict(data)
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
         values["files"] = [ReleaseFile(**item) for item in data.get("files", [])]
         return cls(**values)
+
+    def file(self, path: str) -> ReleaseFile | None:
+        return next((f for f in self.files if f.path == path), None)
 
     @classmethod
     def read(cls, release_dir: Path) -> ReleaseManifest:
@@ -62,3 +85,98 @@ class ReleaseManifest:
             ) from None
         except (ValueError, TypeError) as exc:
             raise PublishError(f"unreadable manifest: {exc}", where=str(path)) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """What the server's home page and the citation files say about one release."""
+
+    release_id: str
+    version: str
+    title: str
+    publisher: str
+    date: str | None  # YYYY-MM-DD of the newest capture, None for undated pages
+    dataset_iri: str
+    download_url: str
+    previous: str | None = None
+
+    def text(self) -> str:
+        """A plain reference, as a bibliography would print it."""
+        year = f" ({self.date[:4]})" if self.date else ""
+        return (
+            f"{self.publisher}{year}. {self.title}, version {self.version}. "
+            f"{self.dataset_iri} (release {self.release_id}, {self.download_url})"
+        )
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Citation:
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+
+
+SERVED_SUFFIX = ".release.json"
+
+
+@dataclass(slots=True)
+class ServedRelease:
+    """What `atlas-ld dump` leaves next to the store it released (`STORE.release.json`), for the
+    server's home, changes and quality pages: the citation, the change log, and a fingerprint of
+    the store (its manifest's digest) so the server can tell whether it still serves that
+    release's data or a store built since."""
+
+    citation: Citation
+    store_fingerprint: str
+    changes: list[dict[str, str]] = field(default_factory=list)
+    change_counts: dict[str, int] = field(default_factory=dict)
+    quality: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "citation": self.citation.to_json(),
+            "store_fingerprint": self.store_fingerprint,
+            "changes": self.changes,
+            "change_counts": self.change_counts,
+            "quality": self.quality,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> ServedRelease:
+        return cls(
+            citation=Citation.from_json(data["citation"]),
+            store_fingerprint=data["store_fingerprint"],
+            changes=list(data.get("changes", [])),
+            change_counts=dict(data.get("change_counts", {})),
+            quality=dict(data.get("quality", {})),
+        )
+
+
+def served_release_path(store_dir: Path) -> Path:
+    store_dir = Path(store_dir)
+    return store_dir.with_name(store_dir.name + SERVED_SUFFIX)
+
+
+def store_fingerprint(store_dir: Path, manifest_name: str = "atlas-ld.json") -> str:
+    """SHA-256 of the store's manifest: it lists every page's digest, so equal pages, equal
+    fingerprint, and any rebuild with other pages changes it."""
+    try:
+        return hashlib.sha256((Path(store_dir) / manifest_name).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def write_served_release(store_dir: Path, served: ServedRelease) -> None:
+    path = served_release_path(store_dir)
+    tmp = path.with_name(f"{path.name}.tmp")
+    tmp.write_text(json.dumps(served.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_served_release(store_dir: Path) -> ServedRelease | None:
+    """The release last dumped from this store, or None (never dumped, unreadable file)."""
+    try:
+        data = json.loads(served_release_path(store_dir).read_text(encoding="utf-8"))
+        return ServedRelease.from_json(data)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None

@@ -6,6 +6,12 @@ nodes) and the files are written from sorted statements, so a catalogue has stab
 
 `catalog_graph` and `void_graph` are what `atlas-ld serve` publishes; `write_catalog` puts the same
 catalogue in a release as `catalog.ttl` and `catalog.jsonld`.
+
+Versions (DCAT 3 / DCAT-AP 3.0.1): `{base}dataset/atlas` is the dataset as the server serves it;
+each release is one version of it, `{base}dataset/atlas/release/{release id}`, a member of the
+series `{base}dataset/atlas/releases` (`dcat:inSeries`, `dcat:version`, `adms:versionNotes`,
+`dcat:previous` the release it follows), and carries the release's files as distributions and its
+SHACL results as DQV quality measurements.
 """
 
 from __future__ import annotations
@@ -30,11 +36,15 @@ from atlas_ld.store.personal import may_see
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+DQV = Namespace("http://www.w3.org/ns/dqv#")
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "https://www.iana.org/assignments/media-types/"
 
 CATALOG_PREFIXES = {
+    "adms": ADMS,
     "dcat": DCAT,
+    "dqv": DQV,
     "dcatap": DCATAP,
     "dcterms": DCTERMS,
     "foaf": FOAF,
@@ -45,7 +55,24 @@ CATALOG_PREFIXES = {
     "vcard": VCARD,
     "xsd": XSD,
 }
-DCAT_VERSION = URIRef(f"{DCAT}version")  # DCAT 3 term, missing from rdflib's closed namespace
+# DCAT 3 terms missing from rdflib's closed namespace
+DCAT_VERSION = URIRef(f"{DCAT}version")
+DCAT_SERIES = URIRef(f"{DCAT}DatasetSeries")
+DCAT_IN_SERIES = URIRef(f"{DCAT}inSeries")
+DCAT_HAS_VERSION = URIRef(f"{DCAT}hasVersion")
+DCAT_PREVIOUS = URIRef(f"{DCAT}previous")
+DCAT_LAST = URIRef(f"{DCAT}last")
+SERIES_TITLE = (
+    "Versions de l'Atlas français de la coopération décentralisée (données liées)",
+    "Releases of the French atlas of decentralised cooperation (linked data)",
+)
+SERIES_DESCRIPTION = (
+    "Chaque version est un état daté et vérifiable (empreinte SHA-256) des données, à citer "
+    "par son identifiant ; le journal des changements dit ce qui a changé d'une version à "
+    "l'autre.",
+    "Each release is a dated, checkable (SHA-256 digest) state of the data, cited by its id; "
+    "its change log says what changed since the previous one.",
+)
 DATASET_IDENTIFIER = "atlas-ld-cooperation-decentralisee"
 LICENCE = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
 LICENCE_SPDX = URIRef("http://spdx.org/licenses/etalab-2.0")
@@ -100,6 +127,15 @@ DATASET_PATH = "dataset/atlas"  # under the base; the server redirects it to the
 
 def dataset_iri(base: str) -> URIRef:
     return URIRef(f"{base}{DATASET_PATH}")
+
+
+def series_iri(base: str) -> URIRef:
+    return URIRef(f"{base}{DATASET_PATH}/releases")
+
+
+def release_iri(base: str, release_id: str) -> URIRef:
+    """The IRI of one release (one version of the dataset), stable for citations."""
+    return URIRef(f"{base}{DATASET_PATH}/release/{release_id}")
 
 
 def published_triples(store: ox.Store) -> set[ox.Triple]:
@@ -259,6 +295,52 @@ def _add_service(
     g.add((access, DCTERMS.license, LICENCE))
 
 
+def _describe_dataset(
+    g: Graph,
+    dataset: URIRef,
+    base: str,
+    agent: URIRef,
+    contact: URIRef,
+    publisher: Publisher,
+    triples: Collection[ox.Triple],
+) -> None:
+    """What the live dataset and each release say alike: texts, coverage, contact, themes."""
+    g.add((dataset, RDF.type, DCAT.Dataset))
+    _add_texts(g, dataset, TITLE, DESCRIPTION)
+    g.add((dataset, DCTERMS.identifier, Literal(DATASET_IDENTIFIER)))
+    g.add((dataset, DCTERMS.publisher, agent))
+    _add_source(g, dataset)
+    g.add((dataset, DCAT.landingPage, _typed(g, base, FOAF.Document)))
+    public = _typed(g, f"{EU}access-right/PUBLIC", DCTERMS.RightsStatement)
+    g.add((dataset, DCTERMS.accessRights, public))
+    g.add((dataset, DCTERMS.language, _typed(g, f"{EU}language/FRA", DCTERMS.LinguisticSystem)))
+    g.add((dataset, DCTERMS.conformsTo, _typed(g, ATLAS.rstrip("#"), DCTERMS.Standard)))
+    for keyword in ("coopération décentralisée", "collectivités territoriales", "partenariats"):
+        g.add((dataset, DCAT.keyword, Literal(keyword, lang="fr")))
+    g.add((dataset, DCAT.contactPoint, contact))
+    g.add((contact, RDF.type, VCARD.Kind))
+    g.add((contact, RDF.type, VCARD.Organization))
+    g.add((contact, VCARD.fn, Literal(publisher.name)))
+    g.add((contact, VCARD.hasEmail, URIRef(f"mailto:{publisher.email}")))
+    for code, (fr, en) in THEMES.items():
+        theme = URIRef(f"{EU}data-theme/{code}")
+        g.add((dataset, DCAT.theme, theme))
+        g.add((theme, RDF.type, SKOS.Concept))
+        g.add((theme, SKOS.prefLabel, Literal(fr, lang="fr")))
+        g.add((theme, SKOS.prefLabel, Literal(en, lang="en")))
+        g.add((theme, SKOS.inScheme, URIRef(f"{EU}data-theme")))
+    for country in _countries(triples):
+        g.add((dataset, DCTERMS.spatial, URIRef(country)))
+        g.add((URIRef(country), RDF.type, DCTERMS.Location))
+    years = _years(triples)
+    if years:
+        period = URIRef(f"{dataset}/period")
+        g.add((dataset, DCTERMS.temporal, period))
+        g.add((period, RDF.type, DCTERMS.PeriodOfTime))
+        g.add((period, DCAT.startDate, Literal(years[0], datatype=XSD.gYear)))
+        g.add((period, DCAT.endDate, Literal(years[-1], datatype=XSD.gYear)))
+
+
 def catalog_graph(
     store: ox.Store,
     *,
@@ -301,56 +383,97 @@ def catalog_graph(
     g.add((scheme, DCTERMS.title, Literal("Data theme", lang="en")))
     g.add((catalog, DCAT.themeTaxonomy, scheme))
 
-    g.add((dataset, RDF.type, DCAT.Dataset))
-    _add_texts(g, dataset, TITLE, DESCRIPTION)
-    g.add((dataset, DCTERMS.identifier, Literal(DATASET_IDENTIFIER)))
-    g.add((dataset, DCTERMS.publisher, agent))
-    _add_source(g, dataset)
-    g.add((dataset, DCAT.landingPage, _typed(g, base, FOAF.Document)))
-    public = _typed(g, f"{EU}access-right/PUBLIC", DCTERMS.RightsStatement)
-    g.add((dataset, DCTERMS.accessRights, public))
-    g.add((dataset, DCTERMS.language, _typed(g, f"{EU}language/FRA", DCTERMS.LinguisticSystem)))
-    g.add((dataset, DCTERMS.conformsTo, _typed(g, ATLAS.rstrip("#"), DCTERMS.Standard)))
-    for keyword in ("coopération décentralisée", "collectivités territoriales", "partenariats"):
-        g.add((dataset, DCAT.keyword, Literal(keyword, lang="fr")))
-
-    g.add((dataset, DCAT.contactPoint, contact))
-    g.add((contact, RDF.type, VCARD.Kind))
-    g.add((contact, RDF.type, VCARD.Organization))
-    g.add((contact, VCARD.fn, Literal(publisher.name)))
-    g.add((contact, VCARD.hasEmail, URIRef(f"mailto:{publisher.email}")))
-
-    for code, (fr, en) in THEMES.items():
-        theme = URIRef(f"{EU}data-theme/{code}")
-        g.add((dataset, DCAT.theme, theme))
-        g.add((theme, RDF.type, SKOS.Concept))
-        g.add((theme, SKOS.prefLabel, Literal(fr, lang="fr")))
-        g.add((theme, SKOS.prefLabel, Literal(en, lang="en")))
-        g.add((theme, SKOS.inScheme, URIRef(f"{EU}data-theme")))
-    for country in _countries(triples):
-        g.add((dataset, DCTERMS.spatial, URIRef(country)))
-        g.add((URIRef(country), RDF.type, DCTERMS.Location))
-    years = _years(triples)
-    if years:
-        period = URIRef(f"{dataset}/period")
-        g.add((dataset, DCTERMS.temporal, period))
-        g.add((period, RDF.type, DCTERMS.PeriodOfTime))
-        g.add((period, DCAT.startDate, Literal(years[0], datatype=XSD.gYear)))
-        g.add((period, DCAT.endDate, Literal(years[-1], datatype=XSD.gYear)))
-
+    _describe_dataset(g, dataset, base, agent, contact, publisher, triples)
     if release is not None:
         modified = Literal(release.modified, datatype=XSD.dateTime) if release.modified else None
-        g.add((dataset, DCAT_VERSION, Literal(release.version)))
-        g.add((dataset, OWL.versionInfo, Literal(release.version)))
+        version = dataset
+        if release.release_id:
+            version = release_iri(base, release.release_id)
+            g.add((catalog, DCAT.dataset, version))
+            _describe_dataset(g, version, base, agent, contact, publisher, triples)
+            _add_version(g, base, dataset, version, release, agent)
+        g.add((version, DCAT_VERSION, Literal(release.version)))
+        g.add((version, OWL.versionInfo, Literal(release.version)))
         if modified is not None:
-            for node in (catalog, dataset):
+            for node in {catalog, dataset, version}:
                 g.add((node, DCTERMS.issued, modified))
                 g.add((node, DCTERMS.modified, modified))
         for file in release.files:
-            _add_distribution(g, dataset, file, download_url, modified)
+            _add_distribution(g, version, file, download_url, modified)
     if endpoint_url:
         _add_service(g, base, dataset, endpoint_url, agent)
     return g
+
+
+def version_notes(release: ReleaseManifest) -> tuple[str, str]:
+    """What changed in this release, in French and English, from its change counts."""
+    if not release.previous:
+        return (
+            "Version sans version précédente désignée (pas de journal des changements).",
+            "Release with no previous release given (no change log).",
+        )
+    c = release.changes
+    return (
+        f"Depuis la version {release.previous} : {c.get('added', 0)} partenariats ajoutés, "
+        f"{c.get('removed', 0)} retirés, {c.get('changed', 0)} modifiés (changes/changes.md).",
+        f"Since release {release.previous}: {c.get('added', 0)} partnerships added, "
+        f"{c.get('removed', 0)} removed, {c.get('changed', 0)} changed (changes/changes.md).",
+    )
+
+
+def _add_version(
+    g: Graph,
+    base: str,
+    dataset: URIRef,
+    version: URIRef,
+    release: ReleaseManifest,
+    agent: URIRef,
+) -> None:
+    """One release as a version of the dataset, a member of the series, with its quality."""
+    series = series_iri(base)
+    g.add((series, RDF.type, DCAT_SERIES))
+    _add_texts(g, series, SERIES_TITLE, SERIES_DESCRIPTION)
+    g.add((series, DCTERMS.publisher, agent))
+    g.add((series, DCAT_LAST, version))
+    g.add((version, DCAT_IN_SERIES, series))
+    g.add((version, DCTERMS.identifier, Literal(release.release_id)))
+    for relation in (DCAT_HAS_VERSION, DCTERMS.hasVersion):
+        g.add((dataset, relation, version))
+    for lang, text in zip(("fr", "en"), version_notes(release), strict=True):
+        g.add((version, ADMS.versionNotes, Literal(text, lang=lang)))
+    if release.previous:
+        g.add((version, DCAT_PREVIOUS, release_iri(base, release.previous)))
+    _add_quality(g, base, version, release)
+
+
+QUALITY_REPORT = "quality/shacl-report.ttl"
+
+
+def _add_quality(g: Graph, base: str, version: URIRef, release: ReleaseManifest) -> None:
+    """DQV: one measurement per SHACL severity, and the report file as quality metadata."""
+    report = release.file(QUALITY_REPORT)
+    if not release.quality or report is None:
+        return
+    metadata = URIRef(f"{version}/quality")
+    g.add((version, DQV.hasQualityMetadata, metadata))
+    g.add((metadata, RDF.type, DQV.QualityMetadata))
+    g.add((metadata, FOAF.page, URIRef(f"{version}/distribution/{QUALITY_REPORT}")))
+    for severity, n in sorted(release.quality.items()):
+        metric = URIRef(f"{base}{DATASET_PATH}/quality/shacl-{severity.lower()}")
+        g.add((metric, RDF.type, DQV.Metric))
+        g.add(
+            (
+                metric,
+                SKOS.definition,
+                Literal(f"Number of SHACL results of severity sh:{severity}", lang="en"),
+            )
+        )
+        measurement = URIRef(f"{version}/quality/shacl-{severity.lower()}")
+        g.add((version, DQV.hasQualityMeasurement, measurement))
+        g.add((measurement, RDF.type, DQV.QualityMeasurement))
+        g.add((measurement, DQV.isMeasurementOf, metric))
+        g.add((measurement, DQV.computedOn, version))
+        g.add((measurement, DQV.value, Literal(n, datatype=XSD.integer)))
 
 
 def void_graph(

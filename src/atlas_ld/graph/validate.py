@@ -6,15 +6,24 @@ processes, and the build caches each page's outcome by content digest. The shape
 and one SPARQL target (SHACL-AF, hence `advanced=True`): pySHACL parses a SPARQL-based constraint
 again for every focus node, a target once per run. Non-conformance is a
 result (`Issue` list), not an exception; only the CLI turns violations into an exit code.
+
+An `Issue` keeps everything pySHACL's results graph says of a result (focus node, result path,
+value with its kind and datatype, source shape, constraint component, severity, messages), so
+`results_graph` gives that graph back whole: the release's quality report is pySHACL's own
+results, not a summary of them. The build leaves its results next to the store
+(`quality.json`, see `write_quality`) for `atlas-ld dump` and the server's quality page.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cache
+from pathlib import Path
 
 import pyoxigraph
 import rdflib
@@ -38,6 +47,13 @@ class Issue:
     message_en: str
     message_fr: str
     source: str
+    # Terms of pySHACL's result in N-Triples form (the value's kind and datatype kept). No
+    # defaults: a cache entry written before these existed fails to load and is recomputed.
+    focus_term: str
+    result_path: str
+    value_term: str
+    source_shape: str
+    constraint: str
 
 
 @cache
@@ -91,24 +107,66 @@ def validate_graph(graph: rdflib.Graph, *, partnership: str, source: str) -> lis
         allow_warnings=True,
         inplace=True,
     )
+    return issues_from_results(results, partnership=partnership, source=source)
+
+
+def issues_from_results(
+    results: rdflib.Graph, *, partnership: str = "", source: str = ""
+) -> list[Issue]:
+    """Every `sh:ValidationResult` of pySHACL's results graph as an `Issue`, nothing left out."""
     issues = []
     for result in results.subjects(rdflib.RDF.type, SH.ValidationResult):
         messages = {m.language: str(m) for m in results.objects(result, SH.resultMessage)}
         fallback = next(iter(messages.values()), "")
         severity = results.value(result, SH.resultSeverity)
+        path = results.value(result, SH.resultPath)
+        value = results.value(result, SH.value)
+        focus = results.value(result, SH.focusNode)
         issues.append(
             Issue(
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
                 partnership=partnership,
-                focus=str(results.value(result, SH.focusNode) or ""),
-                path=_short(results.value(result, SH.resultPath)),
-                value=str(results.value(result, SH.value) or ""),
+                focus=str(focus or ""),
+                path=_short(path),
+                value=str(value if value is not None else ""),
                 message_en=messages.get("en", fallback),
                 message_fr=messages.get("fr", fallback),
                 source=source,
+                focus_term=_nt(focus),
+                result_path=_nt(path),
+                value_term=_nt(value),
+                source_shape=_nt(results.value(result, SH.sourceShape)),
+                constraint=_nt(results.value(result, SH.sourceConstraintComponent)),
             )
         )
-    return sorted(issues, key=lambda i: (SEVERITIES.index(i.severity), i.focus, i.path, i.value))
+    return sorted(issues, key=_order)
+
+
+def _order(issue: Issue) -> tuple:
+    return (
+        SEVERITIES.index(issue.severity),
+        issue.focus,
+        issue.path,
+        issue.value,
+        issue.source_shape,
+        issue.constraint,
+    )
+
+
+def _nt(term: rdflib.term.Node | None) -> str:
+    """An rdflib term in N-Triples form ("" for none), written by pyoxigraph so it parses back."""
+    if term is None:
+        return ""
+    if isinstance(term, rdflib.URIRef):
+        return str(pyoxigraph.NamedNode(str(term)))
+    if isinstance(term, rdflib.BNode):
+        return str(pyoxigraph.BlankNode(str(term)))
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return str(pyoxigraph.Literal(str(term), language=term.language))
+        datatype = pyoxigraph.NamedNode(str(term.datatype)) if term.datatype else None
+        return str(pyoxigraph.Literal(str(term), datatype=datatype))
+    raise ValueError(f"not an RDF term: {term!r}")  # a SHACL path expression (not used)
 
 
 def _short(path: rdflib.term.Node | None) -> str:
@@ -136,31 +194,108 @@ def issues_csv(issues: list[Issue]) -> str:
     return out.getvalue()
 
 
-def issues_turtle(issues: list[Issue]) -> bytes:
-    """The report as a SHACL `sh:ValidationReport` in Turtle."""
-    sh = "http://www.w3.org/ns/shacl#"
+SH_NS = "http://www.w3.org/ns/shacl#"
+
+
+def _term(text: str) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal:
+    """The term an `Issue` field holds in N-Triples form."""
+    line = f"<urn:x:s> <urn:x:p> {text} ."
+    return next(iter(pyoxigraph.parse(line, pyoxigraph.RdfFormat.N_TRIPLES))).object
+
+
+def results_triples(issues: list[Issue]) -> list[pyoxigraph.Triple]:
+    """pySHACL's results graph (`sh:ValidationReport`) rebuilt whole from the issues.
+
+    Result nodes are blank nodes numbered in the issues' order, so equal issues give equal
+    bytes."""
     rdf_type = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     report = pyoxigraph.BlankNode("report")
     triples = [
-        pyoxigraph.Triple(report, rdf_type, pyoxigraph.NamedNode(sh + "ValidationReport")),
+        pyoxigraph.Triple(report, rdf_type, pyoxigraph.NamedNode(SH_NS + "ValidationReport")),
         pyoxigraph.Triple(
             report,
-            pyoxigraph.NamedNode(sh + "conforms"),
+            pyoxigraph.NamedNode(SH_NS + "conforms"),
             pyoxigraph.Literal(count(issues) == 0),
         ),
     ]
-    for n, issue in enumerate(issues):
+    for n, issue in enumerate(sorted(issues, key=_order)):
         node = pyoxigraph.BlankNode(f"r{n}")
 
         def add(prop: str, value, node=node) -> None:
-            triples.append(pyoxigraph.Triple(node, pyoxigraph.NamedNode(sh + prop), value))
+            triples.append(pyoxigraph.Triple(node, pyoxigraph.NamedNode(SH_NS + prop), value))
 
-        triples.append(pyoxigraph.Triple(report, pyoxigraph.NamedNode(sh + "result"), node))
-        add("resultSeverity", pyoxigraph.NamedNode(sh + issue.severity))
-        if issue.focus.startswith("http"):
-            add("focusNode", pyoxigraph.NamedNode(issue.focus))
-        add("resultMessage", pyoxigraph.Literal(issue.message_en, language="en"))
-        add("resultMessage", pyoxigraph.Literal(issue.message_fr, language="fr"))
-        if issue.value:
-            add("value", pyoxigraph.Literal(issue.value))
-    return pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes={"sh": sh})
+        triples.append(pyoxigraph.Triple(report, pyoxigraph.NamedNode(SH_NS + "result"), node))
+        triples.append(
+            pyoxigraph.Triple(node, rdf_type, pyoxigraph.NamedNode(SH_NS + "ValidationResult"))
+        )
+        add("resultSeverity", pyoxigraph.NamedNode(SH_NS + issue.severity))
+        for prop, text in (
+            ("focusNode", issue.focus_term),
+            ("resultPath", issue.result_path),
+            ("value", issue.value_term),
+            ("sourceShape", issue.source_shape),
+            ("sourceConstraintComponent", issue.constraint),
+        ):
+            if text:
+                add(prop, _term(text))
+        for lang, message in (("en", issue.message_en), ("fr", issue.message_fr)):
+            if message:
+                add("resultMessage", pyoxigraph.Literal(message, language=lang))
+    return triples
+
+
+def issues_turtle(issues: list[Issue]) -> bytes:
+    """The report as a SHACL `sh:ValidationReport` in Turtle (see `results_triples`)."""
+    return pyoxigraph.serialize(
+        results_triples(issues), format=pyoxigraph.RdfFormat.TURTLE, prefixes={"sh": SH_NS}
+    )
+
+
+def severity_counts(issues: list[Issue]) -> dict[str, int]:
+    """Results per severity, every severity named (0 included)."""
+    return {severity: count(issues, severity) for severity in SEVERITIES}
+
+
+def shape_counts(issues: list[Issue]) -> list[tuple[str, str, int]]:
+    """(source shape IRI, severity, number of results), sorted by shape then severity."""
+    counts: dict[tuple[str, str], int] = {}
+    for issue in issues:
+        shape = issue.source_shape.strip("<>")
+        counts[(shape, issue.severity)] = counts.get((shape, issue.severity), 0) + 1
+    return [
+        (shape, severity, n)
+        for (shape, severity), n in sorted(
+            counts.items(), key=lambda item: (item[0][0], SEVERITIES.index(item[0][1]))
+        )
+    ]
+
+
+QUALITY_NAME = "quality.json"
+
+
+@dataclass(slots=True)
+class QualityRecord:
+    """What the build leaves next to the store: whether it validated, and every result."""
+
+    validated: bool
+    issues: list[Issue] = field(default_factory=list)
+
+
+def write_quality(store_dir: Path, issues: list[Issue], *, validated: bool = True) -> None:
+    """Write the build's SHACL results into the store directory (`quality.json`), atomically."""
+    path = Path(store_dir) / QUALITY_NAME
+    data = {"validated": validated, "issues": [asdict(i) for i in sorted(issues, key=_order)]}
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_quality(store_dir: Path) -> QualityRecord | None:
+    """The results the last build left in the store, or None (older store, unreadable file)."""
+    try:
+        data = json.loads((Path(store_dir) / QUALITY_NAME).read_text(encoding="utf-8"))
+        return QualityRecord(
+            validated=bool(data["validated"]), issues=[Issue(**i) for i in data["issues"]]
+        )
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
