@@ -78,7 +78,8 @@ def test_validate_reports_and_fails_on_violations_only(tmp_path):
 
 def test_build_reports_unreadable_pages_and_keeps_the_rest(tmp_path):
     store = tmp_path / "store"
-    args = ["build", "--store", str(store), "-j", "1", str(SEED), str(tmp_path / "missing.html")]
+    args = ["build", "--store", str(store), "-j", "1", "--max-failures", "50", str(SEED)]
+    args.append(str(tmp_path / "missing.html"))
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1
     assert "missing.html" in result.output and "1 partnerships" in result.output

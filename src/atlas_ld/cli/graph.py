@@ -5,11 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from atlas_ld.cli.group import main
 from atlas_ld.cli.options import (
+    max_bytes_option,
     minting_base_option,
     personal_data_option,
     processes_option,
@@ -17,6 +19,9 @@ from atlas_ld.cli.options import (
 )
 from atlas_ld.core.errors import AtlasError, QueryError, ValidationFailed
 from atlas_ld.core.model import Page
+
+if TYPE_CHECKING:
+    from atlas_ld.graph.pipeline import PageFailure
 
 _PAGE_SUFFIXES = (".html", ".htm", ".txt")
 
@@ -31,18 +36,22 @@ def _pages_arguments(func):
 
 
 class _PageReader:
-    """Pages from files, folders, URLs or an archive; unreadable ones are kept aside, not fatal."""
+    """Pages from files, folders, URLs or an archive. A page that cannot be read stands in the
+    stream as a `PageFailure`, so the build reports it with the others; `skipped` lists the
+    files of a folder that are not pages."""
 
-    def __init__(self, locations: tuple[str, ...], archive: Path | None):
+    def __init__(self, locations: tuple[str, ...], archive: Path | None, max_bytes: int):
         self.locations = locations
         self.archive = archive
-        self.failed: list[tuple[str, str]] = []
+        self.max_bytes = max_bytes
+        self.skipped: list[str] = []
 
-    def __iter__(self) -> Iterator[Page]:
+    def __iter__(self) -> Iterator[Page | PageFailure]:
+        from atlas_ld.graph.pipeline import PageFailure
         from atlas_ld.parse.source import read_page
 
         if self.archive is not None:
-            from atlas_ld.harvest.archive import iter_latest_pages
+            from atlas_ld.harvest.archive_reader import iter_latest_pages
 
             yield from iter_latest_pages(self.archive)
         if not self.locations and self.archive is None:
@@ -50,31 +59,69 @@ class _PageReader:
 
             yield from sample_pages()
         for location in self.locations:
-            for item in _expand(location):
+            for item in self._expand(location):
                 try:
-                    yield read_page(item)
+                    yield read_page(item, max_bytes=self.max_bytes)
                 except AtlasError as exc:
-                    self.failed.append((item, str(exc)))
+                    yield PageFailure(item, exc.message)
+
+    def _expand(self, location: str) -> list[str]:
+        """A folder's pages: its .html, .htm, .txt and suffix-less files, at any depth, except
+        `manifest.csv` (read by the page reader for ids) and hidden files; others are skipped
+        and listed."""
+        path = Path(location)
+        if "://" in location or not path.is_dir():
+            return [location]
+        pages = []
+        for file in sorted(path.rglob("*")):
+            hidden = any(part.startswith(".") for part in file.relative_to(path).parts)
+            if hidden or not file.is_file() or file.name == "manifest.csv":
+                continue
+            if file.suffix.lower() in _PAGE_SUFFIXES or not file.suffix:
+                pages.append(str(file))
+            else:
+                self.skipped.append(str(file))
+        return pages
 
 
-def _expand(location: str) -> list[str]:
-    path = Path(location)
-    if "://" not in location and path.is_dir():
-        return [str(p) for p in sorted(path.rglob("*")) if p.suffix.lower() in _PAGE_SUFFIXES]
-    return [location]
+def _report_failures(failed: list[tuple[str, str, str]]) -> None:
+    for source, stage, reason in failed:
+        click.echo(f"atlas-ld: error: {source}: {stage}: {reason}", err=True)
 
 
-def _report_failures(failed: list[tuple[str, str]]) -> None:
-    for source, message in failed:
-        text = message if message.startswith(source) else f"{source}: {message}"
-        click.echo(f"atlas-ld: error: {text}", err=True)
+def _failures(results) -> list[tuple[str, str, str]]:
+    return [(r.source, r.stage, r.error) for r in results if r.error]
+
+
+def _report_skipped(reader: _PageReader) -> None:
+    if reader.skipped:
+        shown = ", ".join(reader.skipped[:3]) + (", ..." if len(reader.skipped) > 3 else "")
+        click.echo(
+            f"atlas-ld: warning: skipped {len(reader.skipped)} files that are not "
+            f".html, .htm or .txt pages: {shown}",
+            err=True,
+        )
+
+
+_SHOWN_WARNINGS = 20
+
+
+def _report_warnings(warnings: list[str], report_csv: Path | None) -> None:
+    for warning in warnings[:_SHOWN_WARNINGS]:
+        click.echo(f"atlas-ld: warning: {warning}", err=True)
+    if len(warnings) > _SHOWN_WARNINGS:
+        where = f" (all of them in {report_csv})" if report_csv else ""
+        click.echo(
+            f"atlas-ld: warning: ... and {len(warnings) - _SHOWN_WARNINGS} more{where}", err=True
+        )
 
 
 @main.command()
 @_pages_arguments
 @store_option(
-    "Store directory to (re)build. The previous store stays in place until the new one is "
-    "complete, then is kept as STORE.previous until the next build."
+    "Store directory to (re)build. STORE is a link to the latest complete store, replaced in "
+    "one step at the end of the build; the one it replaced stays as STORE.previous until the "
+    "next build."
 )
 @minting_base_option
 @click.option(
@@ -82,7 +129,8 @@ def _report_failures(failed: list[tuple[str, str]]) -> None:
     "cache_dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to keep each page's mapped and validated result [default: STORE.cache]. A rebuild "
-    "only redoes pages whose bytes, provenance or program changed.",
+    "only redoes pages whose bytes, provenance or program changed; entries the build did not "
+    "use are dropped.",
 )
 @click.option("--no-cache", is_flag=True, help="Redo every page; write no cache.")
 @processes_option
@@ -91,6 +139,15 @@ def _report_failures(failed: list[tuple[str, str]]) -> None:
     is_flag=True,
     help="Leave the store untouched and exit 1 when SHACL finds any violation.",
 )
+@click.option(
+    "--max-failures",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0, 100),
+    help="Percentage of pages that may fail (and be left out) before the build refuses to "
+    "replace the store.",
+)
+@max_bytes_option
 def build(
     pages: tuple[str, ...],
     archive: Path | None,
@@ -100,28 +157,41 @@ def build(
     no_cache: bool,
     processes: int | None,
     strict: bool,
+    max_failures: float,
+    max_bytes: int,
 ) -> None:
     """Parse, map, validate and load pages into a pyoxigraph store on disk.
 
-    PAGE is an Atlas project page (file, folder of .html/.txt files, or http(s) URL). With no PAGE
-    and no --archive, builds the sample corpus bundled with atlas-ld.
+    PAGE is an Atlas project page (file, folder, or http(s) URL). With no PAGE and no --archive,
+    builds the sample corpus bundled with atlas-ld. A page's Atlas id (prjId) is read as
+    `atlas-ld parse --help` describes: from its capture, the folder's manifest.csv, an Atlas URL
+    in the page, or its file name.
 
-    Pages that cannot be read or parsed are listed on stderr and left out (exit status 1); the
-    others are still loaded. SHACL results are summarised; `atlas-ld validate` gives the details.
+    A page that fails at any stage (read, decode, parse, map, validate) is left out and listed
+    on stderr with its stage and reason, and in STORE.build-report.csv; the others are loaded
+    and the exit status is 1. When no partnership would load, or more than --max-failures of
+    the pages fail, the store is left exactly as it was. SHACL results are summarised;
+    `atlas-ld validate` gives the details.
     """
+    from atlas_ld.graph.pipeline import BuildRefused
     from atlas_ld.graph.pipeline import build as run_build
 
-    reader = _PageReader(pages, archive)
-    report = run_build(
-        reader,
-        store_dir,
-        base=base,
-        cache_dir=cache_dir,
-        processes=processes,
-        strict=strict,
-        use_cache=not no_cache,
-    )
-    failed = reader.failed + report.failed
+    reader = _PageReader(pages, archive, max_bytes)
+    try:
+        report = run_build(
+            reader,
+            store_dir,
+            base=base,
+            cache_dir=cache_dir,
+            processes=processes,
+            strict=strict,
+            use_cache=not no_cache,
+            max_failures=max_failures / 100,
+        )
+    except BuildRefused as exc:
+        _report_skipped(reader)
+        _report_failures(exc.report.failed)
+        raise
     click.echo(
         f"{report.partnerships} partnerships from {report.pages} pages "
         f"({report.reused} unchanged), {report.quads} quads -> {store_dir} "
@@ -131,8 +201,15 @@ def build(
     if report.untyped_actors:
         top = ", ".join(f"{name} ({n})" for name, n in report.untyped_actors.most_common(5))
         click.echo(f"{len(report.untyped_actors)} actors of unknown kind, e.g. {top}")
-    _report_failures(failed)
-    if failed:
+    _report_skipped(reader)
+    _report_warnings(report.warnings, report.report_csv)
+    _report_failures(report.failed)
+    if report.failed:
+        click.echo(
+            f"atlas-ld: {len(report.failed)} of {report.pages} pages left out "
+            f"(listed in {report.report_csv})",
+            err=True,
+        )
         sys.exit(1)
 
 
@@ -155,8 +232,14 @@ def _shacl_summary(issues) -> str:
     help="ttl, jsonld and nt merge the graphs; nq and trig keep one named graph per page.",
 )
 @personal_data_option("Also print contacts and volunteers (names, e-mails), left out by default.")
+@max_bytes_option
 def rdf(
-    pages: tuple[str, ...], archive: Path | None, base: str, fmt: str, include_personal_data: bool
+    pages: tuple[str, ...],
+    archive: Path | None,
+    base: str,
+    fmt: str,
+    include_personal_data: bool,
+    max_bytes: int,
 ) -> None:
     """Print the RDF of pages, without a store.
 
@@ -167,9 +250,9 @@ def rdf(
     from atlas_ld.graph.pipeline import process_pages
     from atlas_ld.graph.rdfout import page_rdf
 
-    reader = _PageReader(pages, archive)
+    reader = _PageReader(pages, archive, max_bytes)
     results, _ = process_pages(reader, base=base, processes=1, validate=False)
-    failed = reader.failed + [(r.source, r.error) for r in results if r.error]
+    failed = _failures(results)
     good = [r for r in results if not r.error]
     if good:
         sys.stdout.buffer.write(page_rdf(good, base, fmt, include_personal=include_personal_data))
@@ -197,6 +280,7 @@ def rdf(
     help="Print results of this severity and above.",
 )
 @processes_option
+@max_bytes_option
 def validate(
     pages: tuple[str, ...],
     archive: Path | None,
@@ -204,6 +288,7 @@ def validate(
     out_prefix: Path,
     show: str,
     processes: int | None,
+    max_bytes: int,
 ) -> None:
     """Check pages against the SHACL shapes in shapes/ and report what to fix.
 
@@ -214,10 +299,10 @@ def validate(
     from atlas_ld.graph.pipeline import process_pages
     from atlas_ld.graph.validate import SEVERITIES, count, issues_csv, issues_turtle
 
-    reader = _PageReader(pages, archive)
+    reader = _PageReader(pages, archive, max_bytes)
     results, _ = process_pages(reader, base=base, processes=processes)
     issues = [issue for result in results for issue in result.issues]
-    failed = reader.failed + [(r.source, r.error) for r in results if r.error]
+    failed = _failures(results)
     shown = SEVERITIES[: SEVERITIES.index(show) + 1]
     for issue in issues:
         if issue.severity in shown:

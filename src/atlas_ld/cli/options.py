@@ -58,3 +58,14 @@ def processes_option(func):
         type=click.IntRange(min=1),
         help="Worker processes [default: all cores].",
     )(func)
+
+
+def max_bytes_option(func):
+    """The largest local page read (`parse`, `build`, `rdf`, `validate`)."""
+    return click.option(
+        "--max-bytes",
+        default=5_000_000,
+        show_default=True,
+        type=click.IntRange(min=1),
+        help="Largest page file read, in bytes; a larger one is reported and left out.",
+    )(func)

@@ -20,6 +20,7 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Triple
 
 from atlas_ld import __version__
 from atlas_ld.core.countries import countries, find_country
+from atlas_ld.core.errors import BuildError
 from atlas_ld.core.iris import (
     Ids,
     actor_slug,
@@ -57,6 +58,33 @@ STATUSES: dict[str, NamedNode] = {
 }
 MINISTRY = "Ministère de l'Europe et des Affaires étrangères"
 
+# Funder names that name no one: "Autre" on one page and "Autre" on another are two different
+# funders, so such a row's funder stays local to its partnership (`{partnership}/funder/{slug}`,
+# described in the partnership's graph) instead of becoming one actor across the Atlas.
+# Compared by slug, so case, accents and punctuation do not matter.
+PLACEHOLDER_FUNDERS = frozenset(
+    slug(name)
+    for name in (
+        "",
+        "Autre",
+        "Autres",
+        "Autre financeur",
+        "Autres financeurs",
+        "Autres financements",
+        "Divers",
+        "Non renseigné",
+        "Non renseignée",
+        "Non communiqué",
+        "Non précisé",
+        "Inconnu",
+        "NC",
+        "N/A",
+        "NR",
+        "-",
+        "?",
+    )
+)
+
 _ROLE_SLUGS = {
     atlas.Implementer: "implementer",
     atlas.Owner: "owner",
@@ -79,6 +107,31 @@ class MappedPage:
     reference: set[Triple] = field(default_factory=set)
     untyped_actors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+def is_placeholder_funder(name: str | None) -> bool:
+    """True for a funder name that names no one ("Autre", empty, "Non renseigné"...)."""
+    return slug(name or "") in PLACEHOLDER_FUNDERS
+
+
+_WEB_SCHEMES = ("http://", "https://")
+
+
+def web_iri(url: str, what: str) -> NamedNode:
+    """An absolute http(s) URL read from a page, as an IRI. A relative, `javascript:` or `data:`
+    link (or one that is not a valid IRI) never becomes an IRI: the page fails at mapping with
+    a one-line reason instead of the build stopping."""
+    if not url.lower().startswith(_WEB_SCHEMES):
+        raise BuildError(f"{what}: link {_shown(url)} is not an absolute http(s) URL")
+    try:
+        return NamedNode(url)
+    except ValueError:
+        raise BuildError(f"{what}: link {_shown(url)} is not a valid IRI") from None
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _fr(text: str) -> Literal:
@@ -285,7 +338,7 @@ class _PageMapper:
         else:
             node = self.actor(authority.name, _french_kind(authority.name), atlas_id=atlas_id)
         if authority.atlas_url:
-            self.ref(node, rdfs.seeAlso, NamedNode(authority.atlas_url))
+            self.ref(node, rdfs.seeAlso, web_iri(authority.atlas_url, f"actor {authority.name!r}"))
         self.known_actors.setdefault(slug(authority.name), node)
         return node
 
@@ -333,10 +386,20 @@ class _PageMapper:
             self.ref(post, org.unitOf, self.actor(MINISTRY, "StateBody"))
             self.add(self.p, atlas.diplomaticPost, post)
 
+    def placeholder_funder(self, name: str) -> NamedNode:
+        """A funder the page does not name: its own node, local to this partnership."""
+        node = NamedNode(f"{self.p.value}/funder/{slug(name)}")
+        self.add(node, rdf.type, atlas.Actor)
+        self.add(node, schema.name, Literal(name))
+        return node
+
     def financing(self) -> None:
         seen: dict[tuple[str, int | None], int] = {}
         for row in self.record.financing:
-            funder = self.named(row.funder, _funder_kind(row.funder))
+            if is_placeholder_funder(row.funder):
+                funder = self.placeholder_funder(row.funder)
+            else:
+                funder = self.named(row.funder, _funder_kind(row.funder))
             funder_slug = funder.value.rsplit("/", 1)[1]
             n = seen[(funder_slug, row.year)] = seen.get((funder_slug, row.year), 0) + 1
             node = self.ids.financing(self.out.key, funder_slug, row.year, n)
@@ -374,6 +437,17 @@ class _PageMapper:
         if value:
             self.add(node, prop, Literal(value), self.personal)
 
+    def email(self, person: NamedNode, address: str | None) -> None:
+        """A `mailto:` IRI; an address that cannot be one is kept as text, with a warning."""
+        if not address:
+            return
+        try:
+            value: NamedNode | Literal = NamedNode(f"mailto:{address.strip()}")
+        except ValueError:
+            value = Literal(address)
+            self.out.warnings.append(f"contact e-mail {_shown(address)} is not a valid address")
+        self.add(person, vcard.hasEmail, value, self.personal)
+
     def people(self) -> None:
         r = self.record
         post = self.ids.actor(slug(r.diplomatic_post)) if r.diplomatic_post else None
@@ -383,8 +457,7 @@ class _PageMapper:
             node = self.person(n)
             self.personal_text(node, foaf.name, contact.name)
             self.personal_text(node, vcard.role, contact.function)
-            if contact.email:
-                self.add(node, vcard.hasEmail, NamedNode(f"mailto:{contact.email}"), self.personal)
+            self.email(node, contact.email)
             if post is not None:
                 self.add(node, org.memberOf, post, self.personal)
         foreign = {a.name: a for a in r.foreign_partners}
@@ -394,8 +467,7 @@ class _PageMapper:
             self.personal_text(node, foaf.familyName, contact.family_name)
             self.personal_text(node, foaf.givenName, contact.given_name)
             self.personal_text(node, vcard.role, contact.function)
-            if contact.email:
-                self.add(node, vcard.hasEmail, NamedNode(f"mailto:{contact.email}"), self.personal)
+            self.email(node, contact.email)
             authority = foreign.get(contact.authority or "")
             if authority is not None:
                 slug_ = actor_slug(authority.name, atlas_id_from_url(authority.atlas_url))
@@ -417,10 +489,10 @@ class _PageMapper:
         self.add(page_node, rdf.type, prov.Entity)
         page = self.page
         url = (page.url if page else None) or self.record.source
-        if url.startswith(("http://", "https://")):
-            self.add(page_node, dcterms.source, NamedNode(url))
+        if url.lower().startswith(_WEB_SCHEMES):
+            self.add(page_node, dcterms.source, web_iri(url, "page URL"))
         else:
-            self.add(page_node, dcterms.source, Literal(url))
+            self.add(page_node, dcterms.source, Literal(url))  # a file: its path as given
         if page is not None:
             self.add(page_node, atlas.sha256, Literal(page.sha256))
             if page.fetched_at is not None:

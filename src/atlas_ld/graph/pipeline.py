@@ -3,24 +3,36 @@
 Speed at Atlas scale comes from three choices:
 - pages are handled in chunks by worker processes that parse, map (pyoxigraph terms, no rdflib)
   and validate a whole chunk with one pySHACL call, returning N-Quads bytes;
-- each page's outcome is cached under the digest of everything it depends on (its bytes and
-  provenance, the base IRI, the program version, the shapes): a rebuild redoes changed pages only;
+- each page's outcome is cached (`graph.cache`) under the digest of everything it depends on:
+  a rebuild redoes changed pages only;
 - the store is bulk-loaded from N-Quads into a fresh directory swapped in at the end, so a failed
   build leaves the previous store untouched; when a store of the same base exists, the fresh
   directory starts as a hard-link backup of it and only the graphs of changed pages are replaced.
+
+One bad page never sinks a build: a page that fails at any stage (read, decode, parse, map,
+validate) is left out and reported with its stage and a one-line reason, in the report and in
+`STORE.build-report.csv`. Only a build that would load no partnership, or lose more than
+`max_failures` of its pages, leaves the store as it was (`BuildRefused`).
 """
 
 from __future__ import annotations
 
+import csv
+import ctypes
 import hashlib
+import io
 import json
 import os
 import re
 import shutil
+import signal
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -28,126 +40,139 @@ from pathlib import Path
 import pyoxigraph
 import rdflib
 
-from atlas_ld import __version__
-from atlas_ld.core.errors import AtlasError, BuildError, ValidationFailed
+from atlas_ld.core.errors import AtlasError, BuildError, StoreError, ValidationFailed
 from atlas_ld.core.iris import Ids, partnership_graph, personal_graph, reference_graph, slug
 from atlas_ld.core.model import Page
 from atlas_ld.core.namespaces import ATLAS, DEFAULT_BASE, RDF, SCHEMA, XSD, check_base
-from atlas_ld.core.resources import ontology_dir, shapes_dir
+from atlas_ld.core.resources import ontology_dir
+from atlas_ld.graph.cache import PageResult, ResultCache, fingerprint, page_digest
 from atlas_ld.graph.mapping import MappedPage, map_record, scheme_triples, territory_triples
-from atlas_ld.graph.validate import Issue, count, shape_predicates, validate_graph
+from atlas_ld.graph.validate import (
+    Issue,
+    count,
+    shape_predicates,
+    validate_graph,
+    write_quality,
+)
 from atlas_ld.store.disk import (
     DEFAULT_STORE,
     StoreManifest,
     build_lock,
     read_manifest,
+    recover,
+    remove_orphans,
     scratch_dir,
+    sibling,
     swap_in,
 )
 from atlas_ld.store.public_copy import public_copy
 
 CHUNK = 100
+MAX_FAILURES = 0.05  # share of pages a build may lose before it refuses to replace the store
+REPORT_SUFFIX = ".build-report.csv"
+STAGES = ("read", "decode", "parse", "map", "validate")
 _NQ = pyoxigraph.RdfFormat.N_QUADS
 _NT = pyoxigraph.RdfFormat.N_TRIPLES
 
 
-@dataclass(slots=True)
-class PageResult:
-    """One page's contribution, as cached: serialised quads, SHACL issues, what went wrong."""
+@dataclass(frozen=True, slots=True)
+class PageFailure:
+    """A page that could not even be read: stands in its place in the pages a build gets."""
 
-    digest: str
     source: str
-    key: str = ""
-    partnership: str = ""
-    nquads: str | None = None  # None when read from the cache: `ResultCache.nquads` has them
-    quads: int = 0
-    reference: str = ""
-    issues: list[Issue] = field(default_factory=list)
-    untyped_actors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    error: str | None = None
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        del data["nquads"]
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict) -> PageResult:
-        data = dict(data)
-        data["issues"] = [Issue(**issue) for issue in data["issues"]]
-        return cls(**data)
+    reason: str
+    stage: str = "read"
 
 
 @dataclass(slots=True)
 class BuildReport:
-    """What a build did; `atlas-ld build` prints it."""
+    """What a build did; `atlas-ld build` prints it. `failed` holds (source, stage, reason)."""
 
     store: Path | None
     pages: int = 0
     partnerships: int = 0
     quads: int = 0
     reused: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str, str]] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     untyped_actors: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    report_csv: Path | None = None
 
     @property
     def violations(self) -> int:
         return count(self.issues)
 
+    def csv_text(self) -> str:
+        """build-report.csv: one row per page left out (kind `error`) or warning."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["source", "stage", "kind", "message"])
+        for source, stage, reason in self.failed:
+            writer.writerow([source, stage, "error", reason])
+        for warning in self.warnings:
+            source, _, message = warning.partition(": ")
+            writer.writerow([source, "", "warning", message])
+        return out.getvalue()
+
+
+class BuildRefused(BuildError):
+    """The build would lose too much: the store was left as it was. `report` says what failed."""
+
+    def __init__(self, message: str, report: BuildReport, **kwargs):
+        super().__init__(message, **kwargs)
+        self.report = report
+
 
 # -- one page, one chunk (run in worker processes) ---------------------------------------------
 
 
-def _fingerprint() -> str:
-    """What every cached result depends on besides the page: program, shapes and ontology."""
-    digest = hashlib.sha256(__version__.encode())
-    for folder in (shapes_dir(), ontology_dir()):
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-            if entry.name.endswith(".ttl"):
-                digest.update(entry.read_bytes())
-    return digest.hexdigest()
-
-
-def page_digest(page: Page, base: str, fingerprint: str) -> str:
-    parts = [
-        fingerprint,
-        base,
-        page.source,
-        page.url or "",
-        page.fetched_at.isoformat() if page.fetched_at else "",
-        page.capture_id or "",
-        page.sha256,
-    ]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+def _one_line(exc: BaseException) -> str:
+    """An error as one line without the page's name (the report has it)."""
+    if isinstance(exc, AtlasError):
+        text = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split()) or type(exc).__name__
 
 
 def _map_page(page: Page, ids: Ids, digest: str) -> tuple[PageResult, MappedPage | None]:
+    """Decode, parse and map one page; a failure at any of these stages is the page's result."""
     from atlas_ld.parse.parser import parse_page
+    from atlas_ld.parse.textlayout import check_readable
 
     result = PageResult(digest=digest, source=page.source)
+    stage = "decode"
     try:
+        check_readable(page)
+        stage = "parse"
         record = parse_page(page)
-    except AtlasError as exc:
-        result.error = str(exc)
+        stage = "map"
+        mapped = map_record(record, ids, page)
+        quads = list(dict.fromkeys(mapped.quads))  # a role met twice on a page is one quad
+        result.nquads = pyoxigraph.serialize(quads, format=_NQ).decode()
+        reference = sorted(mapped.reference, key=str)
+        result.reference = pyoxigraph.serialize(reference, format=_NT).decode()
+    except UnicodeError as exc:
+        result.error, result.stage = _one_line(exc), "decode"
         return result, None
-    mapped = map_record(record, ids, page)
+    except (AtlasError, ValueError, TypeError, LookupError, RecursionError) as exc:
+        # Only what bad input can cause; anything else is a bug and keeps its traceback.
+        result.error, result.stage = _one_line(exc), stage
+        return result, None
     result.key = mapped.key
     result.partnership = mapped.partnership.value
-    quads = list(dict.fromkeys(mapped.quads))  # a role met twice on a page is one quad
-    result.nquads = pyoxigraph.serialize(quads, format=_NQ).decode()
     result.quads = len(quads)
-    result.reference = pyoxigraph.serialize(sorted(mapped.reference, key=str), format=_NT).decode()
     result.untyped_actors = mapped.untyped_actors
     result.warnings = [f"{page.source}: {w}" for w in (*record.warnings, *mapped.warnings)]
     return result, mapped
 
 
-class _RdflibTerms:
-    """pyoxigraph terms -> rdflib terms, memoised (a chunk repeats the same IRIs many times)."""
+class RdflibTerms:
+    """pyoxigraph terms -> rdflib terms, memoised (a chunk repeats the same IRIs many times).
+
+    The one conversion between the two libraries in the build: pySHACL reads rdflib graphs."""
 
     def __init__(self) -> None:
         self.cache: dict[object, rdflib.term.Node] = {}
@@ -171,13 +196,27 @@ class _RdflibTerms:
             return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype))
         return rdflib.BNode(term.value)
 
+    def graph(self, triples: Iterable) -> rdflib.Graph:
+        graph = rdflib.Graph()
+        for s, p, o in triples:
+            graph.add((self(s), self(p), self(o)))
+        return graph
+
 
 _XSD_STRING = f"{XSD}string"
 
 
+@dataclass(slots=True)
+class ChunkOutput:
+    """What a worker sends back: the chunk's results, and why the cache was not written."""
+
+    results: list[PageResult]
+    cache_problem: str | None = None
+
+
 def process_chunk(
     pages: list[tuple[Page, str]], base: str, validate: bool, cache_dir: Path | None = None
-) -> list[PageResult]:
+) -> ChunkOutput:
     """Parse, map and validate some pages; one pySHACL run for the whole chunk. The worker writes
     the cache entries itself: done by the parent process, they made it the bottleneck."""
     ids = Ids(base)
@@ -189,11 +228,24 @@ def process_chunk(
         if mapped is not None:
             mapped_pages.append((result, mapped))
     if validate and mapped_pages:
-        _validate_chunk(mapped_pages, ids)
+        try:
+            _validate_chunk(mapped_pages, ids)
+        except (ValueError, TypeError, LookupError, RecursionError):
+            for pair in mapped_pages:  # find the page pySHACL cannot take; validate the others
+                _validate_alone(pair, ids)
     cache = ResultCache(cache_dir)
     for result in results:
         cache.put(result)
-    return results
+    return ChunkOutput(results, cache.problem)
+
+
+def _validate_alone(pair: tuple[PageResult, MappedPage], ids: Ids) -> None:
+    result, _ = pair
+    result.issues = []
+    try:
+        _validate_chunk([pair], ids)
+    except (ValueError, TypeError, LookupError, RecursionError) as exc:
+        result.error, result.stage, result.nquads = _one_line(exc), "validate", None
 
 
 @cache
@@ -202,8 +254,6 @@ def _shape_nodes() -> frozenset[pyoxigraph.NamedNode]:
 
 
 def _validate_chunk(mapped_pages: list[tuple[PageResult, MappedPage]], ids: Ids) -> None:
-    graph = rdflib.Graph()
-    term = _RdflibTerms()
     owners: dict[str, list[PageResult]] = {}
     triples = [(t.subject, t.predicate, t.object) for t in scheme_triples(ids)]
     for result, mapped in mapped_pages:
@@ -215,9 +265,7 @@ def _validate_chunk(mapped_pages: list[tuple[PageResult, MappedPage]], ids: Ids)
         for subject in {t.subject.value for t in mapped.reference}:
             owners.setdefault(subject, []).append(result)
     wanted = _shape_nodes()
-    for s, p, o in triples:
-        if p in wanted:
-            graph.add((term(s), term(p), term(o)))
+    graph = RdflibTerms().graph(t for t in triples if t[1] in wanted)
     by_partnership = {result.partnership: result for result, _ in mapped_pages}
     for issue in validate_graph(graph, partnership="", source=""):
         for result in _owners_of(issue.focus, by_partnership, owners):
@@ -232,73 +280,76 @@ def _owners_of(
     page of the chunk that describes the shared node (an actor, a theme)."""
     if focus in owners:
         return owners[focus]
-    head = focus.split("/role/")[0].split("/financing/")[0].removesuffix("/page")
+    head = focus.split("/role/")[0].split("/financing/")[0].split("/funder/")[0]
+    head = head.removesuffix("/page")
     return [by_partnership[head]] if head in by_partnership else []
 
 
-# -- the cache -------------------------------------------------------------------------------
+# -- worker processes die with the build ----------------------------------------------------
+
+_PR_SET_PDEATHSIG = 1
 
 
-class ResultCache:
-    """Per page digest, `<digest>.json` (all but the quads) and `<digest>.nq` (the quads), so a
-    rebuild that patches the store reads only the small files of unchanged pages. A missing or
-    unreadable file is a cache miss."""
+def _worker_init(parent: int, inherited_fds: tuple[int, ...]) -> None:
+    """Run first in each worker: be killed when the build's process dies (even by kill -9), and
+    drop the copies of the build lock a fork hands down, so only the build holds it."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the pool's shutdown on signals still applies
+        pass
+    if os.getppid() != parent:  # the build died before prctl took effect
+        os._exit(1)
+    for fd in inherited_fds:
+        with suppress(OSError):
+            os.close(fd)
 
-    def __init__(self, directory: Path | None):
-        self.directory = directory
-        if directory is not None:
-            directory.mkdir(parents=True, exist_ok=True)
 
-    def _path(self, digest: str, suffix: str) -> Path:
-        assert self.directory is not None
-        return self.directory / digest[:2] / f"{digest}{suffix}"
+class _Interrupted(BaseException):
+    """SIGTERM or SIGHUP during a build: unwinds like Ctrl-C, so scratch files are removed."""
 
-    def get(self, digest: str) -> PageResult | None:
-        if self.directory is None or not self._path(digest, ".nq").is_file():
-            return None
-        try:
-            data = json.loads(self._path(digest, ".json").read_text("utf-8"))
-            return PageResult.from_json(data)
-        except (OSError, ValueError, TypeError, KeyError):
-            return None
 
-    def nquads(self, result: PageResult) -> str:
-        if result.nquads is not None:
-            return result.nquads
-        try:
-            return self._path(result.digest, ".nq").read_text("utf-8")
-        except OSError as exc:
-            raise BuildError(f"cache entry lost: {exc}", where=str(self.directory)) from None
+@contextmanager
+def _signals_unwind() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into an exception for the duration of the build (main thread
+    only: Python delivers signals there), so the pool is shut down and scratch files removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
 
-    def put(self, result: PageResult) -> None:
-        if self.directory is None or result.error or result.nquads is None:
-            return
-        self._path(result.digest, "").parent.mkdir(exist_ok=True)
-        # the .nq file last: an entry counts only once it is there
-        for suffix, text in (
-            (".json", json.dumps(result.to_json(), ensure_ascii=False)),
-            (".nq", result.nquads),
-        ):
-            path = self._path(result.digest, suffix)
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
+    def unwind(signum, _frame):
+        raise _Interrupted(signal.Signals(signum).name)
+
+    saved = {sig: signal.signal(sig, unwind) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def _kill_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now instead of waiting for their chunks (`shutdown` would wait)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list(getattr(pool, "_processes", {}).values()):  # no public API before 3.14
+        process.kill()
 
 
 # -- the pipeline ------------------------------------------------------------------------------
 
 
 def process_pages(
-    pages: Iterable[Page],
+    pages: Iterable[Page | PageFailure],
     *,
     base: str = DEFAULT_BASE,
     cache_dir: Path | None = None,
     processes: int | None = None,
     validate: bool = True,
 ) -> tuple[list[PageResult], int]:
-    """Every page's result (with its N-Quads), in page order, and how many came from the cache."""
+    """Every page's result (with its N-Quads), in page order, and how many came from the cache.
+    A page that failed carries `error` and `stage`."""
     cache = ResultCache(cache_dir)
-    results, reused = _process(pages, base, cache, processes, validate)
+    results, reused, _ = _process(pages, base, cache, processes, validate)
     for result in results:
         if not result.error:
             result.nquads = cache.nquads(result)
@@ -306,42 +357,63 @@ def process_pages(
 
 
 def _process(
-    pages: Iterable[Page], base: str, cache: ResultCache, processes: int | None, validate: bool
-) -> tuple[list[PageResult], int]:
+    pages: Iterable[Page | PageFailure],
+    base: str,
+    cache: ResultCache,
+    processes: int | None,
+    validate: bool,
+    lock_fds: tuple[int, ...] = (),
+) -> tuple[list[PageResult], int, list[str]]:
+    """Results in page order, how many came from the cache, and problems with the cache."""
     check_base(base)
-    fingerprint = _fingerprint()
+    program = fingerprint()
     results: list[PageResult | None] = []
     todo: list[tuple[int, Page, str]] = []
     for page in pages:
-        digest = page_digest(page, base, fingerprint)
+        if isinstance(page, PageFailure):
+            results.append(PageResult("", page.source, error=page.reason, stage=page.stage))
+            continue
+        digest = page_digest(page, base, program)
         cached = cache.get(digest)
         if cached is not None and cached.source != page.source:
             cached.source = page.source
         results.append(cached)
         if cached is None:
             todo.append((len(results) - 1, page, digest))
-    reused = len(results) - len(todo)
+    reused = sum(1 for r in results if r is not None and not r.error)
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
     workers = min(processes or os.cpu_count() or 1, max(len(chunks), 1))
-    jobs = ([(page, digest) for _, page, digest in chunk] for chunk in chunks)
+    jobs = [[(page, digest) for _, page, digest in chunk] for chunk in chunks]
+    outputs: list[ChunkOutput] = []
     if workers <= 1:
-        outputs: Iterable[list[PageResult]] = (
-            process_chunk(job, base, validate, cache.directory) for job in jobs
-        )
-        _collect(chunks, outputs, results)
+        outputs = [process_chunk(job, base, validate, cache.directory) for job in jobs]
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [
+        pool = ProcessPoolExecutor(
+            max_workers=workers, initializer=_worker_init, initargs=(os.getpid(), lock_fds)
+        )
+        try:
+            futures: list[Future] = [
                 pool.submit(process_chunk, job, base, validate, cache.directory) for job in jobs
             ]
-            _collect(chunks, (f.result() for f in futures), results)
-    return [r for r in results if r is not None], reused
-
-
-def _collect(chunks, outputs, results: list) -> None:
+            outputs = [future.result() for future in futures]
+        except BrokenProcessPool:
+            _kill_pool(pool)
+            raise BuildError(
+                "a worker process died (out of memory, or killed): no store was written"
+            ) from None
+        except BaseException:
+            _kill_pool(pool)
+            raise
+        pool.shutdown()
+    problems = []
     for chunk, output in zip(chunks, outputs, strict=True):
-        for (index, _page, _digest), result in zip(chunk, output, strict=True):
+        if output.cache_problem and output.cache_problem not in problems:
+            problems.append(output.cache_problem)
+        for (index, _page, _digest), result in zip(chunk, output.results, strict=True):
             results[index] = result
+    if cache.problem:
+        problems.insert(0, cache.problem)
+    return [r for r in results if r is not None], reused, problems
 
 
 def actor_aliases(base: str, results: list[PageResult]) -> dict[str, str]:
@@ -411,7 +483,7 @@ def _drop_generic_types(lines: set[str]) -> set[str]:
 
 
 def build(
-    pages: Iterable[Page],
+    pages: Iterable[Page | PageFailure],
     store_dir: Path = DEFAULT_STORE,
     *,
     base: str = DEFAULT_BASE,
@@ -420,20 +492,44 @@ def build(
     validate: bool = True,
     strict: bool = False,
     use_cache: bool = True,
+    max_failures: float = MAX_FAILURES,
 ) -> BuildReport:
     """Build a store from pages; the previous store at `store_dir` stays until the new one is done.
 
-    `cache_dir` defaults to `<store>.cache` (`use_cache=False`: none). `strict` refuses to replace
-    the store when SHACL finds violations (`ValidationFailed`). Pages that cannot be parsed are
-    reported, not fatal.
+    `cache_dir` defaults to `<store>.cache` (`use_cache=False`: none). Pages that fail are left
+    out and reported (`BuildReport.failed`, `<store>.build-report.csv`); `BuildRefused` leaves the
+    store as it was when no partnership would load or more than `max_failures` (a share) of the
+    pages failed. `strict` refuses to replace the store when SHACL finds violations.
     """
     store_dir = Path(store_dir)
-    with build_lock(store_dir):
-        return _build(pages, store_dir, base, cache_dir, processes, validate, strict, use_cache)
+    with build_lock(store_dir) as lock, _signals_unwind():
+        notes = []
+        if lock.taken_over is not None:
+            notes.append(f"{store_dir}: took over the lock of build {lock.taken_over}, which died")
+        done = recover(store_dir)
+        if done:
+            notes.append(f"{store_dir}: {done}")
+        notes += [
+            f"{path}: removed, left by a build that died" for path in remove_orphans(store_dir)
+        ]
+        report = _build(
+            pages,
+            store_dir,
+            base,
+            cache_dir,
+            processes,
+            validate,
+            strict,
+            use_cache,
+            max_failures,
+            lock.fd,
+        )
+        report.warnings[:0] = notes
+        return report
 
 
 def _build(
-    pages: Iterable[Page],
+    pages: Iterable[Page | PageFailure],
     store_dir: Path,
     base: str,
     cache_dir: Path | None,
@@ -441,19 +537,20 @@ def _build(
     validate: bool,
     strict: bool,
     use_cache: bool,
+    max_failures: float,
+    lock_fd: int,
 ) -> BuildReport:
     started = time.monotonic()
     if cache_dir is None and use_cache:
-        cache_dir = store_dir.with_name(store_dir.name + ".cache")
-    if not use_cache:
-        cache_dir = None
-    cache = ResultCache(cache_dir)
-    results, reused = _process(pages, base, cache, processes, validate)
+        cache_dir = sibling(store_dir, ".cache")
+    cache = ResultCache(cache_dir if use_cache else None)
+    results, reused, cache_problems = _process(pages, base, cache, processes, validate, (lock_fd,))
     report = BuildReport(store=store_dir, pages=len(results), reused=reused)
+    report.warnings += cache_problems
     latest: dict[str, PageResult] = {}
     for result in results:
         if result.error:
-            report.failed.append((result.source, result.error))
+            report.failed.append((result.source, result.stage or "parse", result.error))
             continue
         if result.key in latest:
             report.warnings.append(
@@ -466,13 +563,20 @@ def _build(
         report.untyped_actors.update(result.untyped_actors)
         report.warnings += result.warnings
     report.partnerships = len(kept)
+    _write_report(report, store_dir)
+    _refuse_if_too_many_failures(report, store_dir, max_failures)
     if strict and report.violations:
         raise ValidationFailed(
             f"{report.violations} SHACL violations; the store was not replaced",
             where=str(store_dir),
             hint="run `atlas-ld validate` for the report",
         )
-    report.quads = _write_store(store_dir, base, kept, cache)
+    report.quads = _write_store(store_dir, base, kept, cache, report.issues, validate)
+    dropped = cache.prune({r.digest for r in results if r.digest}) if use_cache else 0
+    if dropped:
+        report.warnings.append(
+            f"{cache.directory}: dropped {dropped} entries this build did not use"
+        )
     # The server and `atlas-ld query` read this copy without personal data: made here, it
     # costs the build once instead of each server's start.
     public_copy(store_dir)
@@ -480,7 +584,50 @@ def _build(
     return report
 
 
-def _write_store(store_dir: Path, base: str, results: list[PageResult], cache: ResultCache) -> int:
+def _refuse_if_too_many_failures(report: BuildReport, store_dir: Path, max_failures: float) -> None:
+    failed = len(report.failed)
+    where = str(store_dir)
+    hint = f"the failures are listed in {report.report_csv}" if report.report_csv else None
+    if report.partnerships == 0:
+        reason = f"{failed} of {report.pages} pages failed" if report.pages else "no page given"
+        raise BuildRefused(
+            f"no partnership to load ({reason}); the store was left as it was",
+            report,
+            where=where,
+            hint=hint,
+        )
+    if failed > max_failures * report.pages:
+        raise BuildRefused(
+            f"{failed} of {report.pages} pages failed ({failed / report.pages:.0%}), more than "
+            f"the {max_failures:.0%} allowed (--max-failures); the store was left as it was",
+            report,
+            where=where,
+            hint=hint,
+        )
+
+
+def _write_report(report: BuildReport, store_dir: Path) -> None:
+    """`STORE.build-report.csv`, written whole or not at all (a warning says so)."""
+    path = sibling(store_dir, REPORT_SUFFIX)
+    tmp = sibling(store_dir, f"{REPORT_SUFFIX}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(report.csv_text(), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        report.warnings.append(f"{path}: not written: {exc.strerror or exc}")
+        return
+    report.report_csv = path
+
+
+def _write_store(
+    store_dir: Path,
+    base: str,
+    results: list[PageResult],
+    cache: ResultCache,
+    issues: list[Issue],
+    validated: bool,
+) -> int:
     """Write the new store next to the old one and swap; patch a copy of the old one if possible."""
     new_dir = scratch_dir(store_dir)
     aliases = actor_aliases(base, results)
@@ -507,14 +654,26 @@ def _write_store(store_dir: Path, base: str, results: list[PageResult], cache: R
             quads=quads,
             aliases=_aliases_digest(aliases),
         ).write(new_dir)
+        write_quality(new_dir, issues, validated=validated)  # for dump and server
         swap_in(new_dir, store_dir)
-    except (OSError, SyntaxError, ValueError) as exc:
+    except (OSError, SyntaxError, ValueError, StoreError) as exc:
         shutil.rmtree(new_dir, ignore_errors=True)
-        raise BuildError(f"could not write the store: {exc}", where=str(store_dir)) from None
+        reason = exc.message if isinstance(exc, AtlasError) else _os_reason(exc)
+        raise BuildError(
+            f"could not write the store: {reason}; the store was left as it was",
+            where=str(store_dir),
+        ) from None
     except BaseException:
         shutil.rmtree(new_dir, ignore_errors=True)
         raise
     return quads
+
+
+def _os_reason(exc: BaseException) -> str:
+    """One line for an OS or RocksDB error (pyoxigraph's may span lines)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return " ".join(str(exc).split())
 
 
 def _reusable_manifest(store_dir: Path, base: str) -> StoreManifest | None:
@@ -577,4 +736,12 @@ def build_sample(store_dir: Path = DEFAULT_STORE, *, base: str = DEFAULT_BASE) -
     return build(sample_pages(), store_dir, base=base)
 
 
-__all__ = ["BuildReport", "PageResult", "build", "build_sample", "process_pages"]
+__all__ = [
+    "BuildRefused",
+    "BuildReport",
+    "PageFailure",
+    "PageResult",
+    "build",
+    "build_sample",
+    "process_pages",
+]

@@ -6,10 +6,10 @@ from, so a rebuild can replace only what changed.
 
 Concurrency: pyoxigraph documents that opening a store read-only while another process *writes* to
 the same directory is undefined behaviour. So a build never writes into the directory a server
-reads: it writes a new directory and swaps it in with renames (`swap_in`); the store that was
-replaced is kept as `<store>.previous` until the next build, so a server process that opened it
-keeps working, and picks up the new store when it reopens the path. Several processes may open the
-same directory read-only at once.
+reads: it writes a new directory and swaps it in by replacing the `STORE` symbolic link with one
+rename (`swap_in`); the store that was replaced is kept (`<store>.previous`) until the next build,
+so a server process that opened it keeps working, and picks up the new store when it reopens the
+path. Several processes may open the same directory read-only at once.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_STORE",
     "MANIFEST",
     "REFERENCE_GRAPH",
+    "BuildLock",
     "StoreManifest",
     "build_lock",
     "is_personal_graph",
@@ -40,8 +41,11 @@ __all__ = [
     "partnership_graph",
     "personal_graph",
     "read_manifest",
+    "recover",
     "reference_graph",
+    "remove_orphans",
     "swap_in",
+    "traces",
 ]
 
 DEFAULT_STORE = Path("atlas-ld-store")
@@ -110,38 +114,244 @@ def open_store(path: str | os.PathLike[str], *, read_only: bool) -> pyoxigraph.S
         raise StoreError(f"cannot open the store: {exc}", where=str(store_dir)) from None
 
 
+# -- the swap: `STORE` is a symbolic link replaced with one rename ----------------------------
+#
+# Every build writes a complete store into `STORE.new-PID`, moves it to `STORE.stores/N` (one
+# generation per build) and points `STORE` at it by renaming a new link over the old one: the
+# only step that changes what `STORE` means is that rename, which is atomic. A crash anywhere
+# leaves `STORE` naming a complete store (the old or the new one); what a crash leaves beside it
+# (`STORE.new-PID`, an unreferenced generation) is removed by the next build. `STORE.previous`
+# points at the generation replaced, kept until the next build so open handles keep answering.
+#
+# A store made before this layout is a real directory: the first swap moves it into the
+# generations, and a journal (`STORE.swap`) records the link to make, so the next command
+# completes that swap if a crash falls between the two renames.
+
+GENERATIONS = ".stores"
+JOURNAL = ".swap"
+
+
+def sibling(store_dir: Path, suffix: str) -> Path:
+    """`STORE<suffix>`, next to the store: same file system, so renames are atomic."""
+    return store_dir.with_name(store_dir.name + suffix)
+
+
+def _link(target: Path, at: Path) -> None:
+    """Point the symbolic link `at` at `target` (relative, so the folder can move) atomically."""
+    tmp = sibling(at, f".link-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(target, at.parent), tmp)
+    os.replace(tmp, at)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _next_generation(generations: Path) -> Path:
+    numbers = [int(p.name) for p in generations.iterdir() if p.name.isdigit()]
+    return generations / str(max(numbers, default=0) + 1)
+
+
 def swap_in(new_dir: Path, store_dir: Path) -> None:
-    """Make `new_dir` the store at `store_dir`; the old one becomes `<store>.previous`."""
-    previous = store_dir.with_name(store_dir.name + ".previous")
-    if previous.exists():
-        shutil.rmtree(previous)
-    if store_dir.exists():
-        store_dir.rename(previous)
-    new_dir.rename(store_dir)
+    """Make the complete store `new_dir` the store at `store_dir`; the old one becomes
+    `<store>.previous`. Generations referenced by neither are removed."""
+    generations = sibling(store_dir, GENERATIONS)
+    generations.mkdir(exist_ok=True)
+    previous = sibling(store_dir, ".previous")
+    old: Path | None = None
+    if store_dir.is_symlink():
+        old = store_dir.resolve() if store_dir.exists() else None
+    elif store_dir.is_dir():
+        old = _next_generation(generations)  # a store of the layout before generations
+    target = _next_generation(generations)
+    if old is not None and target == old:
+        target = generations / str(int(old.name) + 1)
+    new_dir.rename(target)
+    if old is not None and not store_dir.is_symlink():
+        journal = sibling(store_dir, JOURNAL)
+        journal.write_text(json.dumps({"link": target.name}), encoding="utf-8")
+        store_dir.rename(old)  # a crash here: `recover` makes the link the journal names
+        _link(target, store_dir)
+        journal.unlink()
+    else:
+        _link(target, store_dir)
+    _fsync_dir(store_dir.parent)
+    if previous.exists() and not previous.is_symlink():
+        shutil.rmtree(previous)  # a `.previous` directory of the layout before generations
+    if old is not None:
+        _link(old, previous)
+    collect_generations(store_dir)
+
+
+def _referenced(store_dir: Path) -> set[str]:
+    names = set()
+    for link in (store_dir, sibling(store_dir, ".previous")):
+        if link.is_symlink():
+            names.add(Path(os.readlink(link)).name)
+    journal = sibling(store_dir, JOURNAL)
+    if journal.is_file():
+        names.add(json.loads(journal.read_text(encoding="utf-8"))["link"])
+    return names
+
+
+def collect_generations(store_dir: Path) -> list[Path]:
+    """Remove the generations neither `STORE` nor `STORE.previous` names; return them."""
+    generations = sibling(store_dir, GENERATIONS)
+    if not generations.is_dir():
+        return []
+    keep = _referenced(store_dir)
+    removed = [p for p in generations.iterdir() if p.name not in keep]
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return removed
+
+
+def recover(store_dir: Path) -> str | None:
+    """Complete a swap a crash interrupted (see above); say what was done, or None."""
+    journal = sibling(store_dir, JOURNAL)
+    if not journal.is_file():
+        return None
+    target = sibling(store_dir, GENERATIONS) / json.loads(journal.read_text("utf-8"))["link"]
+    if store_dir.exists() or store_dir.is_symlink():
+        journal.unlink()  # the swap had finished
+        return None
+    if not target.is_dir():
+        raise StoreError(
+            f"an interrupted store swap names {target}, which is gone",
+            where=str(store_dir),
+            hint=f"look at {sibling(store_dir, GENERATIONS)} and {journal}",
+        )
+    _link(target, store_dir)
+    journal.unlink()
+    return f"completed an interrupted store swap: {store_dir} -> {target}"
+
+
+def traces(store_dir: Path) -> list[Path]:
+    """What says a store is or was at `store_dir` (a dangling link, `.previous`, `.new-*`,
+    generations, a swap journal): a path with any of these must not get the sample built on it."""
+    found = [store_dir] if store_dir.is_symlink() or store_dir.exists() else []
+    for suffix in (".previous", GENERATIONS, JOURNAL):
+        path = sibling(store_dir, suffix)
+        if path.exists() or path.is_symlink():
+            found.append(path)
+    if store_dir.parent.is_dir():
+        found += sorted(store_dir.parent.glob(f"{glob_escape(store_dir.name)}.new-*"))
+    return found
+
+
+def glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def remove_orphans(store_dir: Path) -> list[Path]:
+    """`STORE.new-PID` directories and links left by builds that died; call it holding the
+    build lock (so none of them belongs to a running build). Returns what was removed."""
+    removed = []
+    pattern = glob_escape(store_dir.name)
+    for path in sorted(store_dir.parent.glob(f"{pattern}.new-*")):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    for path in store_dir.parent.glob(f"{pattern}*.link-*"):
+        path.unlink(missing_ok=True)
+    return removed + collect_generations(store_dir)
+
+
+# -- one build at a time --------------------------------------------------------------------
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(slots=True)
+class BuildLock:
+    """The held lock; `taken_over` names the dead build whose lock this one took."""
+
+    path: Path
+    fd: int
+    taken_over: int | None = None
 
 
 @contextmanager
-def build_lock(store_dir: Path) -> Iterator[None]:
-    """One build at a time per store: a second one fails at once instead of racing the swap."""
-    store_dir.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = store_dir.with_name(store_dir.name + ".lock")
-    with open(lock_path, "a") as lock:
+def build_lock(store_dir: Path) -> Iterator[BuildLock]:
+    """One build at a time per store: a second one fails at once instead of racing the swap.
+
+    The lock is an `flock` on `STORE.lock`, which holds the owner's PID. The kernel releases
+    an flock when its holders die, so a killed build never blocks the next one; the file still
+    naming a dead PID then says a build died, which the caller reports. Worker processes close
+    their inherited copy (`pipeline`), so only the build's own process holds the lock.
+    """
+    lock_path = sibling(store_dir, ".lock")
+    try:
+        store_dir.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the build lock: {exc.strerror or exc}", where=str(lock_path)
+        ) from None
+    try:
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            owner = _owner(fd)
+            running = f" (process {owner})" if owner and _alive(owner) else ""
             raise StoreError(
-                "another build of this store is running", where=str(store_dir)
+                f"another build of this store is running{running}", where=str(store_dir)
             ) from None
+        owner = _owner(fd)
+        lock = BuildLock(lock_path, fd, owner if owner and owner != os.getpid() else None)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         try:
-            yield
+            yield lock
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _owner(fd: int) -> int | None:
+    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else None
 
 
 def scratch_dir(store_dir: Path) -> Path:
     """A fresh directory next to the store (same file system, so renames and hard links work)."""
     store_dir.parent.mkdir(parents=True, exist_ok=True)
-    path = store_dir.with_name(f"{store_dir.name}.new-{os.getpid()}")
+    path = sibling(store_dir, f".new-{os.getpid()}")
     if path.exists():
         shutil.rmtree(path)
     return path
+
+
+def sample_may_be_built(store_dir: Path) -> bool:
+    """True when no store is, was, or is about to be at `store_dir`, so `serve` may build the
+    sample there. False when a store is there (an interrupted swap is completed first). A path
+    with `.previous`, `.new-*`, generations or a swap journal raises `StoreError` naming them."""
+    recover(store_dir)
+    if store_dir.exists():
+        return False
+    found = traces(store_dir)
+    if found:
+        shown = ", ".join(str(p) for p in found[:4])
+        raise StoreError(
+            f"no store here, but traces of one ({shown}): not building the sample over them",
+            where=str(store_dir),
+            hint="rebuild it with `atlas-ld build --store`, or remove them",
+        )
+    return True
