@@ -234,6 +234,8 @@ def _print_summary(summary: Summary, archive_dir: Path) -> None:
     data = summary.to_json()
     counts = ", ".join(f"{key} {data[key]}" for key in _COUNTS)
     click.echo(f"{counts}; {data['requests']} requests in {data['seconds']:.1f} s")
+    for run in data["recovered"]:
+        click.echo(f"earlier run {run} had stopped before its end: its summary is now written")
     for prj_id, reason in data["failures"].items():
         click.echo(f"failed {prj_id}: {reason}")
     click.echo(f"summary: {archive_dir / 'runs' / (summary.run + '.json')}")

@@ -77,6 +77,7 @@ class Summary:
     finished_at: str | None = None
     seconds: float = 0.0
     interrupted: bool = False
+    recovered: list[str] = field(default_factory=list)  # earlier runs that had not finished
 
     def to_json(self) -> dict[str, Any]:
         keys = ("new", "changed", "unchanged", "gone", "failed", "missing", "disallowed", "kept")
@@ -90,6 +91,7 @@ class Summary:
             "requests": self.requests,
             **{key: self.counts.get(key, 0) for key in keys},
             "interrupted": self.interrupted,
+            "recovered": self.recovered,
             "failures": {str(k): v for k, v in sorted(self.failures.items())},
         }
 
@@ -144,6 +146,7 @@ class Harvester:
             "description": f"Atlas project pages harvested from {self.options.base_url}",
         }
         with Archive(self.archive_dir, run_id, info) as archive:
+            summary.recovered = archive.recovered
             try:
                 self._walk(archive, robots, ids, summary)
             except KeyboardInterrupt:
