@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from atlas_ld.cli.group import main
+from atlas_ld.cli.options import max_bytes_option
 from atlas_ld.core.errors import AtlasError
 from atlas_ld.core.model import ProjectRecord
 from atlas_ld.parse.parser import parse_locations
@@ -33,7 +34,8 @@ from atlas_ld.parse.parser import parse_locations
     help="Parse on this many processes (0: one per core), for many pages; output keeps the "
     "order of PAGE arguments.",
 )
-def parse(pages: tuple[str, ...], as_json: bool, jobs: int) -> None:
+@max_bytes_option
+def parse(pages: tuple[str, ...], as_json: bool, jobs: int, max_bytes: int) -> None:
     """Read Atlas project pages and print what they say.
 
     PAGE is a file (HTML of a project page, or its text copied from a browser) or an http(s) URL
@@ -42,12 +44,17 @@ def parse(pages: tuple[str, ...], as_json: bool, jobs: int) -> None:
     \b
       https://pastel.diplomatie.gouv.fr/cncdext/dyn/public/atlas/detailProjet.html?criteres.prjId=17384
 
+    The page's Atlas id (prjId) is taken, in this order, from: the URL it was fetched from; the
+    manifest.csv of its folder (columns file, prj_id, url, as `atlas-ld sample` writes it); an
+    Atlas URL written in the page (criteres.prjId=N); the file name (17384.html, or a browser's
+    detailProjet.html?criteres.prjId=17384). The output says which ("id_source" in JSON).
+
     A page that cannot be read gets a one-line error on stderr; the other pages are still printed
     and the exit status is 1. Things the parser noticed but could not place are listed under
-    "warnings" in the record.
+    "warnings" in the record (and after the summary).
     """
     failed = False
-    for record in parse_locations(pages, processes=jobs or None):
+    for record in parse_locations(pages, processes=jobs or None, max_bytes=max_bytes):
         if isinstance(record, AtlasError):
             click.echo(f"atlas-ld: error: {record}", err=True)
             failed = True
@@ -68,8 +75,9 @@ def summary(record: ProjectRecord) -> str:
     french = ", ".join(a.name for a in record.french_authorities)
     total = sum(f.amount_eur or 0 for f in record.financing)
     years = "-".join(str(y) for y in (record.start_year, record.end_date) if y)
+    ident = f"{record.atlas_id} from {record.id_source}" if record.atlas_id else "no Atlas id"
     lines = [
-        f"{record.title}  [{record.atlas_id or 'no Atlas id'}]  {record.source}",
+        f"{record.title}  [{ident}]  {record.source}",
         f"  {record.status or 'status unknown'} {years}  {theme}",
         f"  France: {french or '-'}",
         f"  Abroad: {partners or '-'}",

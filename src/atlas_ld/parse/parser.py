@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
@@ -32,7 +33,7 @@ from atlas_ld.parse.labels import (
     label_key,
     lookup,
 )
-from atlas_ld.parse.source import read_page
+from atlas_ld.parse.source import MAX_BYTES, read_page
 from atlas_ld.parse.textlayout import Layout, Line, layout
 
 _DATE_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -136,6 +137,8 @@ def _cut(lines: list[Line]) -> _Sections:
             started = True
         elif not started:
             continue
+        elif line.heading and target is sections.post_lines:
+            target.append(line)  # a contact's function, as a heading (`h4`, `dt`, `th`)
         elif line.heading and not (reading in _PROSE and line.text.isupper()):
             # a sub-heading in capitals (`FRANCE`) inside a long text belongs to the text
             target = sections.unknown.setdefault(line.text, [])
@@ -263,14 +266,21 @@ def _date(text: str | None, warnings: list[str]) -> str | None:
 
 
 def _post_contacts(lines: list[Line], warnings: list[str]) -> list[PostContact]:
-    """Blocks of `function`, `name`, `Courriel : address` under the diplomatic post."""
+    """Blocks of `function`, `name`, `Courriel : address` under the diplomatic post. The
+    address may also sit on its own line after a bare `Courriel` label (dl/dt/dd, th/td)."""
     contacts: list[PostContact] = []
     function: str | None = None
+    email_next = False
     for line in lines:
         head, sep, rest = line.text.partition(":")
-        if sep and label_key(head) == _EMAIL:
+        if label_key(line.text) == _EMAIL:
+            email_next = True
+            continue
+        if email_next or (sep and label_key(head) == _EMAIL):
+            address = line.text if email_next else rest
+            email_next = False
             if contacts and function is None and contacts[-1].email is None:
-                contacts[-1].email = tablerows.email(rest)
+                contacts[-1].email = tablerows.email(address)
             else:
                 warnings.append(f"post contact: e-mail without a name before it: {line.text!r}")
         elif function is None:
@@ -280,6 +290,8 @@ def _post_contacts(lines: list[Line], warnings: list[str]) -> list[PostContact]:
             function = None
     if function is not None:
         warnings.append(f"post contact: function without a name: {function!r}")
+    if email_next:
+        warnings.append("post contact: 'Courriel' label without an address after it")
     return contacts
 
 
@@ -290,9 +302,9 @@ def _parse_or_error(page: Page) -> ProjectRecord | AtlasError:
         return exc
 
 
-def _read_and_parse(location: str) -> ProjectRecord | AtlasError:
+def _read_and_parse(location: str, max_bytes: int = MAX_BYTES) -> ProjectRecord | AtlasError:
     try:
-        return parse_page(read_page(location))
+        return parse_page(read_page(location, max_bytes=max_bytes))
     except AtlasError as exc:
         return exc
 
@@ -308,11 +320,16 @@ def parse_pages(
 
 
 def parse_locations(
-    locations: Iterable[str], processes: int | None = None, chunksize: int = 64
+    locations: Iterable[str],
+    processes: int | None = None,
+    chunksize: int = 64,
+    *,
+    max_bytes: int = MAX_BYTES,
 ) -> Iterator[ProjectRecord | AtlasError]:
     """Like `parse_pages` for files or URLs, read by the workers themselves: only the location
     and the record cross between processes, which is the fast path for a whole corpus."""
-    return _map(_read_and_parse, locations, processes, chunksize)
+    read = partial(_read_and_parse, max_bytes=max_bytes)
+    return _map(read, locations, processes, chunksize)
 
 
 def _map(function, items, processes: int | None, chunksize: int):
