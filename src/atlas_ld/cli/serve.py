@@ -79,9 +79,8 @@ def serve(
     """
     from atlas_ld.serve.app import ServerConfig
     from atlas_ld.serve.app import serve as run
-    from atlas_ld.store.disk import sample_may_be_built
 
-    if sparql_endpoint is None and sample_may_be_built(store_dir):
+    if sparql_endpoint is None and not store_dir.exists():
         from atlas_ld.graph.pipeline import build_sample
 
         click.echo(
