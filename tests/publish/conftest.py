@@ -267,3 +267,24 @@ def udata_portal() -> Iterator[FakeUdata]:
     yield server
     server.shutdown()
     server.server_close()
+
+
+def sample_variant(store_dir: Path, *, drop=(), amount: tuple[str, str, str] | None = None) -> Path:
+    """Build the bundled sample without the pages of `drop` (prjIds), and with one amount of one
+    page's financing table changed (`(prjId, old, new)`, a plain text edit of the page)."""
+    from dataclasses import replace
+
+    from atlas_ld.graph.pipeline import build
+    from atlas_ld.sample.corpus import sample_pages
+
+    pages = []
+    for page in sample_pages():
+        prj = Path(page.source).stem
+        if prj in drop:
+            continue
+        if amount is not None and prj == amount[0]:
+            assert amount[1].encode() in page.body, f"{amount[1]} not on page {prj}"
+            page = replace(page, body=page.body.replace(amount[1].encode(), amount[2].encode(), 1))
+        pages.append(page)
+    build(pages, store_dir, base=BASE, use_cache=False)
+    return store_dir

@@ -69,6 +69,30 @@ _base_option = stored_base_option(
     default=None,
     help="E-mail of the catalogue's contact point (default: contact@ the host of the base).",
 )
+@click.option(
+    "--previous",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="An earlier release directory (or store): the release gets the change log since it "
+    "(changes/) and the catalogue names it as dcat:previous.",
+)
+@click.option(
+    "--iati-prefix",
+    default="XI-ATLASLD",
+    show_default=True,
+    help="Prefix of each iati-identifier (PREFIX-prjId); set your IATI organisation identifier.",
+)
+@click.option(
+    "--iati-reporting-ref",
+    default="XI-ATLASLD",
+    show_default=True,
+    help="ref of the IATI reporting-org (your IATI organisation identifier).",
+)
+@click.option(
+    "--iati-reporting-name",
+    default=None,
+    help="Name of the IATI reporting-org (default: --publisher).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Print each step and its time on stderr.")
 def dump(
     store_dir: Path,
@@ -80,9 +104,13 @@ def dump(
     endpoint_url: str | None,
     publisher: str | None,
     contact_email: str | None,
+    previous: Path | None,
+    iati_prefix: str,
+    iati_reporting_ref: str,
+    iati_reporting_name: str | None,
     verbose: bool,
 ) -> None:
-    """Write a release of the store: RDF dumps, CSV tables, VoID, DCAT-AP catalogue.
+    """Write a release of the store: RDF dumps, CSV tables, IATI, citation, quality, catalogue.
 
     \b
     OUT/atlas.ttl            union graph, Turtle
@@ -91,14 +119,21 @@ def dump(
     OUT/atlas.jsonld         union graph, compact JSON-LD with the project's @context
     OUT/tables/NAME.csv      partnerships, actors, roles, financing, territories, themes
     OUT/tables/NAME.csv-metadata.json   CSVW description of each table
+    OUT/iati-activities.xml  the partnerships as IATI 2.03 activities
+    OUT/quality/             the build's SHACL results (pySHACL's graph, CSV, counts per shape)
+    OUT/changes/             with --previous: changes.rdfp (RDF Patch), changes.csv, changes.md
+    OUT/CITATION.cff         how to cite this release; OUT/.zenodo.json for a Zenodo upload
     OUT/void.ttl             VoID statistics
-    OUT/catalog.ttl, .jsonld DCAT-AP 3 catalogue, one distribution per file
-    OUT/manifest.json        sizes, SHA-256 and statement counts
+    OUT/catalog.ttl, .jsonld DCAT-AP 3 catalogue: this release as a version in a dataset series
+    OUT/manifest.json        release id, sizes, SHA-256 and statement counts
     OUT/SHA256SUMS           checksums (`sha256sum -c SHA256SUMS`)
 
-    The same store always gives the same bytes, so releases diff cleanly.
+    The release id is the newest capture's date plus a digest of the content: the same store
+    always gives the same id and the same bytes, so releases diff cleanly. The dump also leaves
+    STORE.release.json, which the server reads to say which release it serves.
     """
     from atlas_ld.graph.catalogue import Publisher
+    from atlas_ld.publish.iati import IatiConfig
     from atlas_ld.publish.release import dump as write_release
 
     if download_url is not None and not download_url.endswith("/"):
@@ -106,6 +141,7 @@ def dump(
     store, store_base = open_read_only(store_dir)
     base = base or store_base
     default = Publisher.default(base)
+    name = publisher or default.name
     manifest = write_release(
         store,
         out,
@@ -115,16 +151,63 @@ def dump(
         download_url=download_url,
         endpoint_url=endpoint_url or f"{base}sparql",
         publisher=Publisher(
-            name=publisher or default.name,
-            email=contact_email or default.email,
-            homepage=default.homepage,
+            name=name, email=contact_email or default.email, homepage=default.homepage
         ),
         progress=say_step if verbose else None,
+        store_dir=store_dir,
+        previous=previous,
+        iati_config=IatiConfig(
+            prefix=iati_prefix,
+            reporting_ref=iati_reporting_ref,
+            reporting_name=iati_reporting_name or name,
+        ),
+        log=lambda message: click.echo(f"warning: {message}", err=True),
     )
     total = sum(f.byte_size for f in manifest.files)
     click.echo(
-        f"{out}: release {manifest.version}, {manifest.triples} triples, {manifest.quads} quads "
-        f"in {manifest.graphs} graphs, {len(manifest.files)} files, {total} bytes"
+        f"{out}: release {manifest.release_id}, {manifest.triples} triples, {manifest.quads} "
+        f"quads in {manifest.graphs} graphs, {len(manifest.files)} files, {total} bytes"
+    )
+    if manifest.previous:
+        c = manifest.changes
+        click.echo(
+            f"since {manifest.previous}: {c['added']} partnerships added, {c['removed']} removed, "
+            f"{c['changed']} changed"
+        )
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("new", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Folder to write changes.rdfp, changes.csv and changes.md into.",
+)
+def diff_command(old: Path, new: Path, out: Path) -> None:
+    """Say what changed from OLD to NEW (each a release directory or a store).
+
+    \b
+    OUT/changes.rdfp  RDF Patch (Apache Jena's format): applied to OLD's atlas.nq.gz, gives NEW's
+    OUT/changes.csv   per partnership: added, removed, or each changed field, old and new
+    OUT/changes.md    the same, to read
+
+    Personal-data graphs are never compared: a store is read as its release would be.
+    """
+    from atlas_ld.publish.diff import diff, write_changes
+
+    log = diff(old, new)
+    try:
+        write_changes(out, log)
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise PublishError(f"could not write the change log: {reason}", where=str(out)) from None
+    c = log.counts()
+    click.echo(
+        f"{out}: {log.old_id} -> {log.new_id}: {c['added']} partnerships added, {c['removed']} "
+        f"removed, {c['changed']} changed; {c['statements_added']} statements added, "
+        f"{c['statements_deleted']} deleted"
     )
 
 

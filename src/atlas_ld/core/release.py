@@ -16,6 +16,25 @@ from atlas_ld.core.errors import PublishError
 MANIFEST_NAME = "manifest.json"
 
 
+def release_path(release_dir: Path, relative: str) -> Path:
+    """The file a manifest names, confined to the release folder: a manifest is input, and an
+    absolute path or `..` in it must not make a command read (or upload) files elsewhere."""
+    parts = relative.replace("\\", "/").split("/")
+    if not relative or relative.startswith("/") or ":" in parts[0] or ".." in parts:
+        raise PublishError(
+            f"manifest.json names a file outside the release: {relative!r}",
+            where=str(release_dir),
+            hint="file paths in a manifest are relative, without '..'",
+        )
+    path = Path(release_dir) / Path(*parts)
+    if not path.resolve().is_relative_to(Path(release_dir).resolve()):
+        raise PublishError(
+            f"manifest.json names a file outside the release (through a link): {relative!r}",
+            where=str(release_dir),
+        )
+    return path
+
+
 def release_id(modified: str | None, nquads_digest: str) -> str:
     """A release's id: the date of its newest capture plus the first 12 hex digits of the SHA-256
     of its sorted N-Quads. Equal pages give equal ids; one changed amount gives another id; the

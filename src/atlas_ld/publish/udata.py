@@ -22,6 +22,7 @@ from typing import Any
 import requests
 
 from atlas_ld.core.errors import PublishError
+from atlas_ld.core.release import release_path
 from atlas_ld.graph.catalogue import DESCRIPTION, TITLE
 from atlas_ld.publish.release import (
     MANIFEST_NAME,
@@ -107,7 +108,7 @@ def release_files(release_dir: Path, manifest: ReleaseManifest) -> list[ReleaseF
     Files are checked against the manifest first: a release edited or truncated after the dump
     is not published."""
     for file in manifest.files:
-        path = release_dir / file.path
+        path = release_path(release_dir, file.path)
         if not path.is_file() or sha256_file(path) != file.sha256:
             raise PublishError(
                 "missing or changed since the dump (SHA-256 differs from manifest.json)",
@@ -284,7 +285,7 @@ class UdataSync:
 
     def sync_file_once(self, dataset_id: str, file: ReleaseFile, report: SyncReport) -> None:
         current = self.client.call("GET", f"datasets/{dataset_id}/", what=f"dataset {dataset_id}")
-        path = self.release_dir / file.path
+        path = release_path(self.release_dir, file.path)
         resource = find_resource(current.get("resources", []), file, path)
         if resource is not None and resource_is_current(resource, path):
             self.update_resource_fields(dataset_id, resource, file, report)
