@@ -105,7 +105,8 @@ _COUNTS = ("new", "changed", "unchanged", "gone", "failed", "missing", "disallow
     type=click.IntRange(1),
     default=5_000_000,
     show_default=True,
-    help="Largest page accepted; larger ones are recorded as failed.",
+    help="Largest page accepted, as transferred and once decompressed; larger ones are "
+    "recorded as failed (a gzip bomb is never expanded past it).",
 )
 @click.option(
     "--retries",
