@@ -38,7 +38,7 @@ def build(
 ) -> BuildReport:
     """Build a store from pages (files, URLs or `Page`s), a harvest archive, or the sample."""
     if archive is not None:
-        from atlas_ld.harvest.archive import iter_latest_pages
+        from atlas_ld.harvest.archive_reader import iter_latest_pages
 
         source: Iterable[Page] = iter_latest_pages(Path(archive))
     elif pages is None:
