@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import unicodedata
+from decimal import Decimal
 
 import pytest
 import rdflib
@@ -40,10 +41,12 @@ def test_home_shows_figures_and_entry_points(server, sample_store_rows):
 def test_partnership_page_has_roles_financing_and_provenance(server, known):
     page = requests.get(f"{server.url}/{known.path}", headers=HTML, timeout=30).text
     assert f"<h1>{escape(known.title)}</h1>" in page
-    assert "Acteurs par rôle" in page and f'href="/{known.actor_path}"' in page
-    assert "Financements" in page and re.search(r"<tfoot><tr><th colspan=\"2\">Total</th>", page)
-    assert f'href="/{known.path}/page"' in page  # prov:wasDerivedFrom
-    assert "Source (fiche de l'Atlas) : <a href=\"https://pastel.diplomatie.gouv.fr/" in page
+    assert "<h2>Acteurs</h2>" in page and f'href="/{known.actor_path}"' in page
+    assert "Financements" in page and re.search(
+        r"<tfoot><tr><th scope=\"row\" colspan=\"2\">Total</th>", page
+    )
+    assert f'href="/{known.path}/page"' in page  # prov:wasDerivedFrom, in the data section
+    assert 'Source (fiche de l&#39;Atlas) : <a href="https://pastel.diplomatie.gouv.fr/' in page
 
 
 def test_actor_page_lists_its_partnerships(server, known):
@@ -108,7 +111,12 @@ def test_territory_page_lists_the_partnerships_of_its_authorities(
 def test_amounts_with_cents_are_shown_to_the_cent(server):
     page = requests.get(f"{server.url}/id/partnership/xss", headers=HTML, timeout=30).text
     whole, cents = XSS_AMOUNT.split(".")
-    assert f"{int(whole):,}".replace(",", "\u202f") + f",{cents.ljust(2, '0')} €" in page
+    # French: narrow no-break space between thousands, no-break space before the sign
+    assert f"{int(whole):,}".replace(",", "\u202f") + f",{cents.ljust(2, '0')}\xa0€" in page
+    english = requests.get(
+        f"{server.url}/id/partnership/xss", params={"lang": "en"}, headers=HTML, timeout=30
+    ).text
+    assert f"€{int(whole):,}.{cents.ljust(2, '0')}" in english
 
 
 def test_unknown_lists_and_queries_are_404(server, tmp_path):
@@ -144,7 +152,7 @@ def test_a_broad_theme_lists_the_partnerships_of_its_narrower_themes(server, sam
     )[0]  # a top theme no partnership names directly
     top, partnership = (row[n].value.removeprefix(BASE) for n in ("top", "p"))
     page = requests.get(f"{server.url}/{top}", headers=HTML, timeout=30).text
-    assert "<th>Sous-thématique</th>" in page
+    assert '<th scope="col">Sous-thématique</th>' in page
     assert f'<td><a href="/{partnership}">' in page
 
 
@@ -157,10 +165,117 @@ def test_participations_show_as_tables_not_as_bare_iris(server, known):
     assert "/role/" in turtle
 
 
-def test_a_country_page_says_how_each_partnership_is_linked(server, known):
+def test_a_country_page_lists_its_partnerships_with_their_start(server, known):
     turtle = rdflib.Graph().parse(f"{server.url}/{known.path}.ttl", format="turtle")
     atlas = rdflib.Namespace("https://atlas-ld.example/def/atlas#")
     country = next(turtle.objects(rdflib.URIRef(BASE + known.path), atlas.country))
     page = requests.get(str(country).replace(BASE, f"{server.url}/"), headers=HTML, timeout=30)
     row = re.search(rf'<td><a href="/{known.path}">[^<]*</a></td><td>([^<]*)</td>', page.text)
-    assert row and row.group(1) == "pays"
+    assert row and row.group(1) == known.start_year
+
+
+def _summary(page: str) -> str:
+    """The page from its <h1> to the first long text or table: what the reader sees first."""
+    start = page.index("<h1>")
+    ends = [page.find(mark, start) for mark in ('<section class="text">', "<table", "<details")]
+    return page[start : min(e for e in ends if e > 0)]
+
+
+def test_partnership_summary_comes_first(server, sample_store_rows):
+    """Who works with whom, where, on what, when and with how much money, before anything else;
+    every expected value is read from the store."""
+    row = sample_store_rows(
+        "SELECT ?p (SUM(?v) AS ?total) { ?p atlas:financing/<https://schema.org/amount>/"
+        "<https://schema.org/value> ?v . ?p atlas:status ?s ; atlas:country ?c } "
+        "GROUP BY ?p ORDER BY DESC(?total) ?p LIMIT 1"
+    )[0]
+    iri, total = row["p"].value, Decimal(row["total"].value)
+    path = iri.removeprefix(BASE)
+    names = {
+        role: {
+            r["n"].value
+            for r in sample_store_rows(
+                f"SELECT ?n {{ ?x atlas:inPartnership <{iri}> ; atlas:role atlas:{role} ; "
+                "atlas:agent/<https://schema.org/name> ?n }"
+            )
+        }
+        for role in ("FrenchPartnerAuthority", "ForeignPartner")
+    }
+    labels = sample_store_rows(
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+        f"SELECT ?country ?status {{ <{iri}> atlas:country/skos:prefLabel ?country ; "
+        "atlas:status/skos:prefLabel ?status "
+        "FILTER (LANG(?country) = 'fr' && LANG(?status) = 'fr') }"
+    )[0]
+    page = requests.get(f"{server.url}/{path}", headers=HTML, timeout=30).text
+    summary = _summary(page)
+    for name in names["FrenchPartnerAuthority"] | names["ForeignPartner"]:
+        assert str(escape(name)) in summary, name
+    who = re.search(r'<p class="who">(.*?)</p>', summary).group(1)
+    french_end = max(who.index(str(escape(n))) for n in names["FrenchPartnerAuthority"])
+    assert (
+        french_end
+        < who.index("→")
+        < min(who.index(str(escape(n))) for n in names["ForeignPartner"])
+    )
+    assert labels["country"].value in summary and labels["status"].value in summary
+    assert f"{int(total):,}".replace(",", "\u202f") in summary  # total financing, French style
+    # The raw statements stay, folded away; no table of incoming links.
+    assert re.search(r'<details class="data">\s*<summary>Données</summary>', page)
+    assert "Liens entrants" not in page
+
+
+def test_each_actor_is_one_row_with_all_its_roles(server, sample_store_rows):
+    row = sample_store_rows(
+        "SELECT ?p ?a (COUNT(DISTINCT ?r) AS ?n) { ?x atlas:inPartnership ?p ; atlas:agent ?a ; "
+        "atlas:role ?r } GROUP BY ?p ?a HAVING (COUNT(DISTINCT ?r) > 1) ORDER BY ?p ?a LIMIT 1"
+    )[0]
+    path, actor = (row[n].value.removeprefix(BASE) for n in ("p", "a"))
+    page = requests.get(f"{server.url}/{path}", headers=HTML, timeout=30).text
+    actors = page[page.index('<table class="actors">') :]
+    actors = actors[: actors.index("</table>")]
+    assert actors.count(f'href="/{actor}"') == 1
+    cells = re.search(rf'href="/{actor}">[^<]*</a></td><td>([^<]*)</td>', actors).group(1)
+    assert len(cells.split(", ")) == int(row["n"].value)
+
+
+def test_long_texts_keep_their_line_breaks(server, sample_store_rows):
+    row = sample_store_rows(
+        "SELECT ?p ?text { ?p atlas:objectives ?text FILTER (CONTAINS(?text, '\\n')) } "
+        "ORDER BY ?p LIMIT 1"
+    )[0]
+    page = requests.get(
+        f"{server.url}/{row['p'].value.removeprefix(BASE)}", headers=HTML, timeout=30
+    ).text
+    assert f'<div class="prose">{escape(row["text"].value)}</div>' in page
+    css = requests.get(f"{server.url}/static/atlas.css", timeout=30).text
+    assert re.search(r"\.prose\s*\{[^}]*white-space:\s*pre-line", css)
+
+
+@pytest.mark.parametrize(
+    ("kind", "query"),
+    [
+        (
+            "actor",
+            "SELECT ?x (COUNT(DISTINCT ?p) AS ?n) { ?y atlas:agent ?x ; atlas:inPartnership ?p }",
+        ),
+        (
+            "country",
+            "SELECT ?x (COUNT(DISTINCT ?p) AS ?n) { ?p a atlas:Partnership ; atlas:country ?x }",
+        ),
+        (
+            "theme",
+            "SELECT ?x (COUNT(DISTINCT ?p) AS ?n) { ?p atlas:mainTheme|atlas:otherTheme ?t . "
+            "?t <http://www.w3.org/2004/02/skos/core#broader>* ?x }",
+        ),
+    ],
+)
+def test_summary_pages_count_partnerships(server, sample_store_rows, kind, query):
+    row = sample_store_rows(query + " GROUP BY ?x ORDER BY DESC(?n) ?x LIMIT 1")[0]
+    page = requests.get(
+        f"{server.url}/{row['x'].value.removeprefix(BASE)}", headers=HTML, timeout=30
+    ).text
+    summary = _summary(page)
+    assert f"<dt>Partenariats</dt><dd>{row['n'].value}</dd>" in summary, kind
+    listed = page[page.index('<table class="partnerships">') :]
+    assert listed[: listed.index("</table>")].count("<tr><td>") == int(row["n"].value)

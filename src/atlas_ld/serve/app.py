@@ -14,7 +14,7 @@ import contextlib
 import json
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -46,6 +46,7 @@ from atlas_ld.store.repo import Repo, open_embedded
 
 log = logging.getLogger("atlas_ld.serve.app")
 PAGE_CACHE = 2000
+Bindings = tuple[tuple[str, str, str], ...]  # see QueryJob.substitutions
 
 
 @dataclass(slots=True)
@@ -87,7 +88,7 @@ class Site:
         self.triples = self._count_triples()
         self.pool = QueryPool(served, size=config.workers, timeout=config.timeout)
         self._cache: dict[str, object] = {}
-        self._rows: OrderedDict[str, list[dict[str, dict]]] = OrderedDict()
+        self._rows: OrderedDict[tuple, list[dict[str, dict]]] = OrderedDict()
 
     def _count_triples(self) -> int:
         query = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
@@ -120,22 +121,25 @@ class Site:
             union_default=not (info and info.has_from),
         )
 
-    async def run(self, query: str, fmt: str = "json") -> Written:
-        """Guard and run a query the server itself wrote (pages, canned queries)."""
+    async def run(self, query: str, fmt: str = "json", bind: Bindings = ()) -> Written:
+        """Guard and run a query the server itself wrote (pages, canned queries); `bind` gives
+        values from the request as pyoxigraph substitutions."""
         info = inspect_query(query)
-        return await self.pool.run(self.job(query, fmt, info=info))
+        job = replace(self.job(query, fmt, info=info), substitutions=bind)
+        return await self.pool.run(job)
 
-    async def select(self, query: str) -> list[dict[str, dict]]:
+    async def select(self, query: str, bind: Bindings = ()) -> list[dict[str, dict]]:
         """SELECT rows as SPARQL-JSON bindings, for the HTML pages.
 
         The store does not change while it is served, so the answers of the pages' own queries
         are kept (the most recent `PAGE_CACHE` of them): the home page costs its queries once.
         """
-        rows = self._rows.pop(query, None)
+        key = (query, bind)
+        rows = self._rows.pop(key, None)
         if rows is None:
-            written = await self.run(query, "json")
+            written = await self.run(query, "json", bind)
             rows = json.loads(written.body)["results"]["bindings"]
-        self._rows[query] = rows
+        self._rows[key] = rows
         while len(self._rows) > PAGE_CACHE:
             self._rows.popitem(last=False)
         return rows

@@ -59,6 +59,9 @@ class QueryJob:
     prefixes: tuple[tuple[str, str], ...] = ()
     base_iri: str | None = None  # relative IRIs in the query resolve against the endpoint URL
     union_default: bool = True
+    # (variable, "uri" | "literal", value): values from a request, bound by pyoxigraph
+    # (SEP-0007) instead of being pasted into the query text
+    substitutions: tuple[tuple[str, str, str], ...] = ()
 
 
 def evaluate(store: ox.Store, job: QueryJob) -> Written:
@@ -70,6 +73,11 @@ def evaluate(store: ox.Store, job: QueryJob) -> Written:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs is not None:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    if job.substitutions:
+        kwargs["substitutions"] = {
+            ox.Variable(name): ox.NamedNode(value) if kind == "uri" else ox.Literal(value)
+            for name, kind, value in job.substitutions
+        }
     result = store.query(job.query, **kwargs)
     if isinstance(result, ox.QueryBoolean):
         return write_boolean(bool(result), job.result_format)

@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from atlas_ld.core.namespaces import ATLAS, PREFIXES
+from atlas_ld.serve import formatting, i18n
+from atlas_ld.serve.i18n import LANGUAGES
 from atlas_ld.serve.negotiation import choose
 from atlas_ld.store.guard import inspect_query
 
@@ -31,6 +33,7 @@ PREFIX_LINES = (
     "PREFIX schema: <https://schema.org/>\n"
     "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
 )
 HTML_ROWS = 1000  # a page shows this many rows; CSV and JSON links give them all
 
@@ -48,6 +51,7 @@ class Value:
 class Row:
     label: str
     values: list[Value] = field(default_factory=list)
+    note: str | None = None  # the property's prefixed name
 
 
 def wants_html(request: Request) -> bool:
@@ -55,10 +59,53 @@ def wants_html(request: Request) -> bool:
     return choose(request.headers.get("accept"), offers) == "text/html"
 
 
+# A page differs by the formats asked for and by the language (query, cookie, browser).
+VARY = "Accept, Accept-Language, Cookie"
+COOKIE_AGE = 365 * 24 * 3600
+
+
+def _switch(request: Request, lang: str) -> dict:
+    """The link to this page in the other language."""
+    other = next(code for code in LANGUAGES if code != lang)
+    params = {k: v for k, v in request.query_params.items() if k != "lang"}
+    return {
+        "lang": other,
+        "href": request.url.path + "?" + urlencode({**params, "lang": other}),
+        "name": {"fr": "Français", "en": "English"}[other],
+    }
+
+
+env.filters["upper_first"] = lambda text: text[:1].upper() + text[1:]
+env.globals.update(
+    _=i18n.gettext,
+    gettext=i18n.gettext,
+    ngettext=i18n.ngettext,
+    money=lambda value: formatting.money(value, i18n.current.get().lang),
+    number=lambda value: formatting.number(value, i18n.current.get().lang),
+)
+
+
 def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+    """A template in the request's language; `?lang=` is remembered in a cookie."""
     site = request.app.state.site
-    html = env.get_template(template).render(request=request, base=site.base, **context)
-    return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
+    t = context.pop("t", None) or i18n.translator(request)
+    token = i18n.current.set(t)
+    try:
+        html = env.get_template(template).render(
+            request=request,
+            base=site.base,
+            lang=t.lang,
+            switch=_switch(request, t.lang),
+            # the charts' macros need the globals their module registers
+            charts_ready="chart_json" in env.globals,
+            **context,
+        )
+    finally:
+        i18n.current.reset(token)
+    response = HTMLResponse(html, status_code=status, headers={"Vary": VARY})
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(i18n.COOKIE, t.lang, max_age=COOKIE_AGE, samesite="lax")
+    return response
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:

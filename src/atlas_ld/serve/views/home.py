@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from atlas_ld.serve.formatting import money
+from atlas_ld.serve.i18n import translator
 from atlas_ld.serve.views.base import PREFIX_LINES, Value, not_found, render, term_value
+from atlas_ld.serve.views.summary import figures
+from atlas_ld.store.disk import MANIFEST
 
-_FIGURES = (
-    PREFIX_LINES
-    + """SELECT
-  (COUNT(DISTINCT ?p) AS ?partnerships)
-  (MIN(?start) AS ?first) (MAX(?start) AS ?last)
-WHERE { ?p a atlas:Partnership . OPTIONAL { ?p atlas:startYear ?start } }"""
-)
 _COUNTS = (
     PREFIX_LINES
     + """SELECT (COUNT(DISTINCT ?a) AS ?actors) (COUNT(DISTINCT ?c) AS ?countries)
-WHERE { { ?x atlas:agent ?a } UNION { ?p a atlas:Partnership ; atlas:country ?c } }"""
-)
-_TOTAL = (
-    PREFIX_LINES
-    + """SELECT (SUM(?v) AS ?total) (COUNT(?f) AS ?rows)
-WHERE { ?f a atlas:Financing ; schema:amount/schema:value ?v }"""
+  (COUNT(DISTINCT ?f) AS ?rows)
+WHERE { { ?x atlas:agent ?a } UNION { ?p a atlas:Partnership ; atlas:country ?c }
+  UNION { ?f a atlas:Financing } }"""
 )
 
 
@@ -53,37 +48,91 @@ FACETS = {
 
 def facet_query(facet: Facet) -> str:
     label = (
-        f'OPTIONAL {{ ?item {facet.label} ?label FILTER (LANG(?label) IN ("fr", "")) }}'
+        f'OPTIONAL {{ ?item {facet.label} ?label FILTER (LANG(?label) IN (?lang, "")) }}'
+        f' OPTIONAL {{ ?item {facet.label} ?fr FILTER (LANG(?fr) = "fr") }}'
         if facet.label
         else ""
     )
     return (
         PREFIX_LINES
-        + f"""SELECT ?item (SAMPLE(?label) AS ?name) (COUNT(DISTINCT ?p) AS ?partnerships)
+        + f"""SELECT ?lang ?item (COALESCE(SAMPLE(?label), SAMPLE(?fr)) AS ?name)
+  (COUNT(DISTINCT ?p) AS ?partnerships)
 WHERE {{ ?p a atlas:Partnership . {facet.pattern} {label} }}
-GROUP BY ?item
+GROUP BY ?lang ?item
 ORDER BY DESC(?partnerships) ?name ?item"""
     )
 
 
 async def home(request: Request) -> Response:
     site = request.app.state.site
-    figures = (await site.select(_FIGURES))[0]
-    counts = (await site.select(_COUNTS))[0]
-    total = (await site.select(_TOTAL))[0]
-    numbers = {k: v["value"] for row in (figures, counts, total) for k, v in row.items()}
+    t = translator(request)
+    figures = await home_figures(site, t.lang)
+    return render(request, "home.html", t=t, figures=figures, facets=FACETS, triples=site.triples)
+
+
+async def home_figures(site, lang: str) -> dict:
+    """The home page's figures, computed once per build and language and kept in a file next
+    to the store (`<store>.pages.json`), so a restarted server does not compute them again."""
+    cache = _cache_file(site)
+    build = _build_id(site)
+    saved = _read_cache(cache, build)
+    if lang not in saved:
+        saved[lang] = await _compute(site, lang)
+        if cache is not None:
+            tmp = cache.with_name(cache.name + ".tmp")
+            tmp.write_text(json.dumps({"build": build, **saved}, default=str), encoding="utf-8")
+            tmp.replace(cache)
+    return saved[lang]
+
+
+def _cache_file(site) -> Path | None:
+    store = getattr(site.config, "store", None)
+    if store is None or getattr(site.config, "sparql_endpoint", None):
+        return None
+    return Path(store).with_name(Path(store).name + ".pages.json")
+
+
+def _build_id(site) -> str:
+    """A digest of the store's manifest: every build writes a new one."""
+    store = getattr(site.config, "store", None)
+    manifest = Path(store) / MANIFEST if store is not None else None
+    if manifest is None or not manifest.is_file():
+        return ""
+    return hashlib.sha256(manifest.read_bytes()).hexdigest()
+
+
+def _read_cache(cache: Path | None, build: str) -> dict:
+    if cache is None or not build:
+        return {}
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if data.pop("build", None) != build:
+        return {}
+    return data
+
+
+async def _compute(site, lang: str) -> dict:
+    rows = await site.select(_COUNTS)
+    numbers = {k: v["value"] for k, v in (rows[0] if rows else {}).items()}
+    found = await figures(
+        site, "?partnership a atlas:Partnership .", site.base, lang, top=None, listing=False
+    )
     entries = {}
     for name, facet in FACETS.items():
-        rows = await site.select(facet_query(facet) + "\nLIMIT 12")
-        entries[name] = (facet, [_facet_entry(site, name, row) for row in rows])
-    return render(
-        request,
-        "home.html",
-        numbers=numbers,
-        total=money(numbers.get("total")),
-        entries=entries,
-        triples=site.triples,
-    )
+        rows = await site.select(facet_query(facet) + "\nLIMIT 12", (("lang", "literal", lang),))
+        entries[name] = [
+            {**asdict(value), "count": int(count)}
+            for value, count in (_facet_entry(site, name, row) for row in rows)
+        ]
+    return {
+        "actors": int(numbers.get("actors", 0)),
+        "countries": int(numbers.get("countries", 0)),
+        "financing_rows": int(numbers.get("rows", 0)),
+        "figures": {k: v for k, v in asdict(found).items() if k != "listed"},
+        "entries": entries,
+    }
 
 
 def _facet_entry(site, facet: str, row: dict) -> tuple[Value, str]:
@@ -100,13 +149,18 @@ def _facet_entry(site, facet: str, row: dict) -> tuple[Value, str]:
 
 async def browse(request: Request) -> Response:
     site = request.app.state.site
+    t = translator(request)
     name = request.path_params["facet"]
     facet = FACETS.get(name)
     if facet is None:
-        return not_found(request, f"no list named {name!r} (known: {', '.join(FACETS)})")
+        known = ", ".join(FACETS)
+        return not_found(
+            request, t("Pas de liste %(name)r (listes : %(known)s)", name=name, known=known)
+        )
     query = facet_query(facet)
-    rows = [_facet_entry(site, name, row) for row in await site.select(query)]
-    return render(request, "browse.html", facet=facet, rows=rows, query=query)
+    rows = await site.select(query, (("lang", "literal", t.lang),))
+    entries = [_facet_entry(site, name, row) for row in rows]
+    return render(request, "browse.html", t=t, facet=facet, rows=entries, query=query)
 
 
 def routes() -> list[Route]:

@@ -5,38 +5,36 @@ The catch-all route: it must come after every other route.
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
-
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from atlas_ld.core.namespaces import ATLAS
 from atlas_ld.graph.catalogue import DATASET_PATH
-from atlas_ld.serve.formatting import decimal_of, money
+from atlas_ld.serve.formatting import years
+from atlas_ld.serve.i18n import translator
 from atlas_ld.serve.linked_data import (
     LABEL_PROPERTIES,
     RESOURCE_OFFERS,
     SUFFIXES,
     describe_query,
-    exists_query,
     safe_iri,
     split_suffix,
     suffix_for,
 )
 from atlas_ld.serve.negotiation import negotiate
 from atlas_ld.serve.results import GRAPH_TYPES
+from atlas_ld.serve.views import actor, partnership, territory, theme
 from atlas_ld.serve.views.base import (
-    PREFIX_LINES,
+    VARY,
     Row,
-    Value,
     compact,
     error_page,
     not_found,
     render,
     term_value,
 )
+from atlas_ld.serve.views.labels import label_of, term_labels
 
 _LABELS = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
 # (suffix, name, media type) of the data links on every resource page
@@ -52,21 +50,23 @@ DATA_LINKS = [
 
 async def resource(request: Request) -> Response:
     site = request.app.state.site
+    t = translator(request)
     raw = request.scope.get("raw_path") or request.url.path.encode()
     path, fmt = split_suffix(raw.decode("ascii", "replace").split("?", 1)[0].lstrip("/"))
     iri = site.base + path
     if not path or not safe_iri(iri):
-        return error_page(request, 404, "nothing here")
+        return error_page(request, 404, t("Il n'y a rien à cette adresse."))
     if path == DATASET_PATH or path.startswith(DATASET_PATH + "/"):
         return _self_description_redirect(path)
     if not await _known(site, iri):
+        message = t("%(iri)s n'est pas dans ce jeu de données.", iri=iri)
         if fmt in (None, "html"):
-            return not_found(request, f"{iri} is not in this dataset")
-        return PlainTextResponse(f"{iri} is not in this dataset\n", status_code=404)
+            return not_found(request, message)
+        return PlainTextResponse(message + "\n", status_code=404)
     if fmt is None:
         chosen = negotiate(request.headers.get("accept"), [m for _, m in RESOURCE_OFFERS])
         fmt = next(name for name, media in RESOURCE_OFFERS if media == chosen)
-    headers = {"Vary": "Accept", "Content-Location": f"/{path}{suffix_for(fmt)}"}
+    headers = {"Vary": VARY, "Content-Location": f"/{path}{suffix_for(fmt)}"}
     headers["Link"] = ", ".join(
         f'</{path}{suffix}>; rel="alternate"; type="{GRAPH_TYPES[name]}"'
         for suffix, name in SUFFIXES.items()
@@ -74,10 +74,41 @@ async def resource(request: Request) -> Response:
     if fmt != "html":
         written = await site.run(describe_query(iri), fmt)
         return Response(written.body, media_type=GRAPH_TYPES[fmt], headers=headers)
-    page = await _resource_view(site, iri)
-    response = render(request, "resource.html", iri=iri, path=path, data_links=DATA_LINKS, **page)
+    page = await _view(site, iri, path, t)
+    page.setdefault("query", describe_query(iri))
+    if "figures" in page:
+        page["years"] = years(page["figures"].first, page["figures"].last, t.lang)
+    page["statements"] = await statements(site, iri, t)
+    template = page.pop("template")
+    response = render(request, template, t=t, iri=iri, path=path, data_links=DATA_LINKS, **page)
     response.headers.update(headers)
     return response
+
+
+def kind_of(path: str) -> str | None:
+    """`id/partnership/109` -> "partnership"; deeper IRIs (roles, financings) have no page kind."""
+    parts = path.split("/")
+    if len(parts) < 3 or parts[0] != "id":
+        return None
+    kind = parts[1]
+    if kind in ("partnership", "actor", "country", "region") and len(parts) == 3:
+        return kind
+    if kind in ("theme", "territory"):
+        return kind
+    return None
+
+
+async def _view(site, iri: str, path: str, t) -> dict:
+    kind = kind_of(path)
+    if kind == "partnership":
+        return await partnership.view(site, iri, t)
+    if kind == "actor":
+        return await actor.view(site, iri, t)
+    if kind in territory.PATTERNS:
+        return await territory.view(site, iri, t, kind)
+    if kind == "theme":
+        return await theme.view(site, iri, t)
+    return {"template": "resource.html", "title": await _title(site, iri, t)}
 
 
 def _self_description_redirect(path: str) -> Response:
@@ -88,160 +119,49 @@ def _self_description_redirect(path: str) -> Response:
 
 
 async def _known(site, iri: str) -> bool:
-    written = await site.run(exists_query(iri), "json")
-    return bool(json.loads(written.body)["boolean"])
+    rows = await site.select(
+        "SELECT ?iri WHERE { { ?iri ?p ?o } UNION { ?s ?q ?iri } } LIMIT 1",
+        (("iri", "uri", iri),),
+    )
+    return bool(rows)
 
 
-# Links a page already shows as its roles, financing or partnerships table; listed again as bare
-# IRIs of participations and financings, they would bury the description.
+async def _title(site, iri: str, t) -> str:
+    rows = await site.select(
+        f"SELECT ?iri ?p ?l WHERE {{ VALUES ?p {{ {_LABELS} }} ?iri ?p ?l }}",
+        (("iri", "uri", iri),),
+    )
+    texts = {r["l"].get("xml:lang", ""): r["l"]["value"] for r in rows}
+    return t.pick(texts, compact(iri)) if texts else compact(iri)
+
+
+# Links a page already shows as its roles or financing tables; listed again as bare IRIs of
+# participations and financings, they would bury the description. Contacts are personal data,
+# served only when the operator asks for them, and then only in the data formats.
 _SHOWN_AS_TABLES = frozenset(
-    ATLAS + name for name in ("participation", "financing", "inPartnership", "agent")
+    ATLAS + name for name in ("participation", "financing", "inPartnership", "agent", "contact")
 )
 
 
-async def _resource_view(site, iri: str) -> dict:
-    label_of = (
-        f'OPTIONAL {{ VALUES ?lp {{ {_LABELS} }} ?o ?lp ?l FILTER (LANG(?l) IN ("fr", "")) }}'
-    )
-    outgoing = await site.select(
-        f"SELECT ?p ?o (SAMPLE(?l) AS ?label) WHERE {{ <{iri}> ?p ?o {label_of} }}"
-        " GROUP BY ?p ?o ORDER BY ?p ?o"
-    )
-    rows: dict[str, Row] = {}
-    title, types = compact(iri), []
-    for binding in outgoing:
-        prop = binding["p"]["value"]
-        row = rows.setdefault(prop, Row(compact(prop)))
-        row.values.append(term_value(site, binding["o"], binding.get("label")))
-        if prop in LABEL_PROPERTIES and binding["o"].get("xml:lang", "fr") == "fr":
-            title = binding["o"]["value"]
-        if prop.endswith("22-rdf-syntax-ns#type"):
-            types.append(binding["o"]["value"])
-    incoming = await site.select(
-        f"SELECT ?o ?p (SAMPLE(?l) AS ?label) WHERE {{ ?o ?p <{iri}> {label_of} }}"
-        " GROUP BY ?o ?p ORDER BY ?p ?o LIMIT 500"
-    )
-    links = [
-        (compact(b["p"]["value"]), term_value(site, b["o"], b.get("label")))
-        for b in incoming
-        if b["p"]["value"] not in _SHOWN_AS_TABLES
-    ]
-    view = {"title": title, "rows": list(rows.values()), "incoming": links}
-    if ATLAS + "Partnership" in types:
-        view["rows"] = [r for p, r in rows.items() if p not in _SHOWN_AS_TABLES]
-        view["sources"] = await _sources(site, iri)
-        view["roles"] = await _roles(site, iri)
-        view["financing"], view["totals"] = await _financing(site, iri)
-        view["query"] = describe_query(iri)
-    else:
-        view["partnerships"] = await _partnerships_of(site, iri)
-        view["link_header"] = _link_header(site, iri)
-        view["query"] = _partnerships_query(iri)
-    return view
-
-
-async def _sources(site, iri: str) -> list[Value]:
-    """The Atlas pages the partnership was read from (provenance)."""
+async def statements(site, iri: str, t) -> list[Row]:
+    """The resource's own triples, by property (labelled in the page's language): the
+    "Données" section."""
     rows = await site.select(
-        PREFIX_LINES
-        + "PREFIX prov: <http://www.w3.org/ns/prov#>\n"
-        + f"SELECT DISTINCT ?source {{ <{iri}> prov:wasDerivedFrom/dcterms:source ?source }}"
+        f"""SELECT ?iri ?lang ?p ?o (SAMPLE(?l) AS ?label) WHERE {{
+  ?iri ?p ?o
+  OPTIONAL {{ VALUES ?lp {{ {_LABELS} }} ?o ?lp ?l FILTER (LANG(?l) IN (?lang, "")) }}
+}} GROUP BY ?iri ?lang ?p ?o ORDER BY ?p ?o""",
+        (("iri", "uri", iri), ("lang", "literal", t.lang)),
     )
-    return [term_value(site, row["source"]) for row in rows]
-
-
-async def _roles(site, iri: str) -> list[tuple[str, Value]]:
-    rows = await site.select(
-        PREFIX_LINES
-        + f"""SELECT ?role (SAMPLE(?rl) AS ?roleLabel) ?agent (SAMPLE(?al) AS ?agentLabel) WHERE {{
-  ?x atlas:inPartnership <{iri}> ; atlas:role ?role ; atlas:agent ?agent .
-  OPTIONAL {{ ?role rdfs:label ?rl FILTER (LANG(?rl) = "fr") }}
-  OPTIONAL {{ ?agent schema:name ?al }}
-}} GROUP BY ?role ?agent ORDER BY ?roleLabel ?agentLabel"""
-    )
-    return [
-        (
-            r.get("roleLabel", {}).get("value") or compact(r["role"]["value"]),
-            term_value(site, r["agent"], r.get("agentLabel")),
-        )
-        for r in rows
-    ]
-
-
-async def _financing(site, iri: str) -> tuple[list[dict], dict]:
-    rows = await site.select(
-        PREFIX_LINES
-        + f"""SELECT ?funder ?name ?year ?amount ?water WHERE {{
-  <{iri}> atlas:financing ?f .
-  OPTIONAL {{ ?f atlas:funderName ?name }}
-  OPTIONAL {{ ?f schema:funder ?funder }}
-  OPTIONAL {{ ?f atlas:year ?year }}
-  OPTIONAL {{ ?f schema:amount ?a . OPTIONAL {{ ?a schema:value ?amount }}
-             OPTIONAL {{ ?a atlas:waterOudinPart ?water }} }}
-}} ORDER BY ?year ?name"""
-    )
-    table, amount_total, water_total = [], Decimal(0), Decimal(0)
+    labels = await term_labels(site, t)
+    found: dict[str, Row] = {}
     for r in rows:
-        amount, water = decimal_of(r.get("amount")), decimal_of(r.get("water"))
-        amount_total += amount or 0
-        water_total += water or 0
-        funder = (
-            term_value(site, r["funder"], r.get("name"))
-            if "funder" in r
-            else Value(r.get("name", {}).get("value", ""))
-        )
-        table.append(
-            {
-                "funder": funder,
-                "year": r.get("year", {}).get("value", ""),
-                "amount": money(amount),
-                "water": money(water),
-            }
-        )
-    return table, {"amount": money(amount_total), "water": money(water_total)}
-
-
-# The second column of a page's list of partnerships, by the kind of IRI (`id/{kind}/...`).
-_LINK_HEADERS = {
-    "actor": "Rôle",
-    "region": "Acteur de la région",
-    "territory": "Acteur du territoire",
-    "theme": "Sous-thématique",
-}
-
-
-def _link_header(site, iri: str) -> str:
-    parts = iri.removeprefix(site.base).split("/")
-    return _LINK_HEADERS.get(parts[1] if len(parts) > 1 else "", "Lien")
-
-
-def _partnerships_query(iri: str) -> str:
-    return (
-        PREFIX_LINES
-        + f"""SELECT DISTINCT ?partnership ?title ?role WHERE {{
-  {{ ?partnership ?any <{iri}>
-     OPTIONAL {{ ?any rdfs:label ?role FILTER (LANG(?role) = "fr") }} }}
-  UNION
-  {{ ?x atlas:agent <{iri}> ; atlas:inPartnership ?partnership ; atlas:role ?r .
-     OPTIONAL {{ ?r rdfs:label ?role FILTER (LANG(?role) = "fr") }} }}
-  UNION
-  {{ ?actor atlas:region|atlas:territory <{iri}> .
-     ?x atlas:agent ?actor ; atlas:inPartnership ?partnership .
-     ?actor schema:name ?role }}
-  UNION
-  {{ ?sub skos:broader+ <{iri}> . ?partnership atlas:mainTheme|atlas:otherTheme ?sub .
-     OPTIONAL {{ ?sub skos:prefLabel ?role FILTER (LANG(?role) = "fr") }} }}
-  ?partnership a atlas:Partnership ; dcterms:title ?title .
-}} ORDER BY ?title ?partnership ?role LIMIT 1000"""
-    )
-
-
-async def _partnerships_of(site, iri: str) -> list[tuple[Value, str]]:
-    rows = await site.select(_partnerships_query(iri))
-    return [
-        (term_value(site, r["partnership"], r["title"]), r.get("role", {}).get("value", ""))
-        for r in rows
-    ]
+        prop = r["p"]["value"]
+        if prop in _SHOWN_AS_TABLES:
+            continue
+        row = found.setdefault(prop, Row(label_of(labels, prop), note=compact(prop)))
+        row.values.append(term_value(site, r["o"], r.get("label")))
+    return list(found.values())
 
 
 def routes() -> list[Route]:

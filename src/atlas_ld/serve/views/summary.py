@@ -1,0 +1,176 @@
+"""Figures about a set of partnerships, shared by the actor, territory, theme and funder pages.
+
+A page kind gives a SPARQL pattern that binds `?partnership` (and `?link`, how it is linked, a
+label in the page's language) from `?iri`, the page's resource; `?iri` and `?lang` are bound by
+pyoxigraph substitutions, never pasted into the query text. Each query projects them because
+pyoxigraph only substitutes projected variables.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from atlas_ld.serve.formatting import decimal_of
+from atlas_ld.serve.views.base import PREFIX_LINES, Value, local_href, term_value
+
+Bindings = tuple[tuple[str, str, str], ...]
+TOP = 12  # countries and themes shown in a page's summary
+
+
+def bind(iri: str, lang: str) -> Bindings:
+    return (("iri", "uri", iri), ("lang", "literal", lang))
+
+
+@dataclass(slots=True)
+class Listed:
+    """One partnership in a page's list: what a researcher scans for."""
+
+    partnership: Value
+    start: str = ""
+    status: str = ""
+    countries: list[Value] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Figures:
+    partnerships: int = 0
+    first: str = ""
+    last: str = ""
+    total: Decimal = Decimal(0)
+    water: Decimal = Decimal(0)
+    per_year: list[dict] = field(default_factory=list)  # {year, partnerships}
+    financing_per_year: list[dict] = field(default_factory=list)  # {year, amount}
+    countries: list[dict] = field(default_factory=list)  # {label, href, iso3, value}
+    themes: list[dict] = field(default_factory=list)  # {label, href, value}
+    listed: list[Listed] = field(default_factory=list)
+
+
+def _set(pattern: str) -> str:
+    return f"{{ SELECT DISTINCT ?iri ?lang ?partnership WHERE {{ {pattern} }} }}"
+
+
+async def figures(
+    site, pattern: str, iri: str, lang: str, top: int | None = TOP, listing: bool = True
+) -> Figures:
+    """Every figure of a summary, for the partnerships `pattern` finds; the `top` countries and
+    themes (all: None); the list of the partnerships unless `listing` is False."""
+    b = bind(iri, lang)
+    group = _set(pattern)
+    out = Figures()
+    rows = await site.select(
+        PREFIX_LINES
+        + f"""SELECT ?iri ?lang (COUNT(DISTINCT ?partnership) AS ?n)
+  (MIN(STR(?y)) AS ?first) (MAX(STR(?y)) AS ?last)
+WHERE {{ {group} OPTIONAL {{ ?partnership atlas:startYear ?y }} }} GROUP BY ?iri ?lang""",
+        b,
+    )
+    if rows:
+        out.partnerships = int(rows[0]["n"]["value"])
+        out.first = rows[0].get("first", {}).get("value", "")
+        out.last = rows[0].get("last", {}).get("value", "")
+    if not out.partnerships:
+        return out
+    rows = await site.select(
+        PREFIX_LINES
+        + f"""SELECT ?iri ?lang ?year (SUM(COALESCE(?v, 0)) AS ?amount)
+  (SUM(COALESCE(?w, 0)) AS ?water)
+WHERE {{ {group} ?partnership atlas:financing ?f . OPTIONAL {{ ?f atlas:year ?y }}
+  ?f schema:amount ?a . OPTIONAL {{ ?a schema:value ?v }} OPTIONAL {{ ?a atlas:waterOudinPart ?w }}
+  BIND (STR(?y) AS ?year) }}
+GROUP BY ?iri ?lang ?year ORDER BY ?year""",
+        b,
+    )
+    for row in rows:
+        amount = decimal_of(row.get("amount")) or Decimal(0)
+        out.total += amount
+        out.water += decimal_of(row.get("water")) or Decimal(0)
+        if "year" in row:
+            out.financing_per_year.append({"year": row["year"]["value"], "amount": amount})
+    rows = await site.select(
+        PREFIX_LINES
+        + f"""SELECT ?iri ?lang ?year (COUNT(DISTINCT ?partnership) AS ?n)
+WHERE {{ {group} ?partnership atlas:startYear ?y BIND (STR(?y) AS ?year) }}
+GROUP BY ?iri ?lang ?year ORDER BY ?year""",
+        b,
+    )
+    out.per_year = [
+        {"year": r["year"]["value"], "partnerships": int(r["n"]["value"])} for r in rows
+    ]
+    out.countries = await _counted(
+        site,
+        group,
+        "?partnership atlas:country ?item . OPTIONAL { ?item skos:notation ?code }",
+        "skos:prefLabel",
+        b,
+        top,
+    )
+    out.themes = await _counted(
+        site, group, "?partnership atlas:mainTheme ?item .", "skos:prefLabel", b, top
+    )
+    if listing:
+        out.listed = await listed(site, pattern, iri, lang)
+    return out
+
+
+async def _counted(
+    site, group: str, link: str, label: str, b: Bindings, top: int | None
+) -> list[dict]:
+    rows = await site.select(
+        PREFIX_LINES
+        + f"""SELECT ?iri ?lang ?item (SAMPLE(?code) AS ?notation) (SAMPLE(?l) AS ?label)
+  (SAMPLE(?fr) AS ?french) (COUNT(DISTINCT ?partnership) AS ?n)
+WHERE {{ {group} {link}
+  OPTIONAL {{ ?item {label} ?l FILTER (LANG(?l) = ?lang) }}
+  OPTIONAL {{ ?item {label} ?fr FILTER (LANG(?fr) = "fr") }} }}
+GROUP BY ?iri ?lang ?item ORDER BY DESC(?n) ?french {f"LIMIT {top}" if top else ""}""",
+        b,
+    )
+    return [
+        {
+            "label": (r.get("label") or r.get("french") or r["item"])["value"],
+            "href": local_href(site, r["item"]["value"]),
+            "iso3": r.get("notation", {}).get("value", ""),
+            "value": int(r["n"]["value"]),
+        }
+        for r in rows
+    ]
+
+
+async def listed(site, pattern: str, iri: str, lang: str, limit: int = 1000) -> list[Listed]:
+    """The partnerships of `pattern`: title, start year, status, countries, and how linked."""
+    rows = await site.select(
+        PREFIX_LINES
+        + f"""SELECT ?iri ?lang ?partnership ?title ?start ?status ?country ?cl ?link
+WHERE {{
+  {{ SELECT ?iri ?lang ?partnership ?link WHERE {{ {pattern} }} }}
+  ?partnership dcterms:title ?title .
+  OPTIONAL {{ ?partnership atlas:startYear ?s BIND (STR(?s) AS ?start) }}
+  OPTIONAL {{ ?partnership atlas:status/skos:prefLabel ?status FILTER (LANG(?status) = ?lang) }}
+  OPTIONAL {{ ?partnership atlas:country ?country .
+             OPTIONAL {{ ?country skos:prefLabel ?cl FILTER (LANG(?cl) = ?lang) }} }}
+}} ORDER BY DESC(?start) ?title ?partnership LIMIT {limit * 4}""",
+        bind(iri, lang),
+    )
+    found: dict[str, Listed] = {}
+    countries: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        key = r["partnership"]["value"]
+        item = found.get(key)
+        if item is None:
+            if len(found) >= limit:
+                break
+            item = found[key] = Listed(
+                term_value(site, r["partnership"], r["title"]),
+                start=r.get("start", {}).get("value", ""),
+                status=r.get("status", {}).get("value", ""),
+            )
+        if "country" in r and r["country"]["value"] not in countries[key]:
+            countries[key].add(r["country"]["value"])
+            item.countries.append(term_value(site, r["country"], r.get("cl")))
+        link = r.get("link", {}).get("value")
+        if link and link not in item.links:
+            item.links.append(link)
+    return list(found.values())
