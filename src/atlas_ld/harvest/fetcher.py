@@ -5,21 +5,18 @@ produces (connection resets, timeouts, 5xx, 429 + Retry-After, bodies cut short 
 are retried with backoff (`core.retry`); what still fails is reported with its reason, never
 raised. Every input is bounded: the body as transferred and after decompression (`max_bytes`),
 the redirects (`max_redirects`, on the Atlas's own scheme and host only). A page is judged from
-its visible text: the parser's labels for the title and the theme make a project page, the site's
-own error page (sometimes served with status 200) a missing one.
+what `classify.page_kind` says: a project page, the site's own error page (sometimes served with
+status 200: missing), or neither (failed, retried next run).
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
-import lxml.etree
-import lxml.html
 import requests
 import urllib3
 
@@ -27,19 +24,11 @@ from atlas_ld.core.atlas_urls import ATLAS_BASE_URL, page_url
 from atlas_ld.core.retry import Backoff, Transient, call_with_retries
 from atlas_ld.harvest.archive_index import Capture
 from atlas_ld.harvest.archive_writer import Fetched
+from atlas_ld.harvest.classify import page_kind
 from atlas_ld.harvest.politeness import DEFAULT_CONTACT, RateLimiter, Robots, user_agent
 from atlas_ld.parse.decode import decode
-from atlas_ld.parse.labels import FIELD_LABELS, label_key
 
 REDIRECTS = {301, 302, 303, 307, 308}
-# A page is a project page when it shows the parser's labels of these fields; the Atlas answers
-# unknown ids with its own error page, sometimes with status 200, which says so in one of these
-# words. A page that is neither (a maintenance page, a login wall) fails and is retried: taking it
-# for "not found" would mark every archived project as gone during an outage.
-PROJECT_FIELDS = ("title", "theme")
-_PROJECT_KEYS = tuple(label_key(FIELD_LABELS[field]) for field in PROJECT_FIELDS)
-_fold = label_key.__wrapped__  # the parser's folding of labels, without caching whole pages
-NOT_FOUND_WORDS = re.compile(r"erreur|n'existe pas|introuvable|not found", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -118,26 +107,6 @@ def _text(body: bytes, content_type: str | None) -> str:
     if decoded.warning:
         raise _Retry(decoded.warning)
     return decoded.text
-
-
-def visible_text(text: str, content_type: str | None = None) -> str:
-    if (content_type or "").startswith("text/plain"):
-        return text
-    # lxml refuses str input that starts with an XML declaration naming an encoding.
-    markup = re.sub(r"^\s*<\?xml[^>]*>", "", text)
-    try:
-        return lxml.html.fromstring(markup).text_content() if markup.strip() else ""
-    except lxml.etree.ParserError:
-        return ""
-
-
-def page_kind(text: str, content_type: str | None = None) -> str:
-    """ "project", "not-found" (the site's error page) or "other", from the visible text."""
-    content = visible_text(text, content_type)
-    folded = _fold(content)
-    if all(key in folded for key in _PROJECT_KEYS):
-        return "project"
-    return "not-found" if NOT_FOUND_WORDS.search(content) else "other"
 
 
 class Fetcher:
