@@ -45,7 +45,7 @@ def release(store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A release of the sample store, shared by the tests that only read it."""
     out = tmp_path_factory.mktemp("release") / "release"
     store = ox.Store.read_only(str(store_dir))
-    dump(store, out, base=BASE, endpoint_url=f"{BASE}sparql")
+    dump(store, out, base=BASE, endpoint_url=f"{BASE}sparql", store_dir=store_dir)
     return out
 
 

@@ -203,8 +203,28 @@ def _term(text: str) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph
     return next(iter(pyoxigraph.parse(line, pyoxigraph.RdfFormat.N_TRIPLES))).object
 
 
+def distinct_results(issues: list[Issue]) -> list[Issue]:
+    """One issue per SHACL result. The build gives a result on a shared node (an actor) to every
+    page that describes it; pySHACL's graph has it once."""
+    seen: dict[tuple, Issue] = {}
+    for issue in sorted(issues, key=lambda i: (_order(i), i.partnership)):
+        key = (
+            issue.severity,
+            issue.focus_term,
+            issue.result_path,
+            issue.value_term,
+            issue.source_shape,
+            issue.constraint,
+            issue.message_en,
+            issue.message_fr,
+        )
+        seen.setdefault(key, issue)
+    return list(seen.values())
+
+
 def results_triples(issues: list[Issue]) -> list[pyoxigraph.Triple]:
-    """pySHACL's results graph (`sh:ValidationReport`) rebuilt whole from the issues.
+    """pySHACL's results graph (`sh:ValidationReport`) rebuilt whole from the issues, each
+    result once (`distinct_results`).
 
     Result nodes are blank nodes numbered in the issues' order, so equal issues give equal
     bytes."""
@@ -218,7 +238,7 @@ def results_triples(issues: list[Issue]) -> list[pyoxigraph.Triple]:
             pyoxigraph.Literal(count(issues) == 0),
         ),
     ]
-    for n, issue in enumerate(sorted(issues, key=_order)):
+    for n, issue in enumerate(distinct_results(issues)):
         node = pyoxigraph.BlankNode(f"r{n}")
 
         def add(prop: str, value, node=node) -> None:
@@ -252,14 +272,15 @@ def issues_turtle(issues: list[Issue]) -> bytes:
 
 
 def severity_counts(issues: list[Issue]) -> dict[str, int]:
-    """Results per severity, every severity named (0 included)."""
-    return {severity: count(issues, severity) for severity in SEVERITIES}
+    """Distinct results per severity, every severity named (0 included)."""
+    distinct = distinct_results(issues)
+    return {severity: count(distinct, severity) for severity in SEVERITIES}
 
 
 def shape_counts(issues: list[Issue]) -> list[tuple[str, str, int]]:
-    """(source shape IRI, severity, number of results), sorted by shape then severity."""
+    """(source shape IRI, severity, number of distinct results), by shape then severity."""
     counts: dict[tuple[str, str], int] = {}
-    for issue in issues:
+    for issue in distinct_results(issues):
         shape = issue.source_shape.strip("<>")
         counts[(shape, issue.severity)] = counts.get((shape, issue.severity), 0) + 1
     return [
