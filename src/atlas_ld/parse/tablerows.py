@@ -165,8 +165,11 @@ def financing_row(line: Line, warnings: Warn) -> Financing:
         warnings.append(f"Financement: no year in row {line.text!r}")
     if not values:
         warnings.append(f"Financement: no amount in row {line.text!r}")
-    elif len(values) > 2:
+    # the amount, then the 1 % Eau amount in whichever of the repeated water columns holds it
+    water_values = [v for v in values[1:] if v.strip()]
+    if len(water_values) > 1:
         warnings.append(f"Financement: more amounts than columns in row {line.text!r}")
-    amount = number(values[0], f"Financement {funder!r}", warnings) if values else None
-    water = number(values[1], f"Financement {funder!r}", warnings) if len(values) > 1 else None
+    what = f"Financement {funder!r}"
+    amount = number(values[0], what, warnings) if values else None
+    water = number(water_values[0], what, warnings) if water_values else None
     return Financing(funder, amount, water, year)

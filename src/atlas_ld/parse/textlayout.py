@@ -116,6 +116,13 @@ def page_lines(page: Page, is_label: Callable[[str], bool]) -> list[Line]:
 
 
 _NO_BREAK = ("\u00a0", "\u202f")
+_BREAKING_SPACE = re.compile(r"[ \t\r\n\f\v]+")
+
+
+def _raw(text: str) -> str:
+    """A line as written, keeping its no-break spaces (they group an amount's digits) while
+    other whitespace is folded as usual."""
+    return unicodedata.normalize("NFC", _BREAKING_SPACE.sub(" ", text).strip(" "))
 
 
 def text_lines(text: str, is_label: Callable[[str], bool] = lambda _: False) -> list[Line]:
@@ -190,9 +197,11 @@ class _Walker:
 
     def flush(self) -> None:
         if self.buffer:
-            text = clean("".join(self.buffer))
+            joined = "".join(self.buffer)
+            text = clean(joined)
             if text:
-                self.lines.append(Line(text, (), self.link or self.id_link, self.heading))
+                raw = _raw(joined) if any(space in joined for space in _NO_BREAK) else None
+                self.lines.append(Line(text, (), self.link or self.id_link, self.heading, raw))
             self.buffer.clear()
         self.link = self.id_link = None
         self.heading = False
@@ -289,7 +298,7 @@ class _Walker:
 
     def row(self, tr: etree._Element) -> None:
         cells = []
-        layout = False  # cells holding blocks: a table used for layout, not a data row
+        layout_row = False  # cells holding blocks: a table used for layout, not a data row
         for cell in tr:
             if cell.tag not in _CELL:
                 continue
@@ -297,18 +306,19 @@ class _Walker:
             sub.walk_children(cell)
             sub.flush()
             cells.append((cell.tag, sub.lines))
-            if len(sub.lines) > 1 and not layout:
-                layout = any(e.tag in _BLOCK for e in cell.iter())
+            if len(sub.lines) > 1 and not layout_row:
+                layout_row = any(e.tag in _BLOCK for e in cell.iter())
         if not cells:
             return
         if len(cells) > 1 and all(tag == "th" for tag, _ in cells) and self.header_seen:
             self.header_seen[-1] = True
         label_row = self._label_row(cells)
-        if label_row or layout:
+        if label_row or layout_row:
             for i, (_, lines) in enumerate(cells):
                 for line in lines:
                     heading = line.heading or (label_row and i == 0)
-                    self.lines.append(Line(line.text, (), line.link, heading))
+                    # a nested table's rows keep their cells
+                    self.lines.append(Line(line.text, line.cells, line.link, heading, line.raw))
             return
         # a data row; a cell broken by <br> is still one cell
         texts = tuple(" ".join(line.text for line in lines) for _, lines in cells)
