@@ -124,3 +124,21 @@ def test_cli(udata_portal, release: Path, monkeypatch):
     missing = CliRunner().invoke(main, [*args, "--dataset", dataset_id])
     assert missing.exit_code == 1
     assert "TEST_UDATA_KEY is not set" in missing.output
+
+
+@pytest.mark.parametrize("bad_path", ["/etc/hostname", "../outside.txt", "tables/../../x.csv"])
+def test_udata_manifest_path_confined(udata_portal, release: Path, bad_path: str):
+    """Finding (issue 10, item 9): udata.py joined paths read from the manifest, so an absolute
+    path (or `..`) made it read, hash and upload a file outside the release folder."""
+    import json
+
+    (release.parent / "outside.txt").write_text("not part of the release")
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    target = Path(bad_path) if bad_path.startswith("/") else release / bad_path
+    manifest["files"][0]["path"] = bad_path
+    if target.is_file():  # a checksum that matches, so only the path rule can refuse it
+        manifest["files"][0]["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
+    (release / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(PublishError, match="outside the release"):
+        sync(udata_portal, release, dry_run=True).run(None, create=True)
+    assert udata_portal.writes == []

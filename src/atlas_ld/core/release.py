@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -187,7 +188,7 @@ def store_fingerprint(store_dir: Path, manifest_name: str = "atlas-ld.json") -> 
 
 def write_served_release(store_dir: Path, served: ServedRelease) -> None:
     path = served_release_path(store_dir)
-    tmp = path.with_name(f"{path.name}.tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(served.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     tmp.replace(path)
 
