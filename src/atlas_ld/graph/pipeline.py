@@ -578,8 +578,12 @@ def _build(
             f"{cache.directory}: dropped {dropped} entries this build did not use"
         )
     # The server and `atlas-ld query` read this copy without personal data: made here, it
-    # costs the build once instead of each server's start.
-    public_copy(store_dir)
+    # costs the build once instead of each server's start. The store is in place by now; a
+    # copy that cannot be written is remade by the first reader, so it is a warning.
+    try:
+        public_copy(store_dir)
+    except StoreError as exc:
+        report.warnings.append(str(exc))
     report.seconds = time.monotonic() - started
     return report
 
@@ -669,11 +673,21 @@ def _write_store(
     return quads
 
 
+_DISK_ERRORS = (
+    "No space left on device",
+    "Disk quota exceeded",
+    "File too large",
+    "Read-only file system",
+    "Permission denied",
+)
+
+
 def _os_reason(exc: BaseException) -> str:
-    """One line for an OS or RocksDB error (pyoxigraph's may span lines)."""
+    """One short line for an OS or RocksDB error (RocksDB's wrap the cause in a paragraph)."""
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    return " ".join(str(exc).split())
+    text = " ".join(str(exc).split())
+    return next((cause for cause in _DISK_ERRORS if cause in text), text)
 
 
 def _reusable_manifest(store_dir: Path, base: str) -> StoreManifest | None:

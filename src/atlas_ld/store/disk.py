@@ -301,7 +301,7 @@ def build_lock(store_dir: Path) -> Iterator[BuildLock]:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as exc:
         raise StoreError(
-            f"cannot create the build lock: {exc.strerror or exc}", where=str(lock_path)
+            f"cannot open the build lock: {exc.strerror or exc}", where=str(lock_path)
         ) from None
     try:
         try:
