@@ -7,6 +7,7 @@ import io
 import re
 import unicodedata
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import rdflib
@@ -279,3 +280,65 @@ def test_summary_pages_count_partnerships(server, sample_store_rows, kind, query
     assert f"<dt>Partenariats</dt><dd>{row['n'].value}</dd>" in summary, kind
     listed = page[page.index('<table class="partnerships">') :]
     assert listed[: listed.index("</table>")].count("<tr><td>") == int(row["n"].value)
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.mark.parametrize("path", ["/catalog", "/.well-known/void"])
+def test_catalogue_and_void_are_pages_for_browsers_and_turtle_for_programs(server, path):
+    page = requests.get(f"{server.url}{path}", headers=BROWSER, timeout=60)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert page.text.count("<h1>") == 1 and '<a class="brand" href="/">' in page.text
+    for accept in (None, "*/*", "text/turtle"):
+        data = requests.get(
+            f"{server.url}{path}", headers={"Accept": accept} if accept else {}, timeout=60
+        )
+        assert data.headers["content-type"].startswith("text/turtle"), accept
+        rdflib.Graph().parse(data=data.text, format="turtle")
+
+
+def test_the_ontology_page_has_one_title_and_both_languages(server):
+    turtle = rdflib.Graph().parse(f"{server.url}/def/atlas.ttl", format="turtle")
+    dcterms = rdflib.namespace.DCTERMS
+    ontology = next(turtle.subjects(rdflib.RDF.type, rdflib.OWL.Ontology))
+    titles = {t.language: str(t) for t in turtle.objects(ontology, dcterms.title)}
+    for lang in ("fr", "en"):
+        page = requests.get(
+            f"{server.url}/def/atlas", params={"lang": lang}, headers=BROWSER, timeout=30
+        ).text
+        assert re.findall(r"<h1>(.*?)</h1>", page) == [str(escape(titles[lang]))]
+        assert '<a class="brand" href="/">' in page
+        # every class of the ontology has its row, its anchor and both labels
+        for cls in turtle.subjects(rdflib.RDF.type, rdflib.OWL.Class):
+            if not str(cls).startswith("https://atlas-ld.example/def/atlas#"):
+                continue
+            name = str(cls).split("#")[1]
+            row = re.search(rf'<tr id="{name}">(.*?)</tr>', page, re.S).group(1)
+            for label in turtle.objects(cls, rdflib.RDFS.label):
+                assert str(escape(str(label))) in row, (name, label)
+
+
+def test_favicon(server):
+    icon = requests.get(f"{server.url}/favicon.ico", timeout=30)
+    assert icon.status_code == 200 and icon.content[:4] == b"\x00\x00\x01\x00"  # ICO header
+    page = requests.get(f"{server.url}/", headers=HTML, timeout=30).text
+    assert '<link rel="icon" href="/favicon.ico"' in page
+
+
+def test_canned_query_pages_in_both_languages_with_formatted_numbers(server):
+    from atlas_ld.store.canned import read_header
+
+    url = f"{server.url}/queries/partnerships-by-country"
+    sparql = requests.get(f"{server.url}/queries", timeout=30)  # index in French
+    assert sparql.status_code == 200
+    french = requests.get(url, headers=HTML, timeout=30).text
+    english = requests.get(url, params={"lang": "en"}, headers=HTML, timeout=30).text
+    meta = read_header(
+        (Path(__file__).parents[2] / "queries/partnerships-by-country.rq").read_text()
+    )
+    assert f"<h1>{escape(meta['title'])}</h1>" in french
+    assert f"<h1>{escape(meta['title@en'])}</h1>" in english
+    assert f'<th scope="col">{escape(meta["column@en country"])}</th>' in english
+    for page in (french, english):
+        assert "xsd:" not in page[page.index('<table class="results">') :]

@@ -47,8 +47,11 @@ class Translator:
 
     __call__ = gettext
 
-    def ngettext(self, singular: str, plural: str, n: int, **values) -> str:
-        return self.gettext(singular if n == 1 else plural, n=n, **values)
+    def ngettext(self, singular: str, plural: str, count: int, **values) -> str:
+        """French and English both use the singular for 1 only (the counts shown are >= 0);
+        `%(n)s` is the count unless given."""
+        values.setdefault("n", count)
+        return self.gettext(singular if count == 1 else plural, **values)
 
     def pick(self, texts: dict[str, str], fallback: str = "") -> str:
         """The text in this language from `{lang: text}` (labels read from RDF), else French,
@@ -65,8 +68,8 @@ def gettext(message: str, **values) -> str:
     return current.get().gettext(message, **values)
 
 
-def ngettext(singular: str, plural: str, n: int, **values) -> str:
-    return current.get().ngettext(singular, plural, n, **values)
+def ngettext(singular: str, plural: str, count: int, **values) -> str:
+    return current.get().ngettext(singular, plural, count, **values)
 
 
 def from_accept_language(header: str | None) -> str | None:

@@ -34,7 +34,7 @@ from atlas_ld.core.resources import queries_dir
 from atlas_ld.store.guard import inspect_query
 from atlas_ld.store.repo import Repo, is_triples, repo_of_store
 
-_HEADER = re.compile(r"^#\s*([a-z]+(?:\s+\w+)?)\s*:\s*(.*)$")
+_HEADER = re.compile(r"^#\s*([a-z]+(?:@[a-z]{2})?(?:\s+\w+)?)\s*:\s*(.*)$")  # key@lang: text
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 

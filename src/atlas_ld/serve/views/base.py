@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
-from atlas_ld.core.namespaces import ATLAS, PREFIXES
+from atlas_ld.core.namespaces import ATLAS, PREFIXES, XSD
 from atlas_ld.serve import formatting, i18n
 from atlas_ld.serve.i18n import LANGUAGES
 from atlas_ld.serve.negotiation import choose
@@ -95,6 +95,7 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
             request=request,
             base=site.base,
             lang=t.lang,
+            t=t,
             switch=_switch(request, t.lang),
             # the charts' macros need the globals their module registers
             charts_ready="chart_json" in env.globals,
@@ -158,8 +159,24 @@ def term_value(site, term: dict, label: dict | None = None) -> Value:
     return Value(term["value"], note=note)
 
 
-async def result_table(site, query: str) -> dict:
-    """A query's answer as the `_result.html` macro shows it (table, boolean or Turtle)."""
+_NUMBERS = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long")}
+
+
+def cell(site, term: dict, lang: str) -> Value:
+    """A result cell for people: numbers in the page's language, no datatype after each value
+    (the CSV and JSON links give the typed values)."""
+    if term["type"] == "literal" and term.get("datatype") in _NUMBERS:
+        return Value(formatting.number(term["value"], lang))
+    if term["type"] == "literal":
+        return Value(term["value"])
+    return term_value(site, term)
+
+
+async def result_table(
+    site, query: str, headers: dict[str, str] | None = None, lang: str = i18n.DEFAULT
+) -> dict:
+    """A query's answer as the `_result.html` macro shows it (table, boolean or Turtle);
+    `headers` names the columns for people (by variable)."""
     info = inspect_query(query)
     if info.form in ("CONSTRUCT", "DESCRIBE"):
         written = await site.run(query, "turtle")
@@ -171,12 +188,17 @@ async def result_table(site, query: str) -> dict:
     columns = data["head"]["vars"]
     bindings = data["results"]["bindings"]
     rows = [
-        [term_value(site, b[c]) if c in b else Value("") for c in columns]
+        [cell(site, b[c], lang) if c in b else Value("") for c in columns]
         for b in bindings[:HTML_ROWS]
     ]
     return {
         "kind": "table",
         "columns": columns,
+        "headers": [(headers or {}).get(c, c) for c in columns],
+        "numeric": [
+            bool(bindings) and all(b.get(c, {}).get("datatype") in _NUMBERS for b in bindings[:50])
+            for c in columns
+        ],
         "rows": rows,
         "total": len(bindings),
         "truncated": written.truncated,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from importlib import resources
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -163,8 +164,19 @@ async def browse(request: Request) -> Response:
     return render(request, "browse.html", t=t, facet=facet, rows=entries, query=query)
 
 
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico whatever the page says; the SVG one is in /static."""
+    icon = resources.files("atlas_ld.serve") / "static" / "favicon.ico"
+    return Response(
+        icon.read_bytes(),
+        media_type="image/vnd.microsoft.icon",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
 def routes() -> list[Route]:
     return [
         Route("/", home, name="home"),
+        Route("/favicon.ico", favicon),
         Route("/browse/{facet}", browse, name="browse"),
     ]
