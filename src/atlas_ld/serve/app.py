@@ -220,6 +220,12 @@ PAGE_POLICY = (
     "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; "
     "form-action 'self'"
 )
+# YASGUI's result table adds <style> elements as its columns are sized: the editor page allows
+# inline styles (never inline scripts).
+EDITOR_POLICY = PAGE_POLICY.replace(
+    "default-src 'self';", "default-src 'self'; style-src 'self' 'unsafe-inline';"
+)
+EDITOR_PATHS = ("/query", "/sparql", "/sparql/")
 
 
 class SecurityHeaders:
@@ -241,7 +247,8 @@ class SecurityHeaders:
                 headers["Referrer-Policy"] = "same-origin"
                 html = headers.get("content-type", "").startswith("text/html")
                 if html and not path.startswith("/def/atlas"):
-                    headers["Content-Security-Policy"] = PAGE_POLICY
+                    editor = path in EDITOR_PATHS
+                    headers["Content-Security-Policy"] = EDITOR_POLICY if editor else PAGE_POLICY
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -254,6 +261,7 @@ def create_app(config: ServerConfig) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         site.pool.start()
+        views.search.start(app)  # the search index, built in the background when stale
         try:
             yield
         finally:

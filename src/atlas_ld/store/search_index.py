@@ -519,12 +519,17 @@ class SearchIndex:
             hits_sql, params = _hits_sql(query, matched)
             hits = [_hit(db, row, query.label_column) for row in db.execute(hits_sql, params)]
             total = db.execute(f"SELECT COUNT(*) FROM ({matched[0]})", matched[1]).fetchone()[0]
-            facets = {name: _counts(db, query, name, facet_limit) for name in FACETS}
+            facets = {name: _counts(db, query, name, _limit(name, facet_limit)) for name in FACETS}
         return SearchResult(query=query, total=total, hits=hits, facets=facets)
 
     def all_hits(self, query: SearchQuery) -> SearchResult:
         """Every match (up to `DATA_ROWS`), for the CSV and JSON downloads."""
         return self.search(replace(query, page=1, page_size=DATA_ROWS))
+
+
+def _limit(facet: str, default: int) -> int:
+    """Countries, regions and years are drawn as maps and charts: all of them are counted."""
+    return 400 if facet in ("country", "region", "year") else default
 
 
 def _filter(query: SearchQuery, skip: str | None) -> tuple[str, list]:

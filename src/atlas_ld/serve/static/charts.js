@@ -35,9 +35,11 @@
       return { x: String(r[data.x]), y: Number(r[data.y]), href: r.href || null };
     });
     var columns = rows.every(function (r) { return isYear(r.x); });
+    var whole = rows.every(function (r) { return Number.isInteger(r.y); });
     var category = { field: "x", type: columns ? "ordinal" : "nominal", title: data.x_label,
-                     sort: null, axis: { labelLimit: 260 } };
-    var amount = { field: "y", type: "quantitative", title: data.y_label };
+                     sort: null, axis: { labelLimit: 260, labelAngle: columns ? 0 : undefined } };
+    var amount = { field: "y", type: "quantitative", title: data.y_label,
+                   axis: whole ? { tickMinStep: 1, format: ",d" } : { format: ",.2~f" } };
     var encoding = columns ? { x: category, y: amount } : { y: category, x: amount };
     encoding.tooltip = [{ field: "x", title: data.x_label },
                         { field: "y", title: data.y_label, format: ",.2~f" }];
