@@ -184,3 +184,14 @@ def test_an_empty_build_is_refused(tmp_path):
     with pytest.raises(BuildRefused, match="no partnership to load"):
         build([], tmp_path / "S", processes=1)
     assert not (tmp_path / "S").exists()
+
+
+def test_a_page_over_max_bytes_is_left_out_at_read(tmp_path):
+    """Issue 10, item 9: a 50 MB local page took 2.0 GB and 52 s; build had no --max-bytes."""
+    big = tmp_path / "big.html"
+    big.write_bytes(SEED.read_bytes() + b" " * 2_000_000)
+    args = ["build", str(SEED), str(big), "--store", str(tmp_path / "S"), "-j", "1"]
+    result = CliRunner().invoke(main, [*args, "--max-bytes", "1000000", "--max-failures", "50"])
+    assert result.exit_code == 1
+    assert f"{big}: read: page is " in result.output and "(--max-bytes)" in result.output
+    assert "1 partnerships from 2 pages" in result.output
