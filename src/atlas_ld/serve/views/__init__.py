@@ -22,6 +22,8 @@ VIEWS = (
     "queries",
     "catalogue",
     "ontology",
+    "changes",  # which release is served, what changed in it
+    "quality",  # the build's SHACL results
 )
 
 __all__ = ["editor_page", "error_page", "not_found", "render", "routes", "wants_html"]
