@@ -311,3 +311,9 @@ def test_index_search_by_library(sample_store):
     index = SearchIndex(search_index.index_path(Path(sample_store)))
     result = index.search(SearchQuery(text="Kaya"))
     assert result.total == len(result.hits) >= 1
+
+
+def test_the_build_writes_the_index_next_to_the_store(built_sample):
+    assert search_index.is_current(built_sample)
+    result = SearchIndex(search_index.index_path(built_sample)).search(SearchQuery(text="Kaya"))
+    assert result.total >= 1

@@ -66,6 +66,7 @@ from atlas_ld.store.disk import (
     swap_in,
 )
 from atlas_ld.store.public_copy import public_copy
+from atlas_ld.store.search_index import build_search_index
 
 CHUNK = 100
 MAX_FAILURES = 0.05  # share of pages a build may lose before it refuses to replace the store
@@ -502,6 +503,27 @@ def build(
     pages failed. `strict` refuses to replace the store when SHACL finds violations.
     """
     store_dir = Path(store_dir)
+    try:
+        return _locked_build(
+            pages, store_dir, base, cache_dir, processes, validate, strict, use_cache, max_failures
+        )
+    except _Interrupted as exc:
+        raise BuildError(
+            f"build stopped by {exc} before it finished", where=str(store_dir)
+        ) from None
+
+
+def _locked_build(
+    pages: Iterable[Page | PageFailure],
+    store_dir: Path,
+    base: str,
+    cache_dir: Path | None,
+    processes: int | None,
+    validate: bool,
+    strict: bool,
+    use_cache: bool,
+    max_failures: float,
+) -> BuildReport:
     with build_lock(store_dir) as lock, _signals_unwind():
         notes = []
         if lock.taken_over is not None:
@@ -582,6 +604,7 @@ def _build(
     # copy that cannot be written is remade by the first reader, so it is a warning.
     try:
         public_copy(store_dir)
+        build_search_index(store_dir)  # the search page's index, keyed by this build
     except StoreError as exc:
         report.warnings.append(str(exc))
     report.seconds = time.monotonic() - started
