@@ -4,8 +4,12 @@
 
 The Atlas-scale store is built from N generated pages with the graph stage's build (deterministic
 pages from the sample generator), unless --store names an existing store to reuse. Each run also
-dumps twice and checks that the bytes are the same. With --graph-store, the Atlas-scale store is
-also published twice to a local `oxigraph serve` through the Graph Store Protocol.
+dumps twice and checks that the bytes are the same, then dumps a third time with `previous=` the
+first release (the change log). It prints the time of the files a release held before versions,
+IATI, quality and change logs existed (RDF, tables, VoID, catalogue) as the peer, and the ratio of
+the whole dump to it; and validates iati-activities.xml against the IATI 2.03 schema of the tests.
+With --graph-store, the Atlas-scale store is also published twice to a local `oxigraph serve`
+through the Graph Store Protocol.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import requests
+from lxml import etree
 
 from atlas_ld.core.model import Page
 from atlas_ld.core.release import ReleaseManifest
@@ -44,27 +49,73 @@ def atlas_scale_store(path: Path, pages: int, processes: int | None) -> None:
     )
 
 
+IATI_XSD = (
+    Path(__file__).resolve().parents[1] / "tests/data/reference/iati/iati-activities-schema.xsd"
+)
+# The steps a release had before ids, IATI, quality and change logs: the peer of the ratio.
+EARLIER_STEPS = (
+    "read and sort",
+    "atlas.ttl",
+    "atlas.nt.gz",
+    "atlas.nq.gz",
+    "atlas.jsonld",
+    "tables",
+    "void.ttl",
+    "catalog",
+)
+
+
 def measure(label: str, store_dir: Path, workdir: Path) -> None:
     store = ox.Store.read_only(str(store_dir))
     base = read_manifest(store_dir).base
     steps: dict[str, float] = {}
+    warnings: list[str] = []
     started = time.perf_counter()
-    manifest = dump(store, workdir / label, base=base, progress=steps.__setitem__)
+    manifest = dump(
+        store,
+        workdir / label,
+        base=base,
+        progress=steps.__setitem__,
+        store_dir=store_dir,
+        log=warnings.append,
+    )
     total = time.perf_counter() - started
-    again = dump(store, workdir / f"{label}-again", base=base)
+    again = dump(store, workdir / f"{label}-again", base=base, store_dir=store_dir)
     same = all(
         (workdir / label / f.path).read_bytes()
         == (workdir / f"{label}-again" / f.path).read_bytes()
         for f in again.files
     )
+    earlier = sum(seconds for name, seconds in steps.items() if name in EARLIER_STEPS)
     print(
         f"\n{label}: {manifest.triples} triples, {manifest.quads} quads, {manifest.graphs} graphs; "
-        f"dump {total:.1f} s; second dump byte-identical: {same}"
+        f"release {manifest.release_id}; dump {total:.1f} s; second dump byte-identical: {same}"
     )
     sizes = sizes_by_step(manifest)
     for name, seconds in steps.items():
         size = f"{sizes[name] / 1e6:9.2f} MB" if name in sizes else " " * 12
         print(f"  {name:16} {seconds:7.2f} s {size}")
+    print(f"  earlier steps {earlier:.1f} s; whole dump / earlier steps = {total / earlier:.2f}")
+    for warning in warnings:
+        print(f"  warning: {warning}")
+    schema = etree.XMLSchema(etree.parse(str(IATI_XSD)))
+    valid = schema.validate(etree.parse(str(workdir / label / "iati-activities.xml")))
+    error = schema.error_log.last_error or ""
+    print(f"  iati-activities.xml valid against IATI 2.03: {valid} {error}")
+    steps.clear()
+    started = time.perf_counter()
+    with_log = dump(
+        store,
+        workdir / f"{label}-next",
+        base=base,
+        progress=steps.__setitem__,
+        store_dir=store_dir,
+        previous=workdir / label,
+    )
+    print(
+        f"  dump with previous= the first release: {time.perf_counter() - started:.1f} s "
+        f"(changes step {steps.get('changes', 0):.1f} s), changes {with_log.changes}"
+    )
 
 
 def graph_store(store_dir: Path, workdir: Path) -> None:
@@ -114,8 +165,10 @@ def graph_store(store_dir: Path, workdir: Path) -> None:
 def sizes_by_step(manifest: ReleaseManifest) -> dict[str, int]:
     sizes: dict[str, int] = {}
     for file in manifest.files:
-        key = "tables" if file.path.startswith("tables/") else file.path
+        key = file.path.split("/", 1)[0] if "/" in file.path else file.path
         key = "catalog" if key.startswith("catalog.") else key
+        key = {"iati-activities.xml": "iati", "CITATION.cff": "citation"}.get(key, key)
+        key = "citation" if key == ".zenodo.json" else key
         sizes[key] = sizes.get(key, 0) + file.byte_size
     return sizes
 
