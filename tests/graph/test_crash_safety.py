@@ -94,6 +94,33 @@ def test_kill_9_of_the_build_parent_kills_its_workers_and_frees_the_lock(tmp_pat
     assert not list(tmp_path.glob("S.new-*"))
 
 
+def test_sigterm_stops_the_build_and_its_workers_and_leaves_the_store(tmp_path, many_pages):
+    """Issue 10, item 5: workers are shut down when the build is asked to stop."""
+    store = tmp_path / "S"
+    assert _cli("build", str(SEED), "--store", str(store), "-j", "1").returncode == 0
+    before = snapshot(store)
+    build = subprocess.Popen(
+        [ATLAS_LD, "build", str(many_pages), "--store", str(store), "-j", "2", "--no-cache"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for(lambda: len(_children(build.pid)) >= 2, 60, "two workers started")
+        workers = _children(build.pid)
+        build.send_signal(signal.SIGTERM)
+        _, stderr = build.communicate(timeout=30)
+    finally:
+        build.kill()
+        build.wait()
+    _wait_for(lambda: not any(_running(w) for w in workers), 10, "workers gone")
+    assert build.returncode == 1
+    expected = f"atlas-ld: error: {store}: build stopped by SIGTERM before it finished"
+    assert stderr.strip() == expected
+    assert snapshot(store) == before
+    assert not list(tmp_path.glob("S.new-*"))
+
+
 def test_an_orphan_new_store_is_removed_by_the_next_build(tmp_path, seed_page):
     """Issue 10, item 10: `STORE.new-PID` after a killed build stayed forever."""
     from atlas_ld.graph.pipeline import build

@@ -331,8 +331,9 @@ def _signals_unwind() -> Iterator[None]:
 
 def _kill_pool(pool: ProcessPoolExecutor) -> None:
     """Stop the workers now instead of waiting for their chunks (`shutdown` would wait)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no API before 3.14
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in list(getattr(pool, "_processes", {}).values()):  # no public API before 3.14
+    for process in processes:
         process.kill()
 
 
