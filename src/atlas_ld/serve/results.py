@@ -1,8 +1,13 @@
-"""Write SPARQL results in the protocol's formats, stopping at the endpoint's row limit.
+"""Write SPARQL results in the protocol's formats, stopping at the endpoint's row and byte limits.
 
 pyoxigraph's own result writers consume the whole iterator, so they cannot cap a result; these
-writers take at most `limit` solutions. Graph results go through pyoxigraph's RDF serializers,
-fed with a capped iterator.
+writers take solutions one at a time and stop at whichever limit comes first: `limit` rows, or
+`max_bytes` bytes of output (so a one-row answer of 168 MB built with nested CONCATs is cut too).
+The document stays well formed when cut: the closing brackets are always written, and formats
+with comments (XML, Turtle, N-Triples, RDF/XML) say in the body where and why the answer was cut;
+every format says it in the `X-Atlas-Truncated` header (`Written.note`). Graph results go through
+pyoxigraph's RDF serializers, fed with an iterator that stops at the row limit and when the
+triples' N-Triples size reaches the byte limit.
 """
 
 from __future__ import annotations
@@ -12,8 +17,7 @@ import functools
 import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from itertools import islice
+from dataclasses import dataclass, replace
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -44,12 +48,39 @@ _RDF_FORMATS = {
 }
 
 
+DEFAULT_MAX_BYTES = 50_000_000
+_RESERVE = 256  # room kept under the byte limit for the closing brackets and the note
+
+
 @dataclass(frozen=True, slots=True)
 class Written:
+    """A written result: its bytes, how many rows (or triples) it holds, and whether it was cut.
+
+    `cut_by` is "rows" or "bytes" when `truncated`; `max_bytes` is the byte limit applied.
+    """
+
     body: bytes
     media_type: str
     rows: int
     truncated: bool
+    cut_by: str = ""
+    max_bytes: int = DEFAULT_MAX_BYTES
+    path: str | None = None  # a large body written to this file instead of `body`
+
+    def read(self) -> bytes:
+        """The body, from the file when it was spooled there."""
+        if self.path is None:
+            return self.body
+        with open(self.path, "rb") as spooled:
+            return spooled.read()
+
+    @property
+    def note(self) -> str:
+        """What the `X-Atlas-Truncated` header (and the body, where it can) says."""
+        if self.cut_by == "bytes":
+            limit = f"the {self.max_bytes} byte limit"
+            return f"results cut at {self.rows} rows: the answer reached {limit}"
+        return f"results cut at {self.rows} rows"
 
 
 def _json_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> dict:
@@ -110,60 +141,109 @@ def _tsv_term(term) -> str:
 
 
 def write_solutions(
-    solutions: ox.QuerySolutions, fmt: str, limit: int, order: Sequence[str] = ()
+    solutions: ox.QuerySolutions,
+    fmt: str,
+    limit: int,
+    order: Sequence[str] = (),
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Written:
-    """`order` puts the named columns first, in that order (see `query_guard.star_columns`)."""
+    """`order` puts the named columns first, in that order (see `guard.star_columns`)."""
     rank = {name: i for i, name in enumerate(order)}
     names = sorted((v.value for v in solutions.variables), key=lambda n: rank.get(n, len(rank)))
-    rows: list[list] = []
-    truncated = False
-    for solution in islice(solutions, limit + 1):
-        if len(rows) == limit:
-            truncated = True
+    encoder = _ENCODERS.get(fmt, _TsvRows)(names)
+    out = io.BytesIO()
+    out.write(encoder.head())
+    budget = max_bytes - _RESERVE
+    rows, cut = 0, ""
+    for solution in solutions:
+        if rows == limit:
+            cut = "rows"
             break
-        rows.append([solution[name] for name in names])
-    writer = {"json": _solutions_json, "xml": _solutions_xml, "csv": _solutions_csv}.get(
-        fmt, _solutions_tsv
-    )
-    return Written(writer(names, rows), SOLUTION_TYPES[fmt], len(rows), truncated)
+        chunk = encoder.row([solution[name] for name in names], first=rows == 0)
+        if out.tell() + len(chunk) > budget:
+            cut = "bytes"
+            break
+        out.write(chunk)
+        rows += 1
+    written = Written(b"", SOLUTION_TYPES[fmt], rows, bool(cut), cut, max_bytes)
+    if cut:
+        out.write(encoder.note(written.note))
+    out.write(encoder.tail())
+    return replace(written, body=out.getvalue())
 
 
-def _solutions_json(names: list[str], rows: list[list]) -> bytes:
-    bindings = [
-        {name: _json_term(term) for name, term in zip(names, row, strict=True) if term is not None}
-        for row in rows
-    ]
-    data = {"head": {"vars": names}, "results": {"bindings": bindings}}
-    return json.dumps(data, ensure_ascii=False).encode()
+class _JsonRows:
+    def __init__(self, names: list[str]):
+        self.names = names
+
+    def head(self) -> bytes:
+        return ('{"head":{"vars":' + json.dumps(self.names) + '},"results":{"bindings":[').encode()
+
+    def row(self, row: list, first: bool) -> bytes:
+        binding = {n: _json_term(t) for n, t in zip(self.names, row, strict=True) if t is not None}
+        return (("" if first else ",") + json.dumps(binding, ensure_ascii=False)).encode()
+
+    def note(self, text: str) -> bytes:
+        return b""  # JSON has no comments: the header says it
+
+    def tail(self) -> bytes:
+        return b"]}}"
 
 
-def _solutions_xml(names: list[str], rows: list[list]) -> bytes:
-    out = io.StringIO()
-    out.write('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">')
-    out.write("<head>" + "".join(f"<variable name={quoteattr(n)}/>" for n in names) + "</head>")
-    out.write("<results>")
-    for row in rows:
-        out.write("<result>")
-        for name, term in zip(names, row, strict=True):
-            if term is not None:
-                out.write(f"<binding name={quoteattr(name)}>{_xml_term(term)}</binding>")
-        out.write("</result>")
-    out.write("</results></sparql>")
-    return out.getvalue().encode()
+class _XmlRows(_JsonRows):
+    def head(self) -> bytes:
+        variables = "".join(f"<variable name={quoteattr(n)}/>" for n in self.names)
+        return (
+            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head>{variables}</head><results>"
+        ).encode()
+
+    def row(self, row: list, first: bool) -> bytes:
+        cells = "".join(
+            f"<binding name={quoteattr(n)}>{_xml_term(t)}</binding>"
+            for n, t in zip(self.names, row, strict=True)
+            if t is not None
+        )
+        return f"<result>{cells}</result>".encode()
+
+    def note(self, text: str) -> bytes:
+        return f"<!-- {text} -->".encode()
+
+    def tail(self) -> bytes:
+        return b"</results></sparql>"
 
 
-def _solutions_csv(names: list[str], rows: list[list]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(names)
-    writer.writerows([_csv_term(term) for term in row] for row in rows)
-    return out.getvalue().encode()
+class _CsvRows(_JsonRows):
+    def __init__(self, names: list[str]):
+        super().__init__(names)
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+
+    def _line(self, cells: list[str]) -> bytes:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow(cells)
+        return self._buffer.getvalue().encode()
+
+    def head(self) -> bytes:
+        return self._line(self.names)
+
+    def row(self, row: list, first: bool) -> bytes:
+        return self._line([_csv_term(term) for term in row])
+
+    def tail(self) -> bytes:
+        return b""
 
 
-def _solutions_tsv(names: list[str], rows: list[list]) -> bytes:
-    lines = ["\t".join(f"?{n}" for n in names)]
-    lines.extend("\t".join(_tsv_term(term) for term in row) for row in rows)
-    return ("\n".join(lines) + "\n").encode()
+class _TsvRows(_CsvRows):
+    def head(self) -> bytes:
+        return ("\t".join(f"?{n}" for n in self.names) + "\n").encode()
+
+    def row(self, row: list, first: bool) -> bytes:
+        return ("\t".join(_tsv_term(term) for term in row) + "\n").encode()
+
+
+_ENCODERS = {"json": _JsonRows, "xml": _XmlRows, "csv": _CsvRows, "tsv": _TsvRows}
 
 
 def write_boolean(value: bool, fmt: str) -> Written:
@@ -178,14 +258,27 @@ def write_boolean(value: bool, fmt: str) -> Written:
 
 
 def write_triples(
-    triples: Iterable[ox.Triple], fmt: str, limit: int, prefixes: dict[str, str]
+    triples: Iterable[ox.Triple],
+    fmt: str,
+    limit: int,
+    prefixes: dict[str, str],
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Written:
-    counted = _Counter(iter(triples), limit)
+    # RDF/XML spells every triple out at about twice its N-Triples size; the others are smaller.
+    weight = 2 if fmt == "rdfxml" else 1
+    counted = _Counter(iter(triples), limit, (max_bytes - _RESERVE) // weight)
     if fmt == "jsonld":
-        return _compact_jsonld(list(counted), counted)
-    kwargs = {"prefixes": prefixes} if fmt in ("turtle", "rdfxml") else {}
-    body = ox.serialize(counted, format=_RDF_FORMATS[fmt], **kwargs) or b""
-    return Written(body, GRAPH_TYPES[fmt], counted.count, counted.truncated)
+        body = _compact_jsonld(list(counted))
+    else:
+        kwargs = {"prefixes": prefixes} if fmt in ("turtle", "rdfxml") else {}
+        body = ox.serialize(counted, format=_RDF_FORMATS[fmt], **kwargs) or b""
+    written = Written(
+        body, GRAPH_TYPES[fmt], counted.count, bool(counted.cut), counted.cut, max_bytes
+    )
+    if counted.cut and fmt != "jsonld":
+        note = f"<!-- {written.note} -->\n" if fmt == "rdfxml" else f"# {written.note}\n"
+        written = replace(written, body=body + note.encode())
+    return written
 
 
 @functools.cache
@@ -193,30 +286,37 @@ def _project_context() -> dict:
     return json.loads((ontology_dir() / "atlas.context.jsonld").read_text(encoding="utf-8"))
 
 
-def _compact_jsonld(triples: list[ox.Triple], counted: _Counter) -> Written:
+def _compact_jsonld(triples: list[ox.Triple]) -> bytes:
     """JSON-LD with the project's `@context`, as in the dumps, so a client reads `title` and
     `country` rather than full IRIs. RDF-star terms have no compact form there: those results
     keep pyoxigraph's expanded JSON-LD."""
     if any(isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple) for t in triples):
-        body = ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b""
-    else:
-        triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-        out = io.StringIO()
-        write_jsonld(triples, _project_context()["@context"], out)
-        body = out.getvalue().encode()
-    return Written(body, GRAPH_TYPES["jsonld"], counted.count, counted.truncated)
+        return ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b""
+    triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    out = io.StringIO()
+    write_jsonld(triples, _project_context()["@context"], out)
+    return out.getvalue().encode()
 
 
 class _Counter(Iterator[ox.Triple]):
-    """Passes at most `limit` triples on and remembers whether more were left."""
+    """Passes at most `limit` triples on, and stops before their N-Triples size would pass
+    `max_bytes`; `cut` says which limit stopped it ("rows", "bytes" or "")."""
 
-    def __init__(self, source: Iterator[ox.Triple], limit: int):
-        self.source, self.limit, self.count, self.truncated = source, limit, 0, False
+    def __init__(self, source: Iterator[ox.Triple], limit: int, max_bytes: int):
+        self.source, self.limit, self.max_bytes = source, limit, max_bytes
+        self.count, self.size, self.cut = 0, 0, ""
 
     def __next__(self) -> ox.Triple:
+        if self.cut:
+            raise StopIteration
         item = next(self.source)
         if self.count == self.limit:
-            self.truncated = True
+            self.cut = "rows"
             raise StopIteration
+        size = len(str(item)) + 3  # " .\n"
+        if self.size + size > self.max_bytes:
+            self.cut = "bytes"
+            raise StopIteration
+        self.size += size
         self.count += 1
         return item

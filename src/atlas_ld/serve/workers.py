@@ -8,6 +8,16 @@ several read-only processes on one directory), and queries run in parallel on al
 
 The web server talks to a worker through a pipe and waits on it with the event loop
 (`add_reader`), so waiting costs no thread.
+
+Memory: each worker sets its own data-segment limit (`RLIMIT_DATA`, `--query-memory`) before it
+opens the store. pyoxigraph aborts the process when an allocation fails, so a query that needs
+more dies alone (SIGABRT); the pool sees the dead pipe, answers 503 "ran out of memory" and starts
+a fresh worker, while the others go on. `RLIMIT_DATA` rather than `RLIMIT_AS`: it counts the heap
+and anonymous mappings that grow with a query, not RocksDB's file mappings or thread stacks.
+
+Large answers: a worker writes an answer over `SPOOL_BYTES` to a file in the spool directory and
+sends its path, so the main process streams it from disk and never holds a whole large answer
+per client (and the file becomes the result cache's entry on disk).
 """
 
 from __future__ import annotations
@@ -16,15 +26,24 @@ import asyncio
 import multiprocessing
 import os
 import re
+import resource
+import signal
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from atlas_ld.core.errors import AtlasError, QueryError, StoreError
-from atlas_ld.serve.results import Written, write_boolean, write_solutions, write_triples
+from atlas_ld.serve.results import (
+    DEFAULT_MAX_BYTES,
+    Written,
+    write_boolean,
+    write_solutions,
+    write_triples,
+)
 from atlas_ld.store.guard import star_columns
 from atlas_ld.store.remote import RemoteSource
 from atlas_ld.store.repo import is_triples, reopen
@@ -39,6 +58,18 @@ class QueryTimeout(QueryError):
 
 class ServerBusy(QueryError):
     """Every worker stayed busy for the whole time limit."""
+
+
+class QueryOutOfMemory(QueryError):
+    """The query needed more memory than a worker may use; its worker was replaced."""
+
+
+class WorkerDied(QueryError):
+    """The worker evaluating the query stopped for another reason; it was replaced."""
+
+
+SPOOL_BYTES = 256 * 1024
+DEFAULT_QUERY_MEMORY = 1 << 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +93,7 @@ class QueryJob:
     # (variable, "uri" | "literal", value): values from a request, bound by pyoxigraph
     # (SEP-0007) instead of being pasted into the query text
     substitutions: tuple[tuple[str, str, str], ...] = ()
+    max_bytes: int = DEFAULT_MAX_BYTES
 
 
 def evaluate(store: ox.Store, job: QueryJob) -> Written:
@@ -82,21 +114,42 @@ def evaluate(store: ox.Store, job: QueryJob) -> Written:
     if isinstance(result, ox.QueryBoolean):
         return write_boolean(bool(result), job.result_format)
     if is_triples(result):  # embedded or from a remote endpoint
-        return write_triples(result, job.result_format, job.row_limit, dict(job.prefixes))
+        prefixes = dict(job.prefixes)
+        return write_triples(result, job.result_format, job.row_limit, prefixes, job.max_bytes)
     order = star_columns(job.query) or ()
-    return write_solutions(result, job.result_format, job.row_limit, order)
+    return write_solutions(result, job.result_format, job.row_limit, order, job.max_bytes)
 
 
 def _syntax_message(text: str) -> tuple[str, str | None]:
     match = _SYNTAX_POSITION.match(text)
-    message = text[match.end() :] if match else text
+    message = one_line(text[match.end() :] if match else text)
     if len(message) > _MESSAGE_LIMIT:
         message = message[:_MESSAGE_LIMIT] + "…"
     where = f"line {match.group(1)}, column {match.group(2)}" if match else None
     return f"SPARQL syntax error: {message}", where
 
 
-def _worker_main(conn: Connection, store_path: str) -> None:
+def one_line(text: str) -> str:
+    """Messages reach clients as one line: pyoxigraph's contain newlines and indentation."""
+    return " ".join(text.split())
+
+
+def _spooled(written: Written, spool: str | None) -> Written:
+    if spool is None or len(written.body) <= SPOOL_BYTES:
+        return written
+    fd, path = tempfile.mkstemp(dir=spool, prefix="answer-", suffix=".part")
+    with os.fdopen(fd, "wb") as out:
+        out.write(written.body)
+    return replace(written, body=b"", path=path)
+
+
+def _worker_main(
+    conn: Connection, store_path: str, memory: int | None = None, spool: str | None = None
+) -> None:
+    # Die with the server: a worker left behind would hold the store open for nothing.
+    _die_with_parent()
+    if memory:
+        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     try:
         store = reopen(store_path)  # a store path, or a remote repo's source
     except (OSError, AtlasError) as exc:
@@ -109,18 +162,33 @@ def _worker_main(conn: Connection, store_path: str) -> None:
         except EOFError:
             return
         try:
-            conn.send(("ok", evaluate(store, job)))
+            conn.send(("ok", _spooled(evaluate(store, job), spool)))
         except SyntaxError as exc:
             conn.send(("syntax", str(exc)))
+        except MemoryError:
+            conn.send(("memory", None))
         except (OSError, ValueError, TypeError, AtlasError) as exc:
             conn.send(("failed", f"the query could not be evaluated: {exc}"))
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the daemon flag still stops workers on a clean exit
+
+
 class _Worker:
-    def __init__(self, context, store_path: str):
+    def __init__(self, context, store_path: str, memory: int | None, spool: str | None):
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker_main, args=(child, store_path), daemon=True, name="atlas-ld-query"
+            target=_worker_main,
+            args=(child, store_path, memory, spool),
+            daemon=True,
+            name="atlas-ld-query",
         )
         self.process.start()
         child.close()
@@ -135,18 +203,32 @@ class _Worker:
 class QueryPool:
     """A fixed number of query processes over one store directory."""
 
-    def __init__(self, store_path: Path, *, size: int | None = None, timeout: float = 10.0):
+    def __init__(
+        self,
+        store_path: Path | RemoteSource,
+        *,
+        size: int | None = None,
+        timeout: float = 10.0,
+        memory: int | None = DEFAULT_QUERY_MEMORY,
+        spool: Path | None = None,
+    ):
         self.store_path = store_path if isinstance(store_path, RemoteSource) else str(store_path)
         self.size = size or max(2, os.cpu_count() or 2)
         self.timeout = timeout
+        self.memory = memory
+        self.spool = str(spool) if spool else None
+        self.deaths: dict[str, int] = {}  # how workers ended other than by a timeout kill
         self._context = multiprocessing.get_context("spawn")
         self._idle: asyncio.Queue[_Worker] | None = None
         self._all: set[_Worker] = set()
         self.replaced = 0
 
+    def _new_worker(self) -> _Worker:
+        return _Worker(self._context, self.store_path, self.memory, self.spool)
+
     def start(self) -> None:
         """Start the workers and wait until each has opened the store (errors surface here)."""
-        workers = [_Worker(self._context, self.store_path) for _ in range(self.size)]
+        workers = [self._new_worker() for _ in range(self.size)]
         self._all.update(workers)
         for worker in workers:
             self._check_ready(worker, worker.conn.recv() if worker.conn.poll(60) else None)
@@ -184,11 +266,37 @@ class QueryPool:
                 f"the query ran longer than the {limit:g} s limit and was stopped",
                 hint="add LIMIT, narrow the patterns or use a dump for whole-graph work",
             ) from None
-        except (EOFError, OSError, asyncio.CancelledError):
+        except (EOFError, OSError):
+            raise self._died(worker) from None
+        except asyncio.CancelledError:
             self._replace(worker)
             raise
         idle.put_nowait(worker)
+        if message[0] == "memory":
+            raise self._out_of_memory()
         return self._result(message)
+
+    def _died(self, worker: _Worker) -> QueryError:
+        """The error for a query whose worker died under it (the worker is replaced)."""
+        worker.process.join(5)
+        code = worker.process.exitcode
+        self._replace(worker)
+        if code == -signal.SIGABRT:  # Rust aborts when an allocation fails
+            self.deaths["out of memory"] = self.deaths.get("out of memory", 0) + 1
+            return self._out_of_memory()
+        reason = f"signal {-code}" if code is not None and code < 0 else f"exit {code}"
+        self.deaths[reason] = self.deaths.get(reason, 0) + 1
+        return WorkerDied(
+            f"the query stopped its worker process ({reason}); a fresh one has taken its place",
+            hint="try again later or simplify the query",
+        )
+
+    def _out_of_memory(self) -> QueryOutOfMemory:
+        limit = f"{self.memory / (1 << 30):g} GiB" if self.memory else "the memory"
+        return QueryOutOfMemory(
+            f"the query ran out of memory (each query may use {limit}) and was stopped",
+            hint="add LIMIT, narrow the patterns or use a dump for whole-graph work",
+        )
 
     async def _exchange(self, worker: _Worker, job: QueryJob, deadline: float):
         loop = asyncio.get_running_loop()
@@ -209,7 +317,7 @@ class QueryPool:
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
         self._all.discard(worker)
-        fresh = _Worker(self._context, self.store_path)
+        fresh = self._new_worker()
         self._all.add(fresh)
         self.replaced += 1
         if self._idle is not None:
@@ -223,7 +331,7 @@ class QueryPool:
         if kind == "syntax":
             text, where = _syntax_message(payload)
             raise QueryError(text, where=where)
-        raise QueryError(payload)
+        raise QueryError(one_line(payload))
 
     def close(self) -> None:
         for worker in list(self._all):

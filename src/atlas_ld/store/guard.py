@@ -13,6 +13,14 @@ reader that decodes first. So the text is checked both ways, and a keyword eithe
 is refused.
 
 The same pass finds the query form, so the results format is negotiated before evaluation.
+
+Before any parser sees it, a query is also measured (`check_size`): pyoxigraph's parser and
+evaluator recurse once per nesting level and crash the whole process (SIGSEGV, no exception) on
+about 5,000 nested `{` or `(`, and on chains of 6,600 `UNION`s or 10,000 `+` in a thread. So a
+query may nest at most `MAX_DEPTH` levels (brackets and runs of prefix operators such as `!!!`)
+and hold at most `MAX_TOKENS` tokens and `MAX_CHARS` characters, far above any query a person
+writes and far below what breaks the parser. Every reader (server, `atlas-ld query`, `api.query`,
+canned queries) goes through `inspect_query`, so the check holds on every path.
 """
 
 from __future__ import annotations
@@ -44,6 +52,13 @@ _UPDATE_WORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 )
 _NETWORK_WORDS = frozenset({"SERVICE", "LOAD"})
+_ABSOLUTE_IRI = re.compile(r"^<[A-Za-z][A-Za-z0-9+.\-]*:")
+MAX_CHARS = 200_000
+MAX_TOKENS = 8_000
+MAX_DEPTH = 64
+_OPENING = frozenset("{([")
+_CLOSING = frozenset("})]")
+_PREFIX_OPERATORS = frozenset("!-+^")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +98,16 @@ def inspect_query(text: str) -> QueryInfo:
     Syntax errors other than these are left to the SPARQL parser in the worker, which reports
     them with line and column.
     """
+    check_size(text)
     unescaped = _unescape_codepoints(text)
-    for reading in {text, unescaped}:
-        _refuse_network_words(reading)
+    tokens = _tokens(unescaped)
+    check_depth(tokens)
+    _refuse_network_words(tokens)
+    if unescaped != text:
+        _refuse_network_words(_tokens(text))
     form: str | None = None
     has_from = False
-    for token in _tokens(unescaped):
+    for token in tokens:
         if token.kind != "word":
             continue
         word = token.text.upper()
@@ -105,8 +124,43 @@ def inspect_query(text: str) -> QueryInfo:
     return QueryInfo(form, has_from)
 
 
-def _refuse_network_words(text: str) -> None:
-    for token in _tokens(text):
+def check_size(text: str) -> None:
+    """Refuse a text too long to tokenise cheaply or to hand to the parser (`MAX_CHARS`)."""
+    if len(text) > MAX_CHARS:
+        raise QueryError(
+            f"query too long: {len(text)} characters, the limit is {MAX_CHARS}",
+            hint="use a dump for whole-graph work",
+        )
+
+
+def check_depth(tokens: list[_Token]) -> None:
+    """Refuse a query whose nesting or length would overflow the parser's stack.
+
+    Depth counts open brackets plus the run of prefix operators (`!`, `-`, `+`, `^`) in front of
+    a term, since each of those is one more level of recursion in the parser too.
+    """
+    if len(tokens) > MAX_TOKENS:
+        raise QueryError(f"query too long: {len(tokens)} tokens, the limit is {MAX_TOKENS}")
+    depth = run = 0
+    for token in tokens:
+        text = token.text
+        if token.kind == "other" and text in _PREFIX_OPERATORS:
+            run += 1
+        else:
+            run = 0
+        if text in _OPENING and token.kind == "other":
+            depth += 1
+        elif text in _CLOSING and token.kind == "other":
+            depth = max(0, depth - 1)
+        if depth + run > MAX_DEPTH:
+            raise QueryError(
+                f"query nested too deeply: more than {MAX_DEPTH} levels of brackets or operators",
+                where=f"line {token.line}, column {token.column}",
+            )
+
+
+def _refuse_network_words(tokens: list[_Token]) -> None:
+    for token in tokens:
         if token.kind == "word" and token.text.upper() in _NETWORK_WORDS:
             raise QueryError(
                 f"{token.text.upper()} is not allowed on this endpoint: "
@@ -118,6 +172,14 @@ def _refuse_network_words(text: str) -> None:
 def _unescape_codepoints(text: str) -> str:
     """SPARQL decodes `\\uXXXX` escapes before parsing (spec 19.2): `\\u0053ERVICE` is SERVICE."""
     return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+def normalise(text: str) -> tuple[str, bool]:
+    """The query as its tokens joined by one space (comments and layout do not count), and
+    whether it holds a relative IRI (whose meaning depends on the base IRI): a cache key."""
+    tokens = _tokens(text)
+    relative = any(t.kind == "iri" and not _ABSOLUTE_IRI.match(t.text) for t in tokens)
+    return " ".join(t.text for t in tokens), relative
 
 
 def star_columns(text: str) -> list[str] | None:

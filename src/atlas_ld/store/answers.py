@@ -1,0 +1,232 @@
+"""Answers kept on disk next to the store: the server's result cache and the canned queries'
+answers computed ahead.
+
+A published store does not change until the next build, so an answer computed once holds until
+then. Answers live in `<store>.answers/<build id>/`, one `KEY.body` file (the bytes sent to
+clients) and one `KEY.json` (media type, rows, whether and why it was cut) per answer. The key
+(`answer_key`) is a digest of everything the bytes depend on: build, query as tokens (comments
+and spacing do not count), dataset, format, limits, bound values, and the base IRI when the
+query has relative IRIs. The build id is a digest of the store's manifest, which every build
+rewrites, so a new build never meets an old answer; the folders of other builds are removed when
+a server or a build opens the folder (`open_answers`).
+
+`precompute` runs the canned queries of `queries/` on the public copy at the end of a build (or a
+server runs them in the background at its first start on a store that lacks them), so the first
+click on a canned query does not wait for an aggregate over the whole graph.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from atlas_ld.core.errors import AtlasError, StoreError
+from atlas_ld.store.disk import MANIFEST
+from atlas_ld.store.guard import normalise
+
+log = logging.getLogger("atlas_ld.store.answers")
+
+# The server's defaults (`atlas-ld serve --max-rows / --max-result-bytes`): answers computed ahead
+# are keyed with them, so a server started with other limits computes its own.
+DEFAULT_ROW_LIMIT = 100_000
+DEFAULT_MAX_BYTES = 50_000_000
+PRECOMPUTED_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "csv": ox.QueryResultsFormat.CSV,
+}
+MEDIA_TYPES = {"json": "application/sparql-results+json", "csv": "text/csv"}
+
+
+@dataclass(frozen=True, slots=True)
+class BuildStamp:
+    """Which build a store holds (`id`, a digest of its manifest) and when it was written."""
+
+    id: str
+    time: float  # seconds since the epoch, the manifest's modification time
+
+    @classmethod
+    def of(cls, store_dir: Path) -> BuildStamp:
+        manifest = Path(store_dir) / MANIFEST
+        try:
+            data = manifest.read_bytes()
+            mtime = manifest.stat().st_mtime
+        except OSError as exc:
+            msg = f"cannot read the store's manifest: {exc}"
+            raise StoreError(msg, where=str(manifest)) from None
+        return cls(hashlib.sha256(data).hexdigest()[:16], mtime)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """An answer on disk: its file and what the response says about it."""
+
+    path: Path
+    media_type: str
+    rows: int
+    truncated: bool
+    cut_by: str
+    max_bytes: int
+    size: int
+
+
+def answer_key(
+    build_id: str,
+    query: str,
+    fmt: str,
+    *,
+    row_limit: int,
+    max_bytes: int,
+    dataset: tuple = (),
+    substitutions: tuple = (),
+    base_iri: str | None = None,
+) -> str:
+    """The digest naming one answer (see the module's docstring for what it covers)."""
+    text, relative = normalise(query)
+    parts = [
+        build_id,
+        text,
+        fmt,
+        str(row_limit),
+        str(max_bytes),
+        repr(dataset),
+        repr(substitutions),
+        base_iri if relative and base_iri else "",
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def answers_root(store_dir: Path) -> Path:
+    store_dir = Path(store_dir)
+    return store_dir.with_name(store_dir.name + ".answers")
+
+
+def open_answers(store_dir: Path, build_id: str) -> Path:
+    """The answers folder of this build (made if missing); other builds' folders are removed."""
+    root = answers_root(store_dir)
+    folder = root / build_id
+    folder.mkdir(parents=True, exist_ok=True)
+    for other in root.iterdir():
+        if other.name != build_id and other.is_dir():
+            shutil.rmtree(other, ignore_errors=True)
+    return folder
+
+
+def read_answer(folder: Path, key: str) -> StoredAnswer | None:
+    try:
+        meta = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+        body = folder / f"{key}.body"
+        size = body.stat().st_size
+    except (OSError, ValueError):
+        return None
+    return StoredAnswer(
+        body,
+        meta["media_type"],
+        meta["rows"],
+        meta["truncated"],
+        meta.get("cut_by", ""),
+        meta.get("max_bytes", DEFAULT_MAX_BYTES),
+        size,
+    )
+
+
+def write_answer(
+    folder: Path,
+    key: str,
+    body: bytes | Path,
+    *,
+    media_type: str,
+    rows: int,
+    truncated: bool,
+    cut_by: str = "",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> StoredAnswer:
+    """Keep one answer; `body` is the bytes, or a file in `folder`'s file system to move in.
+
+    The body is in place before its metadata, so a reader never finds metadata without a body.
+    """
+    target = folder / f"{key}.body"
+    if isinstance(body, Path):
+        os.replace(body, target)
+    else:
+        _write_atomic(target, body)
+    meta = {
+        "media_type": media_type,
+        "rows": rows,
+        "truncated": truncated,
+        "cut_by": cut_by,
+        "max_bytes": max_bytes,
+    }
+    _write_atomic(folder / f"{key}.json", json.dumps(meta).encode())
+    return StoredAnswer(
+        target, media_type, rows, truncated, cut_by, max_bytes, target.stat().st_size
+    )
+
+
+def _count_rows(body: bytes, fmt: str) -> int:
+    if fmt == "json":
+        return len(json.loads(body)["results"]["bindings"])
+    return max(0, sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8")))) - 1)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def precompute(
+    store_dir: Path,
+    *,
+    row_limit: int = DEFAULT_ROW_LIMIT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> int:
+    """Compute the canned queries' answers (SPARQL JSON and CSV) on the store's public copy, as
+    the server would give them; returns how many were written. An answer over the limits is
+    left to the server, which cuts it or pages it; a failure is logged, never fatal to a build.
+    """
+    from atlas_ld.store.canned import list_queries
+    from atlas_ld.store.repo import open_embedded
+
+    store_dir = Path(store_dir)
+    stamp = BuildStamp.of(store_dir)
+    try:
+        folder = open_answers(store_dir, stamp.id)
+        repo = open_embedded(store_dir)
+    except (OSError, AtlasError) as exc:
+        log.warning("canned answers not computed ahead: %s", exc)
+        return 0
+    written = 0
+    for canned in list_queries():
+        for fmt, results_format in PRECOMPUTED_FORMATS.items():
+            key = answer_key(stamp.id, canned.sparql, fmt, row_limit=row_limit, max_bytes=max_bytes)
+            if read_answer(folder, key) is not None:
+                continue
+            try:
+                result = repo.query(canned.sparql, use_default_graph_as_union=True)
+                if not isinstance(result, ox.QuerySolutions):
+                    continue
+                body = result.serialize(format=results_format)
+            except (OSError, SyntaxError, AtlasError) as exc:
+                log.warning("canned query %s not computed ahead: %s", canned.name, exc)
+                continue
+            rows = _count_rows(body, fmt)
+            if len(body) > max_bytes or rows > row_limit:
+                continue
+            try:
+                write_answer(
+                    folder, key, body, media_type=MEDIA_TYPES[fmt], rows=rows, truncated=False
+                )
+            except OSError as exc:
+                log.warning("canned answers not kept: %s", exc)
+                return written
+            written += 1
+    return written
