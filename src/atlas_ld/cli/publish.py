@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import click
@@ -242,16 +243,33 @@ def parse_auth(auth: str | None, auth_env: str | None) -> tuple[str, str] | None
     return user, password
 
 
-def say_progress(done: int, total: int) -> None:
-    if done % 1000 == 0 or done == total:
-        click.echo(f"{done}/{total} graphs", err=True)
+class _Progress:
+    """Graphs and triples sent so far, on stderr, at most every two seconds and at the end."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.shown = 0.0
+
+    def __call__(self, done: int, total: int, triples: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.shown < 2:
+            return
+        self.shown = now
+        rate = triples / max(now - self.started, 1e-6)
+        click.echo(f"{done}/{total} graphs, {triples} triples ({rate:,.0f} triples/s)", err=True)
 
 
 @publish.command("graph-store")
 @click.argument("url")
 @_store_option
 @_personal_option
-@click.option("--auth", default=None, help="USER:PASSWORD for HTTP basic authentication.")
+@click.option("--auth", default=None, help="USER:PASSWORD for HTTP authentication.")
+@click.option(
+    "--digest",
+    is_flag=True,
+    help="Send the credentials with HTTP digest authentication (Virtuoso's "
+    "/sparql-graph-crud-auth) instead of basic.",
+)
 @click.option(
     "--auth-env",
     default=None,
@@ -261,10 +279,19 @@ def say_progress(done: int, total: int) -> None:
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
-    default=50_000,
+    default=100_000,
     show_default=True,
-    help="Triples per request for large graphs (the first request of a graph is a PUT, the "
-    "others POSTs).",
+    help="Triples per request: per N-Quads batch (whole graphs) with --method dataset, per "
+    "request for large graphs with --method graph.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["auto", "dataset", "graph"]),
+    default="auto",
+    show_default=True,
+    help="dataset: N-Quads batches POSTed to the dataset after emptying their graphs (Oxigraph's "
+    "bulk loader; Fuseki, GraphDB); graph: one PUT per graph (any Graph Store endpoint, "
+    "Virtuoso). auto: dataset for Oxigraph, else graph.",
 )
 @click.option(
     "--retries",
@@ -279,7 +306,9 @@ def graph_store(
     include_personal_data: bool,
     auth: str | None,
     auth_env: str | None,
+    digest: bool,
     batch_size: int,
+    method: str,
     retries: int,
 ) -> None:
     """Load every named graph of the store into another triple store.
@@ -288,26 +317,36 @@ def graph_store(
     http://localhost:7878/store (Oxigraph), http://localhost:3030/ds/data (Fuseki),
     http://localhost:7200/repositories/REPO/rdf-graphs/service (GraphDB).
 
-    Each graph is replaced with an HTTP PUT, so publishing again updates rather than
-    duplicates. Graphs that exist only on the other side are left alone.
+    Each graph is replaced, so publishing again updates rather than duplicates; graphs that
+    exist only on the other side are left alone. A run stopped by a failure resumes where it
+    stopped when run again with the same store and URL.
     """
+    import requests
+
     from atlas_ld.publish.graph_store import publish_graphs
+    from atlas_ld.store.repo import open_repo
 
     if not url.startswith(("http://", "https://")):
         raise PublishError("must be an http(s) URL", where=url)
-    store, _ = open_read_only(store_dir)
+    repo = open_repo(store_dir, include_personal=include_personal_data)
+    credentials = parse_auth(auth, auth_env)
+    if digest and credentials is not None:
+        credentials = requests.auth.HTTPDigestAuth(*credentials)
     report = publish_graphs(
-        store,
+        repo,
         url,
-        auth=parse_auth(auth, auth_env),
+        auth=credentials,
         include_personal_data=include_personal_data,
         batch_size=batch_size,
         retries=retries,
-        progress=say_progress,
+        progress=_Progress(),
+        method=method,
+        store_dir=store_dir,
     )
+    resumed = f", {report.resumed} loaded before" if report.resumed else ""
     click.echo(
         f"{url}: {report.graphs} graphs, {report.triples} triples in {report.requests} requests "
-        f"({report.retries} retries)"
+        f"({report.retries} retries, {report.method} method, {report.seconds:.1f} s{resumed})"
     )
 
 

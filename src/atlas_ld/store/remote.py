@@ -171,6 +171,15 @@ class RemoteRepo:
 
         return quads()
 
+    def graph_ntriples(self, graph: ox.NamedNode | ox.DefaultGraph) -> bytes:
+        """One visible graph as N-Triples (a CONSTRUCT; the default graph is not read)."""
+        if isinstance(graph, ox.DefaultGraph) or not may_see(
+            graph, include_personal=self.include_personal
+        ):
+            return b""
+        triples = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+        return ox.serialize(triples, None, ox.RdfFormat.N_TRIPLES)
+
     # -- HTTP ------------------------------------------------------------------------------------
 
     def _allowed(self, graphs: list[Any]) -> list[str]:

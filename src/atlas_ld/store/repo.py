@@ -97,6 +97,10 @@ class Repo(Protocol):
         """The visible quads matching the pattern (None matches anything)."""
         ...
 
+    def graph_ntriples(self, graph: ox.NamedNode | ox.DefaultGraph) -> bytes:
+        """One visible graph as an N-Triples document (for copying graphs in bulk)."""
+        ...
+
 
 class TripleResults:
     """CONSTRUCT/DESCRIBE results that did not come from pyoxigraph's own evaluator (a remote
@@ -164,6 +168,10 @@ class EmbeddedRepo:
 
     def quads_for_pattern(self, subject, predicate, object, graph_name=None) -> Iterator[ox.Quad]:
         return self.store.quads_for_pattern(subject, predicate, object, graph_name)
+
+    def graph_ntriples(self, graph: ox.NamedNode | ox.DefaultGraph) -> bytes:
+        """One graph as N-Triples, written by pyoxigraph in one call (bulk copies)."""
+        return self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
 
     def __len__(self) -> int:
         return len(self.store)
