@@ -117,3 +117,16 @@ def test_quality_page_lists_the_findings_with_links(served, lang: str, label: st
     text = page(url, "/quality", lang)
     assert f"{label}</a> : <strong>{per_severity['Warning']}</strong>" in text
     assert 'href="/id/partnership/106"' in text
+
+
+def test_pages_say_when_the_store_was_rebuilt_after_the_release(tmp_path: Path):
+    from types import SimpleNamespace
+
+    from atlas_ld.serve.views.changes import release_note
+
+    store = sample_variant(tmp_path / "store")
+    dump(ox.Store.read_only(str(store)), tmp_path / "release", base=BASE, store_dir=store)
+    site = SimpleNamespace(config=SimpleNamespace(store=store))
+    assert release_note(site).current
+    sample_variant(store, amount=("106", "45500", "45600"))  # rebuilt, not released
+    assert not release_note(site).current

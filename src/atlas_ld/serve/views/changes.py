@@ -16,7 +16,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from atlas_ld.core.release import ServedRelease, read_served_release, store_fingerprint
+from atlas_ld.core.release import (
+    ServedRelease,
+    read_served_release,
+    served_release_path,
+    store_fingerprint,
+)
 from atlas_ld.serve.i18n import translator
 from atlas_ld.serve.views.base import Value, env, local_href, render
 
@@ -46,11 +51,27 @@ class ReleaseNote:
     current: bool
 
 
+_read: dict[str, tuple[tuple, ServedRelease | None]] = {}
+
+
+def _served(store: Path) -> ServedRelease | None:
+    """The file, parsed again only when it changed (the home page asks on every view)."""
+    path = served_release_path(store)
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    stamp = (info.st_mtime_ns, info.st_size)
+    if _read.get(str(path), ((), None))[0] != stamp:
+        _read[str(path)] = (stamp, read_served_release(store))
+    return _read[str(path)][1]
+
+
 def release_note(site) -> ReleaseNote | None:
     store = getattr(site.config, "store", None)
     if store is None or getattr(site.config, "sparql_endpoint", None):
         return None
-    served = read_served_release(Path(store))
+    served = _served(Path(store))
     if served is None:
         return None
     return ReleaseNote(served, served.store_fingerprint == store_fingerprint(Path(store)))
