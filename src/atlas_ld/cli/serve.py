@@ -56,6 +56,12 @@ from atlas_ld.cli.options import personal_data_option, store_option, stored_base
     help="Serve the data of this SPARQL 1.1 query endpoint (Oxigraph, Virtuoso, Fuseki, "
     "GraphDB, QLever...) instead of --store: same pages, queries and limits (docs/engines.md).",
 )
+@click.option(
+    "--graph-prefix",
+    metavar="IRI",
+    help="With --sparql-endpoint: serve only the named graphs whose IRI starts with this (e.g. "
+    "BASE + 'graph/'), leaving out the engine's own graphs and other datasets.",
+)
 @personal_data_option(
     "Also serve the graph/personal/* graphs (names, e-mails and functions of contact "
     "people). Off by default: only do this where the law allows it."
@@ -70,6 +76,7 @@ def serve(
     max_body: int,
     workers: int | None,
     sparql_endpoint: str | None,
+    graph_prefix: str | None,
     include_personal_data: bool,
 ) -> None:
     """Serve a store over HTTP: SPARQL 1.1 endpoint at /sparql, pages for people at /.
@@ -96,5 +103,6 @@ def serve(
         workers=workers,
         include_personal=include_personal_data,
         sparql_endpoint=sparql_endpoint,
+        graph_prefix=graph_prefix,
     )
     run(config, host=host, port=port)

@@ -61,6 +61,7 @@ class ServerConfig:
     workers: int | None = None  # None: one per core (at least two)
     include_personal: bool = False
     sparql_endpoint: str | None = None  # serve a remote SPARQL endpoint instead of `store`
+    graph_prefix: str | None = None  # of the endpoint, serve only graphs whose IRI starts so
 
 
 class Site:
@@ -77,6 +78,7 @@ class Site:
                 config.sparql_endpoint,
                 include_personal=config.include_personal,
                 timeout=config.timeout + 1,  # the worker's kill comes first
+                graph_prefix=config.graph_prefix,
             )
             self.store: Repo = remote.open()
             served: Path | RemoteSource = remote

@@ -43,8 +43,12 @@ _GRAPH_TYPES = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
 }
 _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
-_LIST_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
+_LIST_GRAPHS = (
+    "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }",
+    "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+)
 _ERROR_TEXT = 300
+EMPTY_GRAPH = "urn:atlas-ld:no-graph"  # names an empty graph in an explicit dataset
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,17 +116,23 @@ class RemoteRepo:
         substitutions: dict[ox.Variable, Term] | None = None,
     ) -> QueryResult:
         """Send the query (POST, form-encoded) with the dataset the reader may see."""
-        form = inspect_query(query).form
+        info = inspect_query(query)
+        form = info.form
         text = _substitute(query, substitutions) if substitutions else query
         params: list[tuple[str, str]] = [("query", self._with_base(text, base_iri))]
         if default_graph is not None or named_graphs is not None:
             defaults = default_graph if isinstance(default_graph, list) else [default_graph]
-            params += [("default-graph-uri", g) for g in self._allowed(defaults)]
-            params += [("named-graph-uri", g) for g in self._allowed(named_graphs or [])]
+            params += self._dataset(self._visible(defaults), self._visible(named_graphs or []))
+        elif self.restricted and info.has_from:
+            # The engine must not read FROM itself; the graphs it names, among the visible
+            # ones, are sent as the protocol's dataset, which overrides FROM. Reading the text
+            # wrong can only leave a graph out: nothing outside `_graphs` is ever sent.
+            defaults, named = _from_clauses(query)
+            params += self._dataset(self._visible(defaults), self._visible(named))
         elif self.restricted:
-            if use_default_graph_as_union:
-                params += [("default-graph-uri", g) for g in self._graphs]
-            params += [("named-graph-uri", g) for g in self._graphs]
+            params += self._dataset(
+                self._graphs if use_default_graph_as_union else [], self._graphs
+            )
         elif use_default_graph_as_union and self._source.union_parameter:
             params.append((self._source.union_parameter, "true"))
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
@@ -182,9 +192,23 @@ class RemoteRepo:
 
     # -- HTTP ------------------------------------------------------------------------------------
 
-    def _allowed(self, graphs: list[Any]) -> list[str]:
-        names = [g.value if isinstance(g, ox.NamedNode) else str(g) for g in graphs]
-        return [g for g in names if may_see(g, include_personal=self.include_personal)]
+    def _visible(self, graphs: list[Any]) -> list[str]:
+        names = [g.value if isinstance(g, ox.NamedNode) else str(g) for g in graphs if g]
+        prefix = self._source.graph_prefix
+        return [
+            g
+            for g in names
+            if may_see(g, include_personal=self.include_personal)
+            and (prefix is None or g.startswith(prefix))
+        ]
+
+    @staticmethod
+    def _dataset(defaults: list[str], named: list[str]) -> list[tuple[str, str]]:
+        """Protocol parameters for an explicit dataset. An empty list still names a graph (one
+        that does not exist): with no parameter the engine would choose the dataset itself."""
+        return [("default-graph-uri", g) for g in defaults or [EMPTY_GRAPH]] + [
+            ("named-graph-uri", g) for g in named or [EMPTY_GRAPH]
+        ]
 
     @staticmethod
     def _with_base(query: str, base_iri: str | None) -> str:
@@ -192,12 +216,18 @@ class RemoteRepo:
         return f"BASE <{base_iri}>\n{query}" if base_iri else query
 
     def _select_graphs(self) -> list[ox.NamedNode]:
-        response = self._post([("query", _LIST_GRAPHS)], _RESULTS)
-        try:
-            rows = ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
-            return [row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)]
-        except SyntaxError as exc:
-            raise StoreError(f"not a SPARQL endpoint: {exc}", where=self.label) from None
+        # `GRAPH ?g {}` lists the graphs without reading them, but Virtuoso answers it with no
+        # row: then the graphs are read from their triples.
+        for query in _LIST_GRAPHS:
+            response = self._post([("query", query)], _RESULTS)
+            try:
+                rows = ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
+                graphs = [row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)]
+            except SyntaxError as exc:
+                raise StoreError(f"not a SPARQL endpoint: {exc}", where=self.label) from None
+            if graphs:
+                return graphs
+        return []
 
     def _post(self, params: list[tuple[str, str]], accept: str) -> requests.Response:
         try:
@@ -238,3 +268,17 @@ def _substitute(query: str, substitutions: dict[ox.Variable, Term]) -> str:
     names = " ".join(str(v) for v in substitutions)
     values = " ".join(str(t) for t in substitutions.values())
     return f"{query[:start]} VALUES ({names}) {{ ({values}) }} {query[start:]}"
+
+
+def _from_clauses(query: str) -> tuple[list[str], list[str]]:
+    """The IRIs of the query's FROM and FROM NAMED clauses, as rdflib reads them."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        clauses = prepareQuery(query).algebra.get("datasetClause") or []
+    except Exception:  # pyparsing and rdflib raise several unrelated types
+        return [], []  # the engine reports the syntax error; the dataset stays empty
+    # a clause is a CompValue, whose .get() returns the key itself when it is missing
+    defaults = [str(c["default"]) for c in clauses if "default" in c]
+    named = [str(c["named"]) for c in clauses if "named" in c]
+    return defaults, named
