@@ -123,3 +123,10 @@ def test_a_segment_that_is_a_symbolic_link_is_never_trimmed(site, tmp_path):
     with pytest.raises(HarvestError, match="symbolic link"):
         Archive(archive, "next")
     assert victim.stat().st_size == size
+
+
+def test_robots_txt_is_read_up_to_512_kib_as_rfc_9309_allows(site, tmp_path):
+    padding = "# " + "x" * 98 + "\n"
+    site.site.robots = "User-agent: *\nDisallow: /nothing\n" + padding * 6000 + "Disallow: /\n"
+    summary = Harvester(tmp_path, fast_options(site.base_url)).run([1])
+    assert summary.counts["new"] == 1  # the rule past 512 KiB is not read

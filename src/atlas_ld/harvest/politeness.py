@@ -88,13 +88,21 @@ def load_robots(
     """Fetch and parse robots.txt per RFC 9309: 4xx means no rules, 5xx or silence means stop.
 
     Bounded like pages: redirects only on the site's own scheme and host, at most
-    `max_redirects`; at most `ROBOTS_MAX_BYTES` read (the RFC asks parsers for 500 KiB).
+    `max_redirects`; at most `ROBOTS_MAX_BYTES` read (the RFC asks parsers for 500 KiB), asked
+    for uncompressed.
     """
     url = urljoin(base_url, "/robots.txt")
     site = urlsplit(base_url)[:2]
     for _hop in range(max_redirects + 1):
         try:
-            with session.get(url, timeout=timeout, allow_redirects=False, stream=True) as response:
+            # Identity encoding: robots.txt is small, and a compressed one could expand at will.
+            with session.get(
+                url,
+                headers={"Accept-Encoding": "identity"},
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+            ) as response:
                 status = response.status_code
                 location = response.headers.get("Location", "")
                 body = _read_capped(response) if status < 300 else b""
