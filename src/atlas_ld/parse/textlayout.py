@@ -200,7 +200,7 @@ class _Walker:
             joined = "".join(self.buffer)
             text = clean(joined)
             if text:
-                raw = _raw(joined) if any(space in joined for space in _NO_BREAK) else None
+                raw = _raw(joined) if "\u00a0" in joined or "\u202f" in joined else None
                 self.lines.append(Line(text, (), self.link or self.id_link, self.heading, raw))
             self.buffer.clear()
         self.link = self.id_link = None
