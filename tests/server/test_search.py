@@ -317,3 +317,14 @@ def test_the_build_writes_the_index_next_to_the_store(built_sample):
     assert search_index.is_current(built_sample)
     result = SearchIndex(search_index.index_path(built_sample)).search(SearchQuery(text="Kaya"))
     assert result.total >= 1
+
+
+def test_the_page_in_english(client, sample_store_rows):
+    page = client.get("/search?lang=en&country=BFA", headers=HTML).text
+    assert '<html lang="en">' in page
+    assert "Search partnerships" in page and "Start year" in page
+    english = sample_store_rows(
+        "SELECT ?l WHERE { atlas:Completed <http://www.w3.org/2004/02/skos/core#prefLabel> ?l "
+        'FILTER (LANG(?l) = "en") }'
+    )[0]["l"].value
+    assert f"{english} <span" in page  # the status facet's label in English
