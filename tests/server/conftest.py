@@ -7,13 +7,14 @@ markup, to show that pages escape harvested text.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,16 +35,11 @@ W3C_DIR = REFERENCE / "w3c-sparql11-protocol"
 ATLAS_LD = Path(sys.executable).with_name("atlas-ld")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Server:
     url: str
     process: subprocess.Popen
+    log: Callable[[], str] = str  # the server's standard error so far
 
     def children(self) -> set[int]:
         """PIDs of the server's worker processes (read from /proc)."""
@@ -59,25 +55,44 @@ class Server:
         return found
 
 
-def start_server(store: Path, *args: str) -> Iterator[Server]:
-    port = free_port()
+def start_server(store: Path, *args: str, timeout: float = 120) -> Iterator[Server]:
+    """`atlas-ld serve --port 0`: the server binds a free port itself and prints its address
+    first on standard output, so no two tests race for a port. Waits (with a deadline) until
+    the address answers."""
+    # The access log goes to a file: a pipe nobody reads would block the server once full.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed when the server stops)
     process = subprocess.Popen(
-        [str(ATLAS_LD), "serve", "--store", str(store), "--port", str(port), *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        [str(ATLAS_LD), "serve", "--store", str(store), "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=log,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+
+    def logged() -> str:
+        log.seek(0)
+        return log.read().decode(errors="replace")
+
+    deadline = time.monotonic() + timeout
+    line = process.stdout.readline().decode()
+    match = re.search(r"serving on (http://\S+?)/?$", line.strip())
+    if not match:
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"server did not start: {line}{logged()}")
+    url = match.group(1)
+    while True:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read().decode()}")
+            raise RuntimeError(f"server exited: {logged()}")
         try:
-            requests.get(f"{url}/sparql", timeout=1)
+            requests.get(f"{url}/sparql", timeout=5)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            if time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("server did not answer in time") from None
             time.sleep(0.1)
     try:
-        yield Server(url, process)
+        yield Server(url, process, logged)
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -85,6 +100,7 @@ def start_server(store: Path, *args: str) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,12 @@ and from the pages alike — is guarded (`query_guard`) and evaluated in the kil
 (`workers`), so the time limit and the row limit apply to all of them. Unless asked otherwise,
 the server reads a copy of the store without personal data (`public_store`). Errors reach clients
 as one line of text with a 4xx/5xx status, never a traceback.
+
+Answers are cached per build (`cache`): in memory and on disk next to the store, validated with
+ETag / Last-Modified, and the canned queries are answered ahead (by the build, or here in the
+background at the first start on a store that lacks them). The URLs the server writes about
+itself (catalogue, VoID, service description, pages) come from `--public-url`, never from the
+request's Host header: `PublicOrigin` puts the configured origin in every request's scope.
 """
 
 from __future__ import annotations
@@ -13,22 +19,29 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import socket
+import sys
+import time
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from atlas_ld.core.errors import AtlasError, QueryError, StoreError
 from atlas_ld.core.namespaces import PREFIXES, base_from_env, check_base
 from atlas_ld.serve import views
+from atlas_ld.serve.cache import PageValidators, ResultCache, Validators, wants_fresh
 from atlas_ld.serve.negotiation import NotAcceptable
 from atlas_ld.serve.protocol import (
     ProtocolError,
@@ -37,8 +50,19 @@ from atlas_ld.serve.protocol import (
     result_format,
     service_description,
 )
-from atlas_ld.serve.results import Written, write_triples
-from atlas_ld.serve.workers import QueryJob, QueryPool, QueryTimeout, ServerBusy
+from atlas_ld.serve.results import DEFAULT_MAX_BYTES, Written, write_triples
+from atlas_ld.serve.workers import (
+    DEFAULT_QUERY_MEMORY,
+    QueryJob,
+    QueryOutOfMemory,
+    QueryPool,
+    QueryTimeout,
+    ServerBusy,
+    WorkerDied,
+    one_line,
+)
+from atlas_ld.store.answers import BuildStamp, answer_key, open_answers
+from atlas_ld.store.canned import list_queries
 from atlas_ld.store.disk import read_manifest
 from atlas_ld.store.guard import QueryInfo, inspect_query
 from atlas_ld.store.remote import RemoteSource
@@ -61,7 +85,24 @@ class ServerConfig:
     workers: int | None = None  # None: one per core (at least two)
     include_personal: bool = False
     sparql_endpoint: str | None = None  # serve a remote SPARQL endpoint instead of `store`
+    query_memory: int | None = DEFAULT_QUERY_MEMORY  # bytes per worker; None: no limit
+    max_result_bytes: int = DEFAULT_MAX_BYTES
+    public_url: str | None = None  # None: the base IRI
+    trusted_hosts: list[str] = field(default_factory=list)  # empty: any Host header
+    cache_control: str = "public, max-age=300"
+    cache_memory: int = 64 << 20
+    cache_disk: int = 1 << 30
     graph_prefix: str | None = None  # of the endpoint, serve only graphs whose IRI starts so
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer and how it was obtained (for `X-Cache` and `Server-Timing`)."""
+
+    written: Written
+    key: str
+    cache: str  # "hit" or "miss"
+    seconds: float
 
 
 class Site:
@@ -87,10 +128,70 @@ class Site:
             self.base = check_base(config.base) if config.base else manifest.base
             embedded = open_embedded(config.store, include_personal=config.include_personal)
             self.store, served = embedded, Path(embedded.source.path)
+        self.public_url = public_url(config.public_url or self.base)
+        self.endpoint = self.public_url + "sparql"
+        self.validators, self.answers = self._answers(config)
         self.triples = self._count_triples()
-        self.pool = QueryPool(served, size=config.workers, timeout=config.timeout)
+        self.pool = QueryPool(
+            served,
+            size=config.workers,
+            timeout=config.timeout,
+            memory=config.query_memory,
+            spool=self.answers.spool,
+        )
         self._cache: dict[str, object] = {}
         self._rows: OrderedDict[tuple, list[dict[str, dict]]] = OrderedDict()
+
+    def _answers(self, config: ServerConfig) -> tuple[Validators, ResultCache]:
+        """The build's validators and its result cache (on disk next to the store when the
+        folder is writable; in memory only for a remote endpoint, whose answers may change)."""
+        folder = None
+        if config.sparql_endpoint:
+            stamp = BuildStamp(f"remote{int(time.time())}", time.time())
+        else:
+            stamp = BuildStamp.of(config.store)
+            try:
+                folder = open_answers(config.store, stamp.id)
+            except OSError as exc:
+                log.warning("answers kept in memory only: %s", exc)
+        validators = Validators(stamp.id, stamp.time, config.cache_control)
+        cache = ResultCache(folder, memory_bytes=config.cache_memory, disk_bytes=config.cache_disk)
+        return validators, cache
+
+    def key(self, job: QueryJob) -> str:
+        dataset = (job.default_graphs, job.named_graphs, job.union_default)
+        return answer_key(
+            self.validators.build_id,
+            job.query,
+            job.result_format,
+            row_limit=job.row_limit,
+            max_bytes=job.max_bytes,
+            dataset=dataset if dataset != (None, None, True) else (),
+            substitutions=job.substitutions,
+            base_iri=job.base_iri,
+        )
+
+    async def answer(self, job: QueryJob, *, fresh: bool = False) -> Answer:
+        """The job's answer from the cache, or evaluated by a worker and kept (`fresh`: do not
+        read the cache, as `Cache-Control: no-cache` asks)."""
+        started = time.perf_counter()
+        key = self.key(job)
+        written = None if fresh else self.answers.get(key)
+        if written is not None:
+            return Answer(written, key, "hit", time.perf_counter() - started)
+        written = self.answers.put(key, await self.pool.run(job))
+        return Answer(written, key, "miss", time.perf_counter() - started)
+
+    async def precompute(self) -> None:
+        """Answer the canned queries once (SPARQL JSON and CSV), so they are on disk."""
+        for canned in list_queries():
+            for fmt in ("json", "csv"):
+                try:
+                    info = inspect_query(canned.sparql)
+                    if info.form == "SELECT":
+                        await self.answer(self.job(canned.sparql, fmt, info=info))
+                except AtlasError as exc:
+                    log.info("canned query %s not answered ahead: %s", canned.name, exc)
 
     def _count_triples(self) -> int:
         query = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
@@ -121,6 +222,7 @@ class Site:
             prefixes=tuple(PREFIXES.items()),
             base_iri=base_iri,
             union_default=not (info and info.has_from),
+            max_bytes=self.config.max_result_bytes,
         )
 
     async def run(self, query: str, fmt: str = "json", bind: Bindings = ()) -> Written:
@@ -128,7 +230,10 @@ class Site:
         values from the request as pyoxigraph substitutions."""
         info = inspect_query(query)
         job = replace(self.job(query, fmt, info=info), substitutions=bind)
-        return await self.pool.run(job)
+        written = (await self.answer(job)).written
+        if written.path is None:
+            return written
+        return replace(written, body=written.read(), path=None)
 
     async def select(self, query: str, bind: Bindings = ()) -> list[dict[str, dict]]:
         """SELECT rows as SPARQL-JSON bindings, for the HTML pages.
@@ -165,25 +270,56 @@ async def sparql(request: Request) -> Response:
         return _service_description(request, site, parsed)
     info: QueryInfo = inspect_query(parsed.query)
     fmt, media = result_format(info.form, request.headers.get("accept"), parsed.format)
-    endpoint = str(request.url.replace(query=""))
-    written = await site.pool.run(site.job(parsed.query, fmt, parsed, info, endpoint))
-    return _results_response(written, media)
+    job = site.job(parsed.query, fmt, parsed, info, site.endpoint)
+    fresh = wants_fresh(request.headers)
+    if not fresh:
+        key = site.key(job)
+        if site.validators.not_modified(request.headers, key):
+            return Response(status_code=304, headers=site.validators.headers(key))
+    answer = await site.answer(job, fresh=fresh)
+    return _results_response(site, answer, media)
 
 
-def _results_response(written: Written, media: str) -> Response:
-    headers = {"Vary": "Accept"}
+def _results_response(site: Site, answer: Answer, media: str) -> Response:
+    written = answer.written
+    headers = {
+        "Vary": "Accept",
+        **site.validators.headers(answer.key),
+        "X-Cache": answer.cache,
+        "Server-Timing": f'cache;desc="{answer.cache}", answer;dur={answer.seconds * 1000:.1f}',
+    }
     if written.truncated:
-        headers["X-Atlas-Truncated"] = f"results cut at {written.rows} rows"
+        headers["X-Atlas-Truncated"] = written.note
     charset = "" if "charset" in media else "; charset=utf-8"
-    return Response(written.body, headers=headers, media_type=f"{media}{charset}")
+    if written.path is None:
+        return Response(written.body, headers=headers, media_type=f"{media}{charset}")
+    spooled = open(written.path, "rb")  # noqa: SIM115 (the generator closes it)
+    headers["Content-Length"] = str(os.fstat(spooled.fileno()).st_size)
+    return StreamingResponse(_file_chunks(spooled), headers=headers, media_type=f"{media}{charset}")
+
+
+async def _file_chunks(spooled, size: int = 256 * 1024):
+    """A large answer read from its file as the client takes it: the main process holds one
+    chunk per client, and the open file survives the cache dropping its entry meanwhile."""
+    try:
+        while chunk := await asyncio.to_thread(spooled.read, size):
+            yield chunk
+    finally:
+        spooled.close()
 
 
 def _service_description(request: Request, site: Site, parsed: ProtocolRequest) -> Response:
     if parsed.format is None and views.wants_html(request):
         return views.editor_page(request)
     fmt, media = result_format("CONSTRUCT", request.headers.get("accept"), parsed.format)
-    endpoint = str(request.url.replace(query=""))
-    triples = service_description(endpoint, site.triples, union_default=True)
+    triples = service_description(
+        site.endpoint,
+        site.triples,
+        union_default=True,
+        row_limit=site.config.max_rows,
+        time_limit=site.config.timeout,
+        byte_limit=site.config.max_result_bytes,
+    )
     written = write_triples(triples, fmt, len(triples), PREFIXES)
     return Response(written.body, media_type=media, headers={"Vary": "Accept"})
 
@@ -193,7 +329,7 @@ def _error_status(exc: AtlasError) -> int:
         return exc.status
     if isinstance(exc, NotAcceptable):
         return 406
-    if isinstance(exc, QueryTimeout | ServerBusy):
+    if isinstance(exc, QueryTimeout | ServerBusy | QueryOutOfMemory | WorkerDied):
         return 503
     if isinstance(exc, QueryError):
         return 400
@@ -206,9 +342,9 @@ async def _atlas_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AtlasError)
     status = _error_status(exc)
     if views.wants_html(request) and not request.url.path.startswith("/sparql"):
-        return views.error_page(request, status, str(exc))
+        return views.error_page(request, status, one_line(str(exc)))
     headers = {"Retry-After": "5"} if status == 503 else None
-    return PlainTextResponse(f"{exc}\n", status_code=status, headers=headers)
+    return PlainTextResponse(one_line(str(exc)) + "\n", status_code=status, headers=headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -256,6 +392,38 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def public_url(url: str) -> str:
+    """The server's public address, with one trailing slash; `http(s)` and a host required."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise StoreError(f"not a public URL: {url!r}", hint="give http(s)://host[:port]/[path/]")
+    return url if url.endswith("/") else url + "/"
+
+
+class PublicOrigin:
+    """Puts the configured public origin in each request's scope (scheme, server, Host header,
+    root path), so `request.url` and `url_for` never echo what a client sent: a request with
+    `Host: evil.example` cannot change a URL the server writes, cached or not."""
+
+    def __init__(self, app, url: str):
+        self.app = app
+        parts = urlsplit(url)
+        self.scheme = parts.scheme
+        self.host = parts.netloc.encode("latin-1")
+        self.server = (parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+        self.root = parts.path.rstrip("/")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            scope = dict(scope)
+            scope["scheme"] = self.scheme
+            scope["server"] = self.server
+            scope["root_path"] = self.root
+            headers = [(k, v) for k, v in scope["headers"] if k != b"host"]
+            scope["headers"] = [(b"host", self.host), *headers]
+        return await self.app(scope, receive, send)
+
+
 def create_app(config: ServerConfig) -> Starlette:
     """The ASGI app; the worker pool starts with the app and stops with it."""
     site = Site(config)
@@ -264,9 +432,11 @@ def create_app(config: ServerConfig) -> Starlette:
     async def lifespan(app: Starlette):
         site.pool.start()
         views.search.start(app)  # the search index, built in the background when stale
+        answering = asyncio.create_task(site.precompute())
         try:
             yield
         finally:
+            answering.cancel()
             site.pool.close()
 
     routes = [
@@ -275,16 +445,20 @@ def create_app(config: ServerConfig) -> Starlette:
         Mount("/static", StaticFiles(packages=[("atlas_ld.serve", "static")]), name="static"),
         *views.routes(),
     ]
+    trusted = [Middleware(TrustedHostMiddleware, allowed_hosts=config.trusted_hosts)]
     app = Starlette(
         routes=routes,
         middleware=[
+            *(trusted if config.trusted_hosts else []),
+            Middleware(PublicOrigin, url=site.public_url),
             Middleware(SecurityHeaders),
+            Middleware(PageValidators, validators=site.validators),
             Middleware(
                 CORSMiddleware,
                 allow_origins=["*"],
                 allow_methods=["GET", "POST"],
-                allow_headers=["Accept", "Content-Type"],
-                expose_headers=["X-Atlas-Truncated"],
+                allow_headers=["Accept", "Content-Type", "Cache-Control", "If-None-Match"],
+                expose_headers=["X-Atlas-Truncated", "X-Cache", "ETag", "Server-Timing"],
             ),
         ],
         exception_handlers={AtlasError: _atlas_error, Exception: _unexpected},
@@ -295,8 +469,29 @@ def create_app(config: ServerConfig) -> Starlette:
 
 
 def serve(config: ServerConfig, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the app under uvicorn until interrupted (SIGINT/SIGTERM end it gracefully)."""
+    """Run the app under uvicorn until interrupted (SIGINT/SIGTERM end it gracefully).
+
+    The socket is bound here, before the app starts, and the address it got is printed on
+    standard output: with `port=0` the system picks a free port and callers (tests, scripts)
+    read it from that line instead of racing for one.
+    """
     import uvicorn
 
     app = create_app(config)
-    uvicorn.run(app, host=host, port=port, access_log=True, log_level="info", proxy_headers=True)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise StoreError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    print(f"atlas-ld: serving on http://{shown}:{bound}/", flush=True)
+    sys.stdout.flush()
+    server = uvicorn.Server(
+        uvicorn.Config(app, access_log=True, log_level="info", proxy_headers=False)
+    )
+    server.run(sockets=[sock])

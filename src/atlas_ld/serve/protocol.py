@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from starlette.requests import Request
 
 from atlas_ld.core.errors import QueryError
-from atlas_ld.core.namespaces import RDF, VOID
+from atlas_ld.core.namespaces import ATLAS, RDF, VOID
 from atlas_ld.serve.negotiation import negotiate
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -163,8 +163,18 @@ def result_format(form: str, accept: str | None, requested: str | None) -> tuple
     return next((name, media) for name, media in offers if media == chosen)
 
 
-def service_description(endpoint: str, triples: int, union_default: bool) -> list[ox.Triple]:
-    """The sd:Service of this endpoint: language, result formats, features, dataset size."""
+def service_description(
+    endpoint: str,
+    triples: int,
+    union_default: bool,
+    *,
+    row_limit: int | None = None,
+    time_limit: float | None = None,
+    byte_limit: int | None = None,
+) -> list[ox.Triple]:
+    """The sd:Service of this endpoint: language, result formats, features, dataset size, and
+    the limits every query gets (`atlas:rowLimit`, `atlas:timeLimit` in seconds,
+    `atlas:resultByteLimit`), so a client can read them before it is cut."""
     service, dataset, graph = ox.NamedNode(endpoint), ox.BlankNode("dataset"), ox.BlankNode("dg")
     rdf_type = ox.NamedNode(RDF + "type")
 
@@ -183,6 +193,14 @@ def service_description(endpoint: str, triples: int, union_default: bool) -> lis
     ]
     if union_default:
         out.append(ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")))
+    for name, value, datatype in (
+        ("rowLimit", row_limit, _INT),
+        ("timeLimit", time_limit, _DECIMAL),
+        ("resultByteLimit", byte_limit, _INT),
+    ):
+        if value is not None:
+            literal = ox.Literal(str(value), datatype=datatype)
+            out.append(ox.Triple(service, ox.NamedNode(ATLAS + name), literal))
     for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV"):
         out.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + name)))
     for name in ("SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
@@ -191,3 +209,4 @@ def service_description(endpoint: str, triples: int, union_default: bool) -> lis
 
 
 _INT = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+_DECIMAL = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
