@@ -208,6 +208,10 @@ def test_read_only_archive_folder_is_one_line_and_leaves_it_untouched(site, tmp_
     line = _error_line(done.stderr)
     assert str(archive) in line and ("Read-only" in line or "Permission denied" in line)
     assert _digests(archive) == before
+    # ... and the build stage still reads it, as from any read-only medium.
+    assert [page.source for page in iter_latest_pages(archive)] == [
+        page_url(site.base_url, n) for n in (1, 2)
+    ]
 
 
 def test_archive_in_a_read_only_folder_is_one_line(site, tmp_path, read_only):

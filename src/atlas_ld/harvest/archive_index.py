@@ -121,7 +121,7 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """Open the index; the writer's connection creates the tables. Failures are one line."""
     with sql_errors(path, "open the index"):
         if readonly:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            db = _connect_readonly(path)
         else:
             db = sqlite3.connect(path)
             try:
@@ -133,6 +133,21 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
                 raise
     db.row_factory = sqlite3.Row
     return db
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """Read-only, even in a read-only folder. An index left in WAL mode (by a killed harvest)
+    needs to create its `-shm` file to be read; when there is no `-wal` file, nothing is pending
+    in a log, and the file can be read as immutable."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        db.close()
+        if path.with_name(path.name + "-wal").exists():
+            raise
+    return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
 
 
 def open_index(archive_dir: Path) -> sqlite3.Connection:

@@ -111,7 +111,6 @@ class Archive:
         self.segment = f"atlas-{run}.warc.gz"
         self._out: io.FileIO | None = None
         self._end = 0  # the segment's size: where the next record starts
-        self._info_record: Any = None
         try:
             self.trimmed = self._trim_torn_tails()
             self.recovered = self._close_unfinished_runs()
@@ -130,6 +129,10 @@ class Archive:
             with suppress(OSError):
                 self._out.close()
             self._out = None
+        with suppress(sqlite3.Error):
+            # Back to a rollback journal: the write-ahead log is folded into the file and
+            # removed, so the archive can be read from a read-only folder or medium.
+            self.db.execute("PRAGMA journal_mode=DELETE")
         with suppress(sqlite3.Error):
             self.db.close()
         if self._lock >= 0:
