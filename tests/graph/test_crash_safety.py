@@ -189,7 +189,8 @@ def test_a_build_killed_at_any_step_of_the_swap_leaves_a_whole_store(tmp_path, s
 
     variant = seed_variant(tmp_path, "FFQCD 2011-2012 :", "FFQCD 2013 :")
     store = tmp_path / "S"
-    for kill_at in range(1, 5 if legacy else 4):  # each rename of the swap
+    # each rename of the swap; for a store of the old layout, the two that move it
+    for kill_at in (2, 3) if legacy else (1, 2, 3):
         build([seed_page], store, processes=1, use_cache=False)
         if legacy:
             _legacy(store)
