@@ -8,6 +8,7 @@ raw statements in a collapsed "Données" section.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -51,8 +52,55 @@ class ThemePath:
 
 
 async def view(site, iri: str, t: Translator) -> dict:
-    b = bind(iri, t.lang)
-    facts = await site.select(
+    # The page's queries are independent: run at once, they use the pool's workers in parallel.
+    (
+        facts,
+        participants,
+        (financing, totals),
+        labels,
+        countries,
+        themes,
+        texts,
+        sources,
+    ) = await asyncio.gather(
+        _facts(site, iri, t),
+        _participants(site, iri, t),
+        _financing(site, iri),
+        term_labels(site, t),
+        _countries(site, iri, t),
+        _themes(site, iri, t),
+        _texts(site, iri),
+        _sources(site, iri),
+    )
+    row = facts[0] if facts else {}
+    text = {k: v["value"] for k, v in row.items() if v["type"] == "literal"}
+    funders: list[Value] = []
+    for f in financing:
+        if all(f["funder"].text != known.text for known in funders):
+            funders.append(f["funder"])
+    return {
+        "template": "partnership.html",
+        "title": text.get("title", iri),
+        "info": text,
+        "years": years(text.get("start"), text.get("end") or text.get("endDate", "")[:4], t.lang),
+        "labels": labels,
+        "state": row.get("status") and term_value(site, row["status"], row.get("statusLabel")),
+        "countries": countries,
+        "themes": themes,
+        "french": [p for p in participants if ATLAS + "FrenchPartnerAuthority" in p.role_iris],
+        "foreign": [p for p in participants if ATLAS + "ForeignPartner" in p.role_iris],
+        "participants": participants,
+        "financing": financing,
+        "totals": totals,
+        "funders": funders,
+        "texts": texts,
+        "sources": sources,
+        "query": describe_query(iri),
+    }
+
+
+async def _facts(site, iri: str, t: Translator) -> list[dict]:
+    return await site.select(
         PREFIX_LINES
         + """SELECT ?iri ?lang (SAMPLE(?t) AS ?title) (SAMPLE(STR(?s)) AS ?start)
   (SAMPLE(STR(?e)) AS ?end) (SAMPLE(STR(?ed)) AS ?endDate) (SAMPLE(STR(?fa)) AS ?firstAgreement)
@@ -70,35 +118,8 @@ WHERE {
   OPTIONAL { ?iri atlas:statusText ?stt }
   OPTIONAL { ?iri atlas:form ?f }
 } GROUP BY ?iri ?lang""",
-        b,
+        bind(iri, t.lang),
     )
-    row = facts[0] if facts else {}
-    text = {k: v["value"] for k, v in row.items() if v["type"] == "literal"}
-    participants = await _participants(site, iri, t)
-    financing, totals = await _financing(site, iri)
-    funders: list[Value] = []
-    for f in financing:
-        if all(f["funder"].text != known.text for known in funders):
-            funders.append(f["funder"])
-    return {
-        "template": "partnership.html",
-        "title": text.get("title", iri),
-        "info": text,
-        "years": years(text.get("start"), text.get("end") or text.get("endDate", "")[:4], t.lang),
-        "labels": await term_labels(site, t),
-        "state": row.get("status") and term_value(site, row["status"], row.get("statusLabel")),
-        "countries": await _countries(site, iri, t),
-        "themes": await _themes(site, iri, t),
-        "french": [p for p in participants if ATLAS + "FrenchPartnerAuthority" in p.role_iris],
-        "foreign": [p for p in participants if ATLAS + "ForeignPartner" in p.role_iris],
-        "participants": participants,
-        "financing": financing,
-        "totals": totals,
-        "funders": funders,
-        "texts": await _texts(site, iri),
-        "sources": await _sources(site, iri),
-        "query": describe_query(iri),
-    }
 
 
 async def _countries(site, iri: str, t: Translator) -> list[Value]:

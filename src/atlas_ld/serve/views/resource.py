@@ -5,6 +5,8 @@ The catch-all route: it must come after every other route.
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -74,11 +76,13 @@ async def resource(request: Request) -> Response:
     if fmt != "html":
         written = await site.run(describe_query(iri), fmt)
         return Response(written.body, media_type=GRAPH_TYPES[fmt], headers=headers)
-    page = await _view(site, iri, path, t)
+    page, page_statements = await asyncio.gather(
+        _view(site, iri, path, t), statements(site, iri, t)
+    )
     page.setdefault("query", describe_query(iri))
     if "figures" in page:
         page["years"] = years(page["figures"].first, page["figures"].last, t.lang)
-    page["statements"] = await statements(site, iri, t)
+    page["statements"] = page_statements
     template = page.pop("template")
     response = render(request, template, t=t, iri=iri, path=path, data_links=DATA_LINKS, **page)
     response.headers.update(headers)

@@ -8,6 +8,7 @@ pyoxigraph only substitutes projected variables.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -73,46 +74,49 @@ WHERE {{ {group} OPTIONAL {{ ?partnership atlas:startYear ?y }} }} GROUP BY ?iri
         out.last = rows[0].get("last", {}).get("value", "")
     if not out.partnerships:
         return out
-    rows = await site.select(
-        PREFIX_LINES
-        + f"""SELECT ?iri ?lang ?year (SUM(COALESCE(?v, 0)) AS ?amount)
+    money, per_year, out.countries, out.themes, out.listed = await asyncio.gather(
+        site.select(
+            PREFIX_LINES
+            + f"""SELECT ?iri ?lang ?year (SUM(COALESCE(?v, 0)) AS ?amount)
   (SUM(COALESCE(?w, 0)) AS ?water)
 WHERE {{ {group} ?partnership atlas:financing ?f . OPTIONAL {{ ?f atlas:year ?y }}
   ?f schema:amount ?a . OPTIONAL {{ ?a schema:value ?v }} OPTIONAL {{ ?a atlas:waterOudinPart ?w }}
   BIND (STR(?y) AS ?year) }}
 GROUP BY ?iri ?lang ?year ORDER BY ?year""",
-        b,
+            b,
+        ),
+        site.select(
+            PREFIX_LINES
+            + f"""SELECT ?iri ?lang ?year (COUNT(DISTINCT ?partnership) AS ?n)
+WHERE {{ {group} ?partnership atlas:startYear ?y BIND (STR(?y) AS ?year) }}
+GROUP BY ?iri ?lang ?year ORDER BY ?year""",
+            b,
+        ),
+        _counted(
+            site,
+            group,
+            "?partnership atlas:country ?item . OPTIONAL { ?item skos:notation ?code }",
+            "skos:prefLabel",
+            b,
+            top,
+        ),
+        _counted(site, group, "?partnership atlas:mainTheme ?item .", "skos:prefLabel", b, top),
+        listed(site, pattern, iri, lang) if listing else _nothing(),
     )
-    for row in rows:
+    for row in money:
         amount = decimal_of(row.get("amount")) or Decimal(0)
         out.total += amount
         out.water += decimal_of(row.get("water")) or Decimal(0)
         if "year" in row:
             out.financing_per_year.append({"year": row["year"]["value"], "amount": amount})
-    rows = await site.select(
-        PREFIX_LINES
-        + f"""SELECT ?iri ?lang ?year (COUNT(DISTINCT ?partnership) AS ?n)
-WHERE {{ {group} ?partnership atlas:startYear ?y BIND (STR(?y) AS ?year) }}
-GROUP BY ?iri ?lang ?year ORDER BY ?year""",
-        b,
-    )
     out.per_year = [
-        {"year": r["year"]["value"], "partnerships": int(r["n"]["value"])} for r in rows
+        {"year": r["year"]["value"], "partnerships": int(r["n"]["value"])} for r in per_year
     ]
-    out.countries = await _counted(
-        site,
-        group,
-        "?partnership atlas:country ?item . OPTIONAL { ?item skos:notation ?code }",
-        "skos:prefLabel",
-        b,
-        top,
-    )
-    out.themes = await _counted(
-        site, group, "?partnership atlas:mainTheme ?item .", "skos:prefLabel", b, top
-    )
-    if listing:
-        out.listed = await listed(site, pattern, iri, lang)
     return out
+
+
+async def _nothing() -> list:
+    return []
 
 
 async def _counted(

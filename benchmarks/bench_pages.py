@@ -1,0 +1,163 @@
+"""The pages' speed and weight at Atlas scale, against Oxigraph's own server on the same store.
+
+    python benchmarks/bench_pages.py [--pages 12700] [--store DIR] [--repeat 20]
+
+Builds a store from N generated pages (or uses --store), starts `atlas-ld serve` and, as the
+peer, `oxigraph serve-read-only` on the same store. For each kind of page (home, partnership,
+actor, country, theme) it prints the cold time (first request after start) and the warm median
+(p50 over --repeat requests of pages already seen), next to the median time Oxigraph takes to
+answer the page's DESCRIBE query (the raw data behind the page) and the ratio of the two; then
+each page's weight: the HTML and everything it loads from /static, in kilobytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_server import BIN, build_store, free_port
+
+HTML = {"Accept": "text/html"}
+BASE = "https://atlas-ld.example/"
+
+
+def wait(url: str, process: subprocess.Popen) -> None:
+    for _ in range(6000):
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}")
+        try:
+            requests.get(url, timeout=5)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise SystemExit(f"no answer from {url}")
+
+
+def timed(url: str, headers=HTML, **kwargs) -> tuple[float, requests.Response]:
+    started = time.perf_counter()
+    response = requests.get(url, headers=headers, timeout=600, **kwargs)
+    elapsed = time.perf_counter() - started
+    response.raise_for_status()
+    return elapsed, response
+
+
+def pick(oxigraph: str, query: str, n: int) -> list[str]:
+    response = requests.post(
+        oxigraph,
+        data={"query": query + f" LIMIT {n}"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=600,
+    )
+    response.raise_for_status()
+    return [b["x"]["value"] for b in response.json()["results"]["bindings"]]
+
+
+def weight(site: str, page: requests.Response) -> int:
+    """The page's bytes plus those of the stylesheets, scripts and images it links in /static."""
+    total = len(page.content)
+    for path in sorted(set(re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text))):
+        total += len(requests.get(site + path, timeout=60).content)
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=12700)
+    parser.add_argument("--store", type=Path, help="an existing store (else one is built)")
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = args.store or build_store(args.pages, Path(tmp))
+        ports = free_port(), free_port()
+        site, oxigraph = f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[1]}/query"
+        servers = [
+            subprocess.Popen(
+                [str(BIN / "atlas-ld"), "serve", "--store", str(store), "--port", str(ports[0])],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            ),
+            subprocess.Popen(
+                [
+                    str(BIN / "oxigraph"),
+                    "serve-read-only",
+                    "--location",
+                    str(store),
+                    "--bind",
+                    f"127.0.0.1:{ports[1]}",
+                    "--union-default-graph",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            ),
+        ]
+        try:
+            wait(site + "/sparql?query=ASK%7B%7D", servers[0])
+            wait(oxigraph + "?query=ASK%7B%7D", servers[1])
+            atlas = "PREFIX atlas: <https://atlas-ld.example/def/atlas#>\n"
+            kinds = {
+                "home": [BASE],
+                "partnership": pick(oxigraph, atlas + "SELECT ?x { ?x a atlas:Partnership }", 50),
+                "actor": pick(
+                    oxigraph,
+                    atlas + "SELECT ?x (COUNT(*) AS ?n) { ?y atlas:agent ?x } GROUP BY ?x "
+                    "ORDER BY DESC(?n)",
+                    5,
+                ),
+                "country": pick(
+                    oxigraph,
+                    atlas + "SELECT ?x (COUNT(*) AS ?n) { ?p atlas:country ?x } GROUP BY ?x "
+                    "ORDER BY DESC(?n)",
+                    5,
+                ),
+                "theme": pick(
+                    oxigraph,
+                    "SELECT ?x { ?x <http://www.w3.org/2004/02/skos/core#topConceptOf> ?s }",
+                    5,
+                ),
+            }
+            print(
+                f"{'page':12} {'cold ms':>8} {'warm p50':>9} {'oxigraph':>9} {'ratio':>6} {'KB':>6}"
+            )
+            for kind, iris in kinds.items():
+                urls = [site + "/" + iri.removeprefix(BASE) for iri in iris]
+                cold, first = timed(urls[0])
+                for url in urls[1:]:
+                    timed(url)  # every page once: later requests are warm
+                warm = [timed(urls[i % len(urls)])[0] for i in range(args.repeat)]
+                if kind == "home":  # the raw figure behind the page: counting partnerships
+                    peer_query = atlas + "SELECT (COUNT(*) AS ?n) { ?p a atlas:Partnership }"
+                    accept = "application/sparql-results+json"
+                else:
+                    peer_query, accept = f"DESCRIBE <{iris[0]}>", "text/turtle"
+                peer = []
+                for _ in range(args.repeat):
+                    started = time.perf_counter()
+                    requests.post(
+                        oxigraph,
+                        data={"query": peer_query},
+                        headers={"Accept": accept},
+                        timeout=600,
+                    ).raise_for_status()
+                    peer.append(time.perf_counter() - started)
+                p50, peer50 = statistics.median(warm), statistics.median(peer)
+                print(
+                    f"{kind:12} {cold * 1000:8.0f} {p50 * 1000:9.1f} {peer50 * 1000:9.1f} "
+                    f"{p50 / peer50:6.1f} {weight(site, first) / 1024:6.0f}"
+                )
+        finally:
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
