@@ -13,7 +13,7 @@ from atlas_ld.serve.formatting import number
 from atlas_ld.serve.i18n import Translator
 from atlas_ld.serve.views import funder
 from atlas_ld.serve.views.base import PREFIX_LINES, Value, term_value
-from atlas_ld.serve.views.summary import bind, figures
+from atlas_ld.serve.views.summary import bind, figures, search_link
 
 # ?partnership and how the actor takes part (its role, or the property naming it)
 PATTERN = """{ ?x atlas:agent ?iri ; atlas:inPartnership ?partnership ; atlas:role ?r .
@@ -55,12 +55,14 @@ async def view(site, iri: str, t: Translator) -> dict:
         ),
         (t("Fiche de l'Atlas"), found.get("rdf-schema#seeAlso", [])),
     ]
+    funded = await funder.funded(site, iri, t)
     return {
         "template": "summary.html",
         "kind": "actor",
         "title": name,
         "facts": facts,
         "figures": numbers,
-        "funded": await funder.funded(site, iri, t),
+        "funded": funded,
         "link_header": t("Rôles"),
+        "search_link": search_link("funder" if funded else "", iri, site),
     }

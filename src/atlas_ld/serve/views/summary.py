@@ -12,12 +12,14 @@ import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from atlas_ld.serve.formatting import decimal_of
 from atlas_ld.serve.views.base import PREFIX_LINES, Value, local_href, term_value
 
 Bindings = tuple[tuple[str, str, str], ...]
 TOP = 12  # countries and themes shown in a page's summary
+LISTED = 100  # partnerships listed on a page; the search page has them all
 
 
 def bind(iri: str, lang: str) -> Bindings:
@@ -47,6 +49,19 @@ class Figures:
     countries: list[dict] = field(default_factory=list)  # {label, href, iso3, value}
     themes: list[dict] = field(default_factory=list)  # {label, href, value}
     listed: list[Listed] = field(default_factory=list)
+
+
+# The search page's facet of each kind of page, and the IRIs its values are made from.
+_SEARCH_FACETS = {"country": "id/country/", "region": "id/region/", "theme": "id/theme/"}
+_SEARCH_FACETS["funder"] = "id/actor/"
+
+
+def search_link(facet: str, iri: str, site) -> str | None:
+    """The search page listing every partnership of a page (its lists stop at `LISTED`)."""
+    prefix = site.base + _SEARCH_FACETS.get(facet, "\0")
+    if not iri.startswith(prefix):
+        return None
+    return "/search?" + urlencode({facet: iri.removeprefix(prefix)})
 
 
 def _set(pattern: str) -> str:
@@ -143,7 +158,7 @@ GROUP BY ?iri ?lang ?item ORDER BY DESC(?n) ?french {f"LIMIT {top}" if top else 
     ]
 
 
-async def listed(site, pattern: str, iri: str, lang: str, limit: int = 1000) -> list[Listed]:
+async def listed(site, pattern: str, iri: str, lang: str, limit: int = LISTED) -> list[Listed]:
     """The partnerships of `pattern`: title, start year, status, countries, and how linked."""
     rows = await site.select(
         PREFIX_LINES

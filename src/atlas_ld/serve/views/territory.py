@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from atlas_ld.serve.i18n import Translator
 from atlas_ld.serve.views.base import PREFIX_LINES, Value, term_value
-from atlas_ld.serve.views.summary import bind, figures
+from atlas_ld.serve.views.summary import bind, figures, search_link
 
 # ?partnership (and ?link, how it is linked) from ?iri, by kind of place (`id/{kind}/...`)
 PATTERNS = {
@@ -62,4 +62,5 @@ async def view(site, iri: str, t: Translator, kind: str) -> dict:
         "facts": facts,
         "figures": numbers,
         "link_header": t(header) if header else None,
+        "search_link": search_link(kind if kind in ("country", "region") else "", iri, site),
     }

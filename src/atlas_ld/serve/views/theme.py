@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from atlas_ld.serve.i18n import Translator
 from atlas_ld.serve.views.base import PREFIX_LINES, Value, term_value
-from atlas_ld.serve.views.summary import bind, figures
+from atlas_ld.serve.views.summary import bind, figures, search_link
 
 PATTERN = """{ ?partnership atlas:mainTheme|atlas:otherTheme ?iri }
 UNION
@@ -43,4 +43,5 @@ async def view(site, iri: str, t: Translator) -> dict:
         ],
         "figures": await figures(site, PATTERN, iri, t.lang),
         "link_header": t("Sous-thématique"),
+        "search_link": search_link("theme", iri, site),
     }
