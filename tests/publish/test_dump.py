@@ -43,9 +43,11 @@ def published_graph(store_dir: Path, *, personal: bool = False) -> rdflib.Graph:
     return graph
 
 
-def test_same_store_gives_same_bytes(store: ox.Store, tmp_path: Path, release: Path):
+def test_same_store_gives_same_bytes(
+    store: ox.Store, store_dir: Path, tmp_path: Path, release: Path
+):
     again = tmp_path / "again"
-    dump(store, again, base=BASE, endpoint_url=f"{BASE}sparql")
+    dump(store, again, base=BASE, endpoint_url=f"{BASE}sparql", store_dir=store_dir)
     files = sorted(p.relative_to(release) for p in release.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
     for name in files:

@@ -59,7 +59,7 @@ def served(tmp_path_factory) -> Iterator[tuple[str, Path]]:
         try:
             requests.get(f"{url}/sparql", timeout=1)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy to answer
             if time.monotonic() > deadline:
                 process.kill()
                 pytest.fail("server did not start")

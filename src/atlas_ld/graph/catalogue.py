@@ -222,7 +222,7 @@ def _file_description(file: ReleaseFile) -> str:
 
 def _schema_of(file: ReleaseFile, download_url: str) -> str | None:
     """What a file's content follows: its CSVW description for a table, the ontology for RDF."""
-    if file.format == "CSV":
+    if file.format == "CSV" and file.path.startswith("tables/"):
         return f"{download_url}{file.path}-metadata.json"
     if file.path.startswith("atlas."):
         return ATLAS.rstrip("#")
