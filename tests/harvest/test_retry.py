@@ -26,7 +26,7 @@ def test_transient_failures_are_retried_then_the_last_one_is_raised_with_its_att
     call, calls = _failing(10, Transient("HTTP 503"))
     with pytest.raises(Transient, match="HTTP 503") as raised:
         call_with_retries(call, retries=2, backoff=Backoff(base=0.001))
-    assert len(calls) == 3 and raised.value.attempts == 3  # type: ignore[attr-defined]
+    assert len(calls) == 3 and raised.value.attempts == 3
 
     call, calls = _failing(2, Transient("reset"))
     assert call_with_retries(call, retries=2, backoff=Backoff(base=0.001)) == "done"

@@ -159,7 +159,8 @@ def harvest(
     same command again resumes: pages already archived are not fetched again, failed ones are
     retried. With --since-last every known page is re-checked. Exit status 0, 3 when some pages
     failed (they are listed in the summary and retried next run), 130 when interrupted (Ctrl-C
-    stops within one request and still writes the summary).
+    stops within one request and still writes the summary), 1 when the archive cannot be written
+    (disk full, read-only folder): what was archived is kept, and the same command goes on.
     """
     if ids_spec and ids_file:
         raise HarvestError("give --ids or --ids-file, not both")

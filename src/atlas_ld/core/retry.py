@@ -52,6 +52,7 @@ class Transient(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.attempts = 1  # set by `call_with_retries`: how many attempts ended this way
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +98,8 @@ def call_with_retries(
 ) -> T:
     """`call()` until it returns, raises what `on` does not cover, or fails `retries + 1` times.
 
-    The last exception is re-raised unchanged; its `attempts` attribute is set when it is a
-    `Transient`, so a message can say how many attempts were made.
+    The last exception is re-raised unchanged; a `Transient` says in `attempts` how many
+    attempts were made, for the message.
     """
 
     def wait(state: tenacity.RetryCallState) -> float:
@@ -113,7 +114,7 @@ def call_with_retries(
     def count(state: tenacity.RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, Transient):
-            error.attempts = state.attempt_number  # type: ignore[attr-defined]
+            error.attempts = state.attempt_number
 
     retrying = tenacity.Retrying(
         stop=tenacity.stop_after_attempt(retries + 1),

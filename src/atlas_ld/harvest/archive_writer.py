@@ -25,7 +25,7 @@ import io
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -291,7 +291,7 @@ class Archive:
         self._end = bounds[-1]
         return bounds
 
-    def _commit(self, start: int, index: Any) -> None:
+    def _commit(self, start: int, index: Callable[[], None]) -> None:
         """Index what `_write` appended at `start`; if the index cannot take it, cut it off."""
         try:
             with self._writing():

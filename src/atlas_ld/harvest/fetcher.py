@@ -172,8 +172,7 @@ class Fetcher:
         except _Final as exc:
             outcome.reason = exc.reason
         except Transient as exc:
-            attempts = getattr(exc, "attempts", self.options.retries + 1)
-            outcome.reason = f"{exc.reason} (after {attempts} attempts)"
+            outcome.reason = f"{exc.reason} (after {exc.attempts} attempts)"
         return outcome
 
     def _attempt(
