@@ -7,10 +7,11 @@ import shutil
 
 import pytest
 
+from atlas_ld.core.text import clean
 from atlas_ld.parse.labels import is_label
 from atlas_ld.parse.parser import parse_page
 from atlas_ld.parse.source import read_page
-from atlas_ld.parse.textlayout import fold, page_lines, text_lines
+from atlas_ld.parse.textlayout import page_lines, text_lines
 from atlas_ld.sample.corpus import seed_html_record
 from atlas_ld.sample.markups import MARKUPS, Style, write_page
 
@@ -132,7 +133,7 @@ def test_a_browser_shows_the_seed_html_as_the_seed_text():
             shown = tab.inner_text("body")
         finally:
             browser.close()
-    lines = [fold(line) for line in shown.splitlines() if fold(line)]
+    lines = [clean(line) for line in shown.splitlines() if clean(line)]
     assert lines == [line.removesuffix(MAGNIFIER_SUFFIX) for line in seed_lines()]
 
 

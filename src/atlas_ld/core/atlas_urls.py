@@ -21,6 +21,10 @@ ATLAS_BASE_URL = "https://pastel.diplomatie.gouv.fr"
 ATLAS_PATH = "/cncdext/dyn/public/atlas/"
 PAGE_PATH = ATLAS_PATH + "detailProjet.html?criteres.prjId={}"
 DETAIL_PAGE = ATLAS_BASE_URL + ATLAS_PATH + "detailProjet.html"
+# Detail pages of authorities as the sample corpus writes them (the real site's forms are not
+# known; the parser and the mapping accept any of ACTOR_PARAMS).
+AUTHORITY_PAGE = ATLAS_BASE_URL + ATLAS_PATH + "detailCollectivite.html?collId={}"
+FOREIGN_AUTHORITY_PAGE = ATLAS_BASE_URL + ATLAS_PATH + "detailCollectiviteEtrangere.html?collId={}"
 
 # Query parameters carrying an id, compared without their form prefix and case: a partnership's
 # prjId, and the forms seen or expected for authorities (the real site's are not all known).

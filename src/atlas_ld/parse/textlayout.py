@@ -52,9 +52,6 @@ _MAGNIFIER_WORD = "loupe"
 _HTML_SNIFF = re.compile(rb"<(?:!doctype html|html|head|body|div|table|p|dl|h[1-6])[\s>/]", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
-# The older name of `core.text.clean`, still imported by the sample writer.
-fold = clean
-
 
 @dataclass(slots=True)
 class Layout:

@@ -18,12 +18,13 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
+from atlas_ld.core.atlas_urls import ATLAS_BASE_URL, page_url
 from atlas_ld.core.model import Page, ProjectRecord
 from atlas_ld.core.resources import data_dir
 from atlas_ld.parse.parser import parse_page
 from atlas_ld.parse.source import read_page
 from atlas_ld.sample.invent import foreign_authority_url, french_authority_url, invent, invent_style
-from atlas_ld.sample.markups import ATLAS_PAGE, MARKUPS, Style, french_date, shown_rows, write_page
+from atlas_ld.sample.markups import MARKUPS, Style, french_date, shown_rows, write_page
 
 SEED_PRJ_ID = 17384
 CORPUS_SEED = 2023  # the first seed from 2016 whose 30 pages cover every feature tested
@@ -33,7 +34,7 @@ _FIELDS = ["file", "prj_id", "url", "markup", "encoding", "role"]
 
 
 def atlas_url(prj_id: int | str) -> str:
-    return f"{ATLAS_PAGE}?criteres.prjId={prj_id}"
+    return page_url(ATLAS_BASE_URL, prj_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ import unicodedata
 import zlib
 
 from atlas_ld.core.atlas_lists import ACTION_FIELDS, MISSIONS, PRIORITIES, THEMES
+from atlas_ld.core.atlas_urls import AUTHORITY_PAGE, FOREIGN_AUTHORITY_PAGE
 from atlas_ld.core.model import (
     Authority,
     Financing,
@@ -31,7 +32,6 @@ from atlas_ld.sample import phrasing as text
 from atlas_ld.sample.markups import MARKUPS, Style
 from atlas_ld.sample.names import COUNTRIES, FRENCH_REGIONS, PEOPLE, Country, Named
 
-ATLAS = "https://pastel.diplomatie.gouv.fr/cncdext/dyn/public/atlas/"
 MEAE = "Ministère de l'Europe et des Affaires étrangères"
 AFD = "Agence française de développement"
 
@@ -84,11 +84,11 @@ def _id(name: str, first: int) -> int:
 
 
 def french_authority_url(name: str) -> str:
-    return f"{ATLAS}detailCollectivite.html?collId={_id(name, 10_000)}"
+    return AUTHORITY_PAGE.format(_id(name, 10_000))
 
 
 def foreign_authority_url(name: str) -> str:
-    return f"{ATLAS}detailCollectiviteEtrangere.html?collId={_id(name, 50_000)}"
+    return FOREIGN_AUTHORITY_PAGE.format(_id(name, 50_000))
 
 
 def _person(rng: random.Random, people: str, spaced: bool) -> tuple[str, str, int]:

@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass
 from html import escape
 
+from atlas_ld.core.atlas_urls import DETAIL_PAGE
 from atlas_ld.core.model import ProjectRecord
+from atlas_ld.core.text import clean
 from atlas_ld.parse.labels import (
     FIELD_LABELS,
     MAGNIFIER,
@@ -23,10 +25,9 @@ from atlas_ld.parse.labels import (
     TABLE_HEADERS,
     TABLE_LABELS,
 )
-from atlas_ld.parse.textlayout import fold
 
 MARKUPS = ("div", "span", "dl", "table", "headings", "text")
-ATLAS_PAGE = "https://pastel.diplomatie.gouv.fr/cncdext/dyn/public/atlas/detailProjet.html"
+ATLAS_PAGE = DETAIL_PAGE
 FOOTER = "Tous droits réservés - Ministère de l'Europe et des Affaires étrangères 2013"
 THEME_ROWS_PER_PAGE = 5
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:)]")
@@ -201,7 +202,7 @@ def shown_rows(record: ProjectRecord, style: Style = Style()) -> dict[str, list[
     record's field name: what the parser keeps as each row's `text`."""
     fields = {label: name for name, label in TABLE_LABELS.items()}
     return {
-        fields[b.label]: [fold(" ".join(c for c in cells if c)) for cells, _ in b.rows]
+        fields[b.label]: [clean(" ".join(c for c in cells if c)) for cells, _ in b.rows]
         for b in _blocks(record, style)
         if isinstance(b, _Table)
     }
