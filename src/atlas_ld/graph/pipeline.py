@@ -597,8 +597,10 @@ def _build(
             hint="run `atlas-ld validate` for the report",
         )
     step = time.monotonic()
-    report.quads = _write_store(store_dir, base, kept, cache, report.issues, validate)
-    cache.prune({r.digest for r in results if r.digest})  # bounded: this build's entries only
+    try:
+        report.quads = _write_store(store_dir, base, kept, cache, report.issues, validate)
+    finally:  # bounded, even when the disk filled up: this build's entries only
+        cache.prune({r.digest for r in results if r.digest})
     report.steps["store"], step = time.monotonic() - step, time.monotonic()
     # The server and `atlas-ld query` read this copy without personal data: made here, it
     # costs the build once instead of each server's start. The store is in place by now; a
