@@ -370,3 +370,14 @@ def test_fold_compares_names_whatever_their_accents_case_and_ligatures():
     assert fold("Hué") == "hue"
     assert clean("  l’œuvre\u00a0 de\tla  Région ") == "l’œuvre de la Région"
     assert clean("e\u0301") == "\u00e9"  # NFC
+
+
+def test_labels_that_lost_their_accents_or_capitals_are_still_labels():
+    body = minimal_html(
+        "<dl><dt>ANNEE DE DEBUT DU PARTENARIAT</dt><dd>2015</dd>"
+        "<dt>Thematique d’intervention :</dt><dd>Santé</dd></dl>"
+        "<p>Le partenariat n'est pas triennal</p>"
+    )
+    record = parse_page(page_of(body))
+    assert (record.start_year, record.theme.theme, record.triennial) == (2015, "Santé", False)
+    assert record.warnings == []

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
+from atlas_ld.core.text import fold
+
 
 class Kind(Enum):
     FIELD = "field"  # the lines up to the next label are the value
@@ -29,17 +31,15 @@ class Label:
     value: bool | None = None  # the answer a statement gives
 
 
-_VARIANTS = (("’", "'"), ("‘", "'"), ("ʼ", "'"), ("´", "'"), ("œ", "oe"))
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'"})
 
 
 @lru_cache(maxsize=16384)  # labels and table headers recur on every page
 def label_key(text: str) -> str:
-    """The form under which a label is looked up: apostrophes, ligature, case and colon forgiven."""
-    key = text.casefold()  # casefold first: `Œ` becomes `œ`
-    for variant, plain in _VARIANTS:
-        if variant in key:
-            key = key.replace(variant, plain)
-    return key.rstrip(" :")
+    """The form under which a label is looked up: `core.text.fold` (accents, `œ`, case and
+    spacing forgiven, for pages that lost their accents or capitals), any apostrophe, and a
+    trailing colon."""
+    return fold(text).translate(_APOSTROPHES).rstrip(" :")
 
 
 _FIELDS = {
@@ -154,16 +154,17 @@ STATEMENT_LABELS = {(f, v): t for t, (f, v) in _STATEMENTS.items()}
 # raw message keys: `<< < Précédent 1 2 Suivant > >>`, `[Premier/Préc] 1, 2 [Suiv/Dernier]`,
 # `pagination.page.precedent`, `12 éléments trouvés, affichage de 1 à 5.`
 _PAGER_WORDS = frozenset(
-    {
+    label_key(word)
+    for word in (
         *("<<", "<", ">>", ">", "«", "»", "…", "page", "sur"),
         *("précédent", "préc", "suivant", "suiv", "premier", "dernier"),
         *("first", "prev", "next", "last"),
-    }
+    )
 )
 _PAGER_TOKEN = re.compile(r"<<|>>|[<>«»…]|\?\?\?[\w.]+\?\?\?|[\w.]+")
 _PAGER_PATTERN = re.compile(r"\d+|pagination\.[\w.]+|\?\?\?[\w.]+\?\?\?")
-_BANNER = re.compile(
-    r"(aucun élément trouvé|un élément trouvé|\d+ éléments trouvés|nothing found to display"
+_BANNER = re.compile(  # in `label_key` form: no accents
+    r"(aucun element trouve|un element trouve|\d+ elements trouves|nothing found to display"
     r"|one item found|\d+ items found)"
 )
 
