@@ -2,7 +2,7 @@
 
 The parser keys on these labels only (never on markup), so this table is the whole knowledge of
 the page's layout. Labels are compared through `label_key`, which forgives what varies between
-renderings of the same page (curly or straight apostrophes, `œ` or `oe`, case, a trailing colon)
+renderings of the same page (apostrophes, accents, `œ` or `oe`, case, a trailing colon)
 while the values under them are kept exactly as the page gives them.
 """
 
