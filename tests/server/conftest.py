@@ -59,11 +59,11 @@ def start_server(store: Path, *args: str, timeout: float = 120) -> Iterator[Serv
     """`atlas-ld serve --port 0`: the server binds a free port itself and prints its address
     first on standard output, so no two tests race for a port. Waits (with a deadline) until
     the address answers."""
-    # The access log goes to a file: a pipe nobody reads would block the server once full.
+    # Output and access log go to a file: a pipe nobody reads would block the server once full.
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed when the server stops)
     process = subprocess.Popen(
         [str(ATLAS_LD), "serve", "--store", str(store), "--port", "0", *args],
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=log,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -73,24 +73,22 @@ def start_server(store: Path, *args: str, timeout: float = 120) -> Iterator[Serv
         return log.read().decode(errors="replace")
 
     deadline = time.monotonic() + timeout
-    line = process.stdout.readline().decode()
-    match = re.search(r"serving on (http://\S+?)/?$", line.strip())
-    if not match:
-        process.kill()
-        process.wait()
-        raise RuntimeError(f"server did not start: {line}{logged()}")
-    url = match.group(1)
+    url = None
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {logged()}")
-        try:
-            requests.get(f"{url}/sparql", timeout=5)
-            break
-        except (requests.ConnectionError, requests.Timeout):
-            if time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("server did not answer in time") from None
-            time.sleep(0.1)
+        found = re.search(r"serving on (http://\S+?)/?$", logged(), re.MULTILINE)
+        url = url or (found.group(1) if found else None)
+        if url:
+            try:
+                requests.get(f"{url}/sparql", timeout=5)
+                break
+            except (requests.ConnectionError, requests.Timeout):
+                pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"server did not answer in time: {logged()}")
+        time.sleep(0.1)
     try:
         yield Server(url, process, logged)
     finally:

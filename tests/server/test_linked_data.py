@@ -78,7 +78,7 @@ def test_catalogue_and_void(server):
     dcat = rdflib.Namespace("http://www.w3.org/ns/dcat#")
     assert any(catalog.subjects(rdflib.RDF.type, dcat.Catalog))
     services = list(catalog.objects(None, dcat.endpointURL))
-    assert rdflib.URIRef(f"{server.url}/sparql") in services
+    assert rdflib.URIRef(f"{BASE}sparql") in services  # --public-url defaults to the base
     jsonld = requests.get(f"{server.url}/catalog.jsonld", timeout=30)
     assert jsonld.headers["content-type"].startswith("application/ld+json")
     void = rdflib.Graph().parse(f"{server.url}/.well-known/void")

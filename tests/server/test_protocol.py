@@ -124,7 +124,8 @@ def test_service_description(server):
     assert response.status_code == 200
     graph = rdflib.Graph().parse(data=response.content, format="turtle")
     sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
-    service = rdflib.URIRef(f"{server.url}/sparql")
+    # The server's public URL defaults to the base IRI (--public-url), not to where it was asked.
+    service = rdflib.URIRef(f"{BASE}sparql")
     assert (service, rdflib.RDF.type, sd.Service) in graph
     assert (service, sd.supportedLanguage, sd.SPARQL11Query) in graph
     triples = graph.value(

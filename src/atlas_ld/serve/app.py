@@ -432,7 +432,9 @@ def create_app(config: ServerConfig) -> Starlette:
     async def lifespan(app: Starlette):
         site.pool.start()
         views.search.start(app)  # the search index, built in the background when stale
-        answering = asyncio.create_task(site.precompute())
+        # A remote endpoint's answers are not kept on disk: nothing to compute ahead there.
+        precompute = not config.sparql_endpoint
+        answering = asyncio.create_task(site.precompute() if precompute else asyncio.sleep(0))
         try:
             yield
         finally:

@@ -136,8 +136,8 @@ class ResultCache:
                 )
                 if written.path:
                     written = _with_path(written, str(stored.path))
+                self._disk_size += stored.size - self._disk.pop(key, 0)
                 self._disk[key] = stored.size
-                self._disk_size += stored.size
                 self._trim_disk()
             except OSError as exc:
                 log.warning("answer not kept on disk: %s", exc)

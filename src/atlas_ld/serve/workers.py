@@ -129,6 +129,13 @@ def _syntax_message(text: str) -> tuple[str, str | None]:
     return f"SPARQL syntax error: {message}", where
 
 
+def _size(n: int) -> str:
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= factor:
+            return f"{n / factor:.4g} {unit}"
+    return f"{n} bytes"
+
+
 def one_line(text: str) -> str:
     """Messages reach clients as one line: pyoxigraph's contain newlines and indentation."""
     return " ".join(text.split())
@@ -292,7 +299,7 @@ class QueryPool:
         )
 
     def _out_of_memory(self) -> QueryOutOfMemory:
-        limit = f"{self.memory / (1 << 30):g} GiB" if self.memory else "the memory"
+        limit = _size(self.memory) if self.memory else "the memory"
         return QueryOutOfMemory(
             f"the query ran out of memory (each query may use {limit}) and was stopped",
             hint="add LIMIT, narrow the patterns or use a dump for whole-graph work",
