@@ -18,6 +18,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from atlas_ld.core.errors import AtlasError
 from atlas_ld.core.model import Page
 from atlas_ld.parse.parser import parse_page
 
@@ -195,3 +196,23 @@ def test_two_markups_of_one_partnership_give_the_same_record(partnership, one, o
         for row in (*record.foreign_partners, *record.financing):
             row.text = None
     assert first == second
+
+
+@settings(max_examples=max(EXAMPLES, 100), deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=3000),
+        st.text(max_size=2000).map(lambda t: t.encode("utf-8", "surrogatepass")),
+        st.text(alphabet="<>/=\"' &;#abcdehlprtuvxyTi\u00e9\n", max_size=2000).map(
+            lambda t: ("<dl><dt>Titre</dt><dd>x</dd></dl>" + t).encode()
+        ),
+    ),
+    st.sampled_from([None, "text/html", "text/plain", "text/html; charset=utf-16"]),
+)
+def test_any_bytes_give_a_record_or_a_parse_error_never_a_crash(body, content_type):
+    try:
+        record = parse_page(Page("page", body, content_type))
+    except AtlasError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert record.title
