@@ -381,3 +381,9 @@ def test_labels_that_lost_their_accents_or_capitals_are_still_labels():
     record = parse_page(page_of(body))
     assert (record.start_year, record.theme.theme, record.triennial) == (2015, "Santé", False)
     assert record.warnings == []
+
+
+def test_a_meta_saying_utf_16_in_an_ascii_readable_page_means_utf_8():
+    body = _labelled(ACCENTED).replace('charset="utf-8"', 'charset="utf-16"').encode("utf-8")
+    record = parse_page(page_of(body))
+    assert record.context == ACCENTED and record.warnings == []

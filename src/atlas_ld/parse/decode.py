@@ -79,7 +79,11 @@ def decode(body: bytes, content_type: str | None = None, *, html: bool = True) -
     else:
         candidates = [(http_content_type_encoding(content_type), "HTTP header", body)]
         if html:
-            candidates.append((html_body_declared_encoding(body), "<meta>", body))
+            declared = html_body_declared_encoding(body)
+            # a <meta> readable as ASCII cannot be UTF-16: browsers read it as UTF-8 (WHATWG)
+            if declared and declared.startswith(("utf-16", "utf-32")):
+                declared = "utf-8"
+            candidates.append((declared, "<meta>", body))
     for encoding, chosen_by, data in candidates:
         if not encoding:
             continue
