@@ -387,3 +387,13 @@ def test_a_meta_saying_utf_16_in_an_ascii_readable_page_means_utf_8():
     body = _labelled(ACCENTED).replace('charset="utf-8"', 'charset="utf-16"').encode("utf-8")
     record = parse_page(page_of(body))
     assert record.context == ACCENTED and record.warnings == []
+
+
+@pytest.mark.parametrize("depth", [60, 5_000])
+def test_deeply_nested_tables_lose_no_field(depth):
+    nested = "<table><tr><td>" * depth + "le contexte" + "</td></tr></table>" * depth
+    later = "<dt>Historique</dt><dd>valeur</dd>"
+    record = parse_page(
+        page_of(minimal_html(f"<dl><dt>Contexte</dt><dd>{nested}</dd>{later}</dl>"))
+    )
+    assert (record.context, record.history, record.warnings) == ("le contexte", "valeur", [])

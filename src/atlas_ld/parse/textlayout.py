@@ -169,6 +169,9 @@ def html_lines(text: str, is_label: Callable[[str], bool], base: str = DETAIL_PA
     return walker.lines
 
 
+# Rows inside rows are laid out by a walker of their own (recursion); past this depth a row is
+# read as a block of lines, so a page of thousands of nested tables keeps all its text.
+_MAX_NESTED_ROWS = 40
 # What to do on leaving an element, decided on entering it.
 _LEAVE_TABLE, _LEAVE_BLOCK, _LEAVE_LINE, _LEAVE_INLINE = range(4)
 
@@ -178,9 +181,10 @@ class _Walker:
 
     Iterative (an explicit stack, not recursion): nesting depth is no limit."""
 
-    def __init__(self, is_label: Callable[[str], bool], base: str):
+    def __init__(self, is_label: Callable[[str], bool], base: str, tables: int = 0):
         self.is_label = is_label
         self.base = base
+        self.tables = tables  # how many table rows this walker sits in
         self.lines: list[Line] = []
         self.buffer: list[str] = []
         self.link: str | None = None  # behind the magnifier icon
@@ -231,7 +235,7 @@ class _Walker:
             self.add(f" {el.get('alt') or ''} ")
             self.add(el.tail)
             return
-        if tag == "tr":
+        if tag == "tr" and self.tables < _MAX_NESTED_ROWS:
             self.flush()
             self.row(el)
             self.add(el.tail)
@@ -299,7 +303,7 @@ class _Walker:
         for cell in tr:
             if cell.tag not in _CELL:
                 continue
-            sub = _Walker(self.is_label, self.base)
+            sub = _Walker(self.is_label, self.base, self.tables + 1)
             sub.walk_children(cell)
             sub.flush()
             cells.append((cell.tag, sub.lines))
