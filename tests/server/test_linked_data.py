@@ -118,3 +118,14 @@ def test_jsonld_uses_the_project_context_and_says_the_same_as_turtle(server, kno
     as_jsonld = rdflib.Graph().parse(data=jsonld.content, format="json-ld")
     as_turtle = rdflib.Graph().parse(data=turtle.content, format="turtle")
     assert len(as_turtle) > 10 and isomorphic(as_jsonld, as_turtle)
+
+
+def test_finding_11_iris_reach_sparql_only_through_the_iri_parser():
+    """A request path that would close `<...>` and add SPARQL never becomes query text."""
+    from atlas_ld.serve.linked_data import describe_query, safe_iri
+
+    hostile = BASE + "id/x> ?p ?o } UNION { ?s ?p ?o"
+    assert not safe_iri(hostile)
+    with pytest.raises(ValueError):
+        describe_query(hostile)
+    assert safe_iri(f"{BASE}id/actor/région-île-de-france")

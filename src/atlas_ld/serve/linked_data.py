@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+import pyoxigraph as ox
+
 SUFFIXES = {".ttl": "turtle", ".nt": "ntriples", ".jsonld": "jsonld", ".rdf": "rdfxml"}
 HTML_SUFFIX = ".html"
 # (format key, media type) in the server's order of preference: people first.
@@ -52,24 +54,42 @@ def suffix_for(fmt: str) -> str:
     return next(suffix for suffix, name in SUFFIXES.items() if name == fmt)
 
 
+def iri_term(iri: str) -> str:
+    """The IRI written as a SPARQL term, by pyoxigraph's IRI parser (RFC 3987): a value that is
+    not an absolute IRI raises ValueError instead of reaching the query text, so no request path
+    can close the `<...>` and add its own SPARQL. The describe query keeps the IRI written in
+    (rather than bound with `substitutions=`) because its incoming-links subquery has its own
+    LIMIT, and a binding from outside would only be joined after that limit."""
+    return str(ox.NamedNode(iri))
+
+
 def safe_iri(iri: str) -> bool:
-    """Only IRIs that can sit between `<` and `>` in SPARQL unchanged are looked up."""
-    return bool(_IRI_SAFE.match(iri))
+    """Only absolute IRIs that pyoxigraph accepts, with none of the characters that would need
+    escaping in a URL, are looked up."""
+    if not _IRI_SAFE.match(iri):
+        return False
+    try:
+        iri_term(iri)
+    except ValueError:
+        return False
+    return True
 
 
 def _labels() -> str:
-    return " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
+    return " ".join(iri_term(p) for p in LABEL_PROPERTIES)
 
 
 def exists_query(iri: str) -> str:
-    return f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?q <{iri}> }} }}"
+    this = iri_term(iri)
+    return f"ASK {{ {{ {this} ?p ?o }} UNION {{ ?s ?q {this} }} }}"
 
 
 def describe_query(iri: str) -> str:
-    return f"""CONSTRUCT {{ <{iri}> ?p ?o . ?o ?lp ?ol . ?s ?q <{iri}> . ?s ?sp ?sl . }}
+    this = iri_term(iri)
+    return f"""CONSTRUCT {{ {this} ?p ?o . ?o ?lp ?ol . ?s ?q {this} . ?s ?sp ?sl . }}
 WHERE {{
-  {{ <{iri}> ?p ?o . OPTIONAL {{ VALUES ?lp {{ {_labels()} }} ?o ?lp ?ol }} }}
+  {{ {this} ?p ?o . OPTIONAL {{ VALUES ?lp {{ {_labels()} }} ?o ?lp ?ol }} }}
   UNION
-  {{ {{ SELECT ?s ?q {{ ?s ?q <{iri}> }} LIMIT {INCOMING_LIMIT} }}
+  {{ {{ SELECT ?s ?q {{ ?s ?q {this} }} LIMIT {INCOMING_LIMIT} }}
      OPTIONAL {{ VALUES ?sp {{ {_labels()} }} ?s ?sp ?sl }} }}
 }}"""
