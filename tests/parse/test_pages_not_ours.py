@@ -397,3 +397,12 @@ def test_deeply_nested_tables_lose_no_field(depth):
         page_of(minimal_html(f"<dl><dt>Contexte</dt><dd>{nested}</dd>{later}</dl>"))
     )
     assert (record.context, record.history, record.warnings) == ("le contexte", "valeur", [])
+
+
+def test_parse_json_also_prints_warnings_on_stderr(tmp_path):
+    path = tmp_path / "fiche.html"
+    path.write_bytes(_labelled(ACCENTED).encode("cp1252"))
+    result = CliRunner().invoke(main, ["parse", "--json", str(path)])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["context"] == ACCENTED
+    assert result.stderr.startswith(f"atlas-ld: warning: {path}: declared charset utf-8 (<meta>)")

@@ -50,8 +50,9 @@ def parse(pages: tuple[str, ...], as_json: bool, jobs: int, max_bytes: int) -> N
     detailProjet.html?criteres.prjId=17384). The output says which ("id_source" in JSON).
 
     A page that cannot be read gets a one-line error on stderr; the other pages are still printed
-    and the exit status is 1. Things the parser noticed but could not place are listed under
-    "warnings" in the record (and after the summary).
+    and the exit status is 1. Things the parser noticed but could not place (a value it could
+    not read, a charset the page declares wrongly, an unknown label) are listed under "warnings"
+    in the record, after the summary, and with --json on stderr too.
     """
     failed = False
     for record in parse_locations(pages, processes=jobs or None, max_bytes=max_bytes):
@@ -62,6 +63,8 @@ def parse(pages: tuple[str, ...], as_json: bool, jobs: int, max_bytes: int) -> N
         if as_json:
             indent = 2 if len(pages) == 1 else None
             click.echo(json.dumps(record.to_json(), ensure_ascii=False, indent=indent))
+            for warning in record.warnings:
+                click.echo(f"atlas-ld: warning: {record.source}: {warning}", err=True)
         else:
             click.echo(summary(record))
     if failed:
