@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +19,7 @@ from atlas_ld.cli import main
 from atlas_ld.core.errors import PublishError
 from atlas_ld.publish import tables
 from atlas_ld.publish.graph_store import publish_graphs
+from atlas_ld.store.repo import open_repo
 
 COUNT_QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
@@ -144,3 +147,46 @@ def test_cli_credentials(store_dir: Path, flaky_url: str, monkeypatch):
     Flaky.status = 403
     refused = CliRunner().invoke(main, [*args, "--auth", "atlas:wrong", "--retries", "0"])
     assert refused.exit_code == 1 and "refused the credentials (HTTP 403)" in refused.output
+
+
+class Crash(Exception):
+    """Stands for the process dying between two batches."""
+
+
+def test_an_interrupted_push_resumes_where_it_stopped(store_dir, oxigraph_server, tmp_path):
+    copy = tmp_path / "store"
+    shutil.copytree(store_dir, copy)
+    repo = open_repo(copy)
+    url = f"{oxigraph_server}/store"
+    seen: list[int] = []
+
+    def crash_after_two_batches(done: int, total: int, triples: int) -> None:
+        seen.append(done)
+        if len(seen) == 2:
+            raise Crash
+
+    with pytest.raises(Crash):
+        publish_graphs(repo, url, batch_size=500, store_dir=copy, progress=crash_after_two_batches)
+    note = json.loads((tmp_path / "store.graph-store.json").read_text())
+    assert len(note["loaded"]) == seen[-1] > 0
+    report = publish_graphs(repo, url, batch_size=500, store_dir=copy)
+    assert report.resumed == seen[-1]
+    assert report.graphs + report.resumed == public_graphs(ox.Store.read_only(str(copy)))
+    assert remote_select_csv(oxigraph_server, COUNT_QUADS) == [
+        "n",
+        str(published_quads(ox.Store.read_only(str(copy)))),
+    ]
+    assert not (tmp_path / "store.graph-store.json").exists()
+    # Another store version or another URL starts from the beginning.
+    again = publish_graphs(repo, url, batch_size=500, store_dir=copy)
+    assert again.resumed == 0 and again.method == "dataset"
+
+
+def test_graph_by_graph_and_bulk_leave_the_same_graphs(store_dir, oxigraph_server):
+    repo = open_repo(store_dir)
+    url = f"{oxigraph_server}/store"
+    expected = ["n", str(published_quads(ox.Store.read_only(str(store_dir))))]
+    for method in ("graph", "dataset", "graph"):
+        report = publish_graphs(repo, url, method=method, batch_size=200)
+        assert report.method == method
+        assert remote_select_csv(oxigraph_server, COUNT_QUADS) == expected

@@ -9,12 +9,15 @@ The dataset. Engines differ in what a query sees by default: Oxigraph sees only 
 graph unless asked for the union (`union-default-graph`), Virtuoso sees every graph it holds,
 including its own system graphs. So when atlas-ld asks for the union of the named graphs it says
 so explicitly, in the engine's way where it has one, or by listing the graphs (`default-graph-uri`
-and `named-graph-uri`) where it has not. The list is read once, when the repo opens
-(`SELECT DISTINCT ?g { GRAPH ?g {} }`), and keeps only the graphs the personal-data rule lets the
-reader see, and only those whose IRI starts with `graph_prefix` when one is given (hides an
-engine's own graphs). Whenever the endpoint holds a graph the reader may not see, every query is
-sent with that explicit dataset: the protocol's dataset overrides FROM / FROM NAMED, so no query
-text reaches a hidden graph.
+and `named-graph-uri`) where it has not. The list is read once, when the repo opens, and keeps
+only the graphs whose IRI starts with `graph_prefix` when one is given (which leaves out an
+engine's own graphs): then every query is sent with that explicit dataset, which the protocol
+says overrides FROM / FROM NAMED, so no query text reaches a graph left out.
+
+Personal data. An endpoint that holds personal-data graphs is refused unless the reader may see
+them: it cannot be copied without them as the embedded store is, and hiding them by listing the
+other graphs in every query made the canned queries on Oxigraph run past the server's time limit
+on the sample already. `publish graph-store` leaves them out by default.
 
 Time: each request has a time limit (`timeout`); the server also runs remote queries in its
 killable workers, so its own limit holds whatever the engine does. Engines keep evaluating a
@@ -45,8 +48,10 @@ _GRAPH_TYPES = {
 _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 _LIST_GRAPHS = (
     "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }",
-    "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+    # Virtuoso answers the one above with an empty row, and takes minutes over DISTINCT here
+    "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
 )
+_ASK_COLUMN = "__ASK_RETVAL"  # Virtuoso answers ASK as a SELECT of this one column
 _ERROR_TEXT = 300
 EMPTY_GRAPH = "urn:atlas-ld:no-graph"  # names an empty graph in an explicit dataset
 
@@ -85,15 +90,22 @@ class RemoteRepo:
         self.session.auth = source.auth
         self.session.headers["User-Agent"] = "atlas-ld"
         every = [g.value for g in self._select_graphs()]
-        self._graphs = [
-            g
-            for g in every
-            if may_see(g, include_personal=self.include_personal)
-            and (source.graph_prefix is None or g.startswith(source.graph_prefix))
-        ]
-        # An explicit dataset is needed when the endpoint holds graphs the reader may not see,
-        # or when the engine has no way to ask for the union default graph.
-        self.restricted = len(self._graphs) < len(every) or source.union_parameter is None
+        prefix = source.graph_prefix
+        served = [g for g in every if prefix is None or g.startswith(prefix)]
+        hidden = [g for g in served if not may_see(g, include_personal=self.include_personal)]
+        if hidden:
+            # See the module's docstring: an endpoint holding them is not served.
+            raise StoreError(
+                f"the endpoint holds {len(hidden)} personal-data graphs (e.g. <{hidden[0]}>) "
+                "and atlas-ld does not serve personal data by default",
+                where=self.label,
+                hint="load it with `atlas-ld publish graph-store` without "
+                "--include-personal-data, or pass --include-personal-data",
+            )
+        self._graphs = served
+        # An explicit dataset is needed when the prefix leaves graphs out, or when the engine
+        # has no way to ask for the union default graph.
+        self.restricted = len(served) < len(every) or source.union_parameter is None
 
     @property
     def source(self) -> RemoteSource:
@@ -142,7 +154,10 @@ class RemoteRepo:
             if graph_form:
                 fmt = _GRAPH_TYPES.get(media, ox.RdfFormat.N_TRIPLES)
                 return TripleResults(q.triple for q in ox.parse(response.content, fmt))
-            return ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
+            results = ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
+            if form == "ASK" and isinstance(results, ox.QuerySolutions):
+                return _boolean(results)
+            return results
         except SyntaxError as exc:
             raise QueryError(
                 f"the endpoint's answer is not valid {media or 'data'}: {exc}", where=self.label
@@ -193,14 +208,13 @@ class RemoteRepo:
     # -- HTTP ------------------------------------------------------------------------------------
 
     def _visible(self, graphs: list[Any]) -> list[str]:
+        """The graphs named that the reader may see: when the endpoint holds hidden graphs, only
+        graphs of the list read at the start (anything else names nothing the reader may see)."""
         names = [g.value if isinstance(g, ox.NamedNode) else str(g) for g in graphs if g]
-        prefix = self._source.graph_prefix
-        return [
-            g
-            for g in names
-            if may_see(g, include_personal=self.include_personal)
-            and (prefix is None or g.startswith(prefix))
-        ]
+        if self.restricted:
+            known = set(self._graphs)
+            return [g for g in names if g in known]
+        return [g for g in names if may_see(g, include_personal=self.include_personal)]
 
     @staticmethod
     def _dataset(defaults: list[str], named: list[str]) -> list[tuple[str, str]]:
@@ -282,3 +296,22 @@ def _from_clauses(query: str) -> tuple[list[str], list[str]]:
     defaults = [str(c["default"]) for c in clauses if "default" in c]
     named = [str(c["named"]) for c in clauses if "named" in c]
     return defaults, named
+
+
+def _boolean(solutions: ox.QuerySolutions) -> ox.QueryBoolean:
+    """An ASK answer written as one row of `__ASK_RETVAL` (Virtuoso), as a boolean result."""
+    names = [v.value for v in solutions.variables]
+    if names != [_ASK_COLUMN]:
+        raise SyntaxError(f"an ASK query was answered with the columns {names}")
+    row = next(iter(solutions), None)
+    value = (
+        row is not None
+        and row[_ASK_COLUMN] is not None
+        and row[_ASK_COLUMN].value
+        in (
+            "1",
+            "true",
+        )
+    )
+    answer = '{"head": {}, "boolean": %s}' % ("true" if value else "false")
+    return ox.parse_query_results(answer, ox.QueryResultsFormat.JSON)
