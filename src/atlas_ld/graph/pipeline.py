@@ -54,6 +54,7 @@ from atlas_ld.graph.validate import (
     validate_graph,
     write_quality,
 )
+from atlas_ld.store.answers import precompute as precompute_answers
 from atlas_ld.store.disk import (
     DEFAULT_STORE,
     StoreManifest,
@@ -610,6 +611,9 @@ def _build(
         report.steps["public copy"], step = time.monotonic() - step, time.monotonic()
         build_search_index(store_dir)  # the search page's index, keyed by this build
         report.steps["search index"] = time.monotonic() - step
+        step = time.monotonic()
+        precompute_answers(store_dir)  # the canned queries, answered ahead for the server
+        report.steps["canned answers"] = time.monotonic() - step
     except StoreError as exc:
         report.warnings.append(str(exc))
     report.seconds = time.monotonic() - started

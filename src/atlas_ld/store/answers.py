@@ -39,10 +39,6 @@ log = logging.getLogger("atlas_ld.store.answers")
 # are keyed with them, so a server started with other limits computes its own.
 DEFAULT_ROW_LIMIT = 100_000
 DEFAULT_MAX_BYTES = 50_000_000
-PRECOMPUTED_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "csv": ox.QueryResultsFormat.CSV,
-}
 MEDIA_TYPES = {"json": "application/sparql-results+json", "csv": "text/csv"}
 
 
@@ -171,12 +167,6 @@ def write_answer(
     )
 
 
-def _count_rows(body: bytes, fmt: str) -> int:
-    if fmt == "json":
-        return len(json.loads(body)["results"]["bindings"])
-    return max(0, sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8")))) - 1)
-
-
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     tmp.write_bytes(data)
@@ -206,27 +196,57 @@ def precompute(
         return 0
     written = 0
     for canned in list_queries():
-        for fmt, results_format in PRECOMPUTED_FORMATS.items():
-            key = answer_key(stamp.id, canned.sparql, fmt, row_limit=row_limit, max_bytes=max_bytes)
-            if read_answer(folder, key) is not None:
+        keys = {
+            fmt: answer_key(stamp.id, canned.sparql, fmt, row_limit=row_limit, max_bytes=max_bytes)
+            for fmt in MEDIA_TYPES
+        }
+        if all(read_answer(folder, key) is not None for key in keys.values()):
+            continue
+        try:
+            result = repo.query(canned.sparql, use_default_graph_as_union=True)
+            if not isinstance(result, ox.QuerySolutions):
                 continue
-            try:
-                result = repo.query(canned.sparql, use_default_graph_as_union=True)
-                if not isinstance(result, ox.QuerySolutions):
-                    continue
-                body = result.serialize(format=results_format)
-            except (OSError, SyntaxError, AtlasError) as exc:
-                log.warning("canned query %s not computed ahead: %s", canned.name, exc)
-                continue
-            rows = _count_rows(body, fmt)
-            if len(body) > max_bytes or rows > row_limit:
+            body = result.serialize(format=ox.QueryResultsFormat.JSON)
+        except (OSError, SyntaxError, AtlasError) as exc:
+            log.warning("canned query %s not computed ahead: %s", canned.name, exc)
+            continue
+        data = json.loads(body)
+        rows = len(data["results"]["bindings"])
+        # One evaluation, two formats: the CSV is written from the JSON answer.
+        for fmt, answer in (("json", body), ("csv", _csv(data))):
+            if rows > row_limit or len(answer) > max_bytes:
                 continue
             try:
                 write_answer(
-                    folder, key, body, media_type=MEDIA_TYPES[fmt], rows=rows, truncated=False
+                    folder,
+                    keys[fmt],
+                    answer,
+                    media_type=MEDIA_TYPES[fmt],
+                    rows=rows,
+                    truncated=False,
                 )
             except OSError as exc:
                 log.warning("canned answers not kept: %s", exc)
                 return written
             written += 1
     return written
+
+
+def _csv(data: dict) -> bytes:
+    """SPARQL 1.1 CSV results (plain values; blank nodes as `_:label`) from SPARQL JSON."""
+    names = data["head"]["vars"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(names)
+    for binding in data["results"]["bindings"]:
+        cells = []
+        for name in names:
+            term = binding.get(name)
+            if term is None:
+                cells.append("")
+            elif term["type"] == "bnode":
+                cells.append("_:" + term["value"])
+            else:
+                cells.append(term["value"])
+        writer.writerow(cells)
+    return out.getvalue().encode()
