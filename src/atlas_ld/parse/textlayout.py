@@ -2,9 +2,12 @@
 
 The parser must not depend on the Atlas's markup (we have never seen it and it may change), so
 HTML is reduced to what a browser shows: one line per block (`div`, `p`, `dt`, `dd`, headings,
-`br`...), one line per table row keeping its cells, and the link behind the magnifier icon. A
+`br`...), one line per table row keeping its cells, and the link behind the magnifier icon (or
+a link carrying an Atlas id), made absolute against the page's URL or `<base href>`. A
 plain-text rendering of the page (like a copy from the browser) gives the same lines without
-cells. Text is NFC, whitespace (non-breaking spaces included) folded to single spaces.
+cells. Bytes are decoded by `parse.decode`; text is `core.text.clean`ed (NFC, whitespace,
+no-break spaces included, folded to single spaces). Nesting depth is no limit: the walk is
+iterative, and a tree deeper than libxml2 builds is rebuilt through its event interface.
 """
 
 from __future__ import annotations
