@@ -55,15 +55,17 @@ def test_relative_actor_links_become_absolute_and_the_record_maps():
 
 
 def test_relative_links_resolve_against_the_page_url_then_base_href():
-    body = _partners_page("../fiche.html?colId=9")
+    body = _partners_page("../detailCollectivite.html?colId=9")
     page = Page("p.html", body.encode(), url="http://mirror.example/a/b/detailProjet.html?prjId=3")
     assert (
         parse_page(page).foreign_partners[0].atlas_url
-        == "http://mirror.example/a/fiche.html?colId=9"
+        == "http://mirror.example/a/detailCollectivite.html?colId=9"
     )
-    based = _partners_page("fiche.html?colId=9", head='<base href="https://x.example/atlas/">')
+    based = _partners_page(
+        "detailCollectivite.html?colId=9", head='<base href="https://x.example/atlas/">'
+    )
     assert parse_page(page_of(based)).foreign_partners[0].atlas_url == (
-        "https://x.example/atlas/fiche.html?colId=9"
+        "https://x.example/atlas/detailCollectivite.html?colId=9"
     )
 
 
@@ -406,3 +408,9 @@ def test_parse_json_also_prints_warnings_on_stderr(tmp_path):
     assert result.exit_code == 0
     assert json.loads(result.stdout)["context"] == ACCENTED
     assert result.stderr.startswith(f"atlas-ld: warning: {path}: declared charset utf-8 (<meta>)")
+
+
+def test_a_link_to_another_site_is_not_an_atlas_url():
+    page = page_of(_partners_page("https://www.dschang.cm/mairie.php?id=3"))
+    assert parse_page(page).foreign_partners[0].atlas_url is None
+    assert atlas_urls.detail_link_id(f"{ATLAS}detailCollectivite.html?id=3") == "3"

@@ -69,6 +69,15 @@ def link_id(url: str | None) -> str | None:
     return None
 
 
+def detail_link_id(url: str | None) -> str | None:
+    """The id of a link to one of the Atlas's detail pages (`detailCollectivite.html?colId=N`,
+    any `detail*.html`), None for any other page, even one with an `id` parameter."""
+    if not url:
+        return None
+    page = urlsplit(url).path.rpartition("/")[2].lower()
+    return link_id(url) if page.startswith("detail") else None
+
+
 def project_ids_in_text(text: str) -> set[str]:
     """Every prjId that a partnership URL written in `text` carries."""
     return set(_PROJECT_IN_TEXT.findall(text))

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from atlas_ld.core.atlas_urls import DETAIL_PAGE, absolute_link, link_id
+from atlas_ld.core.atlas_urls import DETAIL_PAGE, absolute_link, detail_link_id
 from atlas_ld.core.errors import ParseError
 from atlas_ld.core.model import Page
 from atlas_ld.core.text import clean
@@ -191,7 +191,7 @@ class _Walker:
         self.lines: list[Line] = []
         self.buffer: list[str] = []
         self.link: str | None = None  # behind the magnifier icon
-        self.id_link: str | None = None  # any other link carrying an Atlas id
+        self.id_link: str | None = None  # else a link to an Atlas detail page
         self.heading = False
         self.header_seen: list[bool] = []  # per open table: a row of `th` only came first
 
@@ -279,7 +279,7 @@ class _Walker:
             return
         if _is_magnifier_link(a):
             self.link = url
-        elif self.id_link is None and link_id(url):
+        elif self.id_link is None and detail_link_id(url):
             self.id_link = url
 
     def _inline_label(self, el: etree._Element) -> bool:
