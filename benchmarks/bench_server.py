@@ -1,18 +1,30 @@
-"""This endpoint against `oxigraph serve-read-only` on the same store and the same canned queries.
+"""atlas-ld serve against `oxigraph serve-read-only --union-default-graph`, side by side in one run.
 
-    python benchmarks/bench_server.py [--pages 2000] [--store DIR] [--repeat 10] [--seconds 8]
+    python benchmarks/bench_server.py [--pages 12700] [--repeat 5] [--seconds 5] [--skip-sample]
 
-Builds a store from N generated pages (or uses --store), starts three endpoints on it in one
-run — Oxigraph's own server (union default graph), `atlas-ld serve --include-personal-data`
-(the same dataset) and `atlas-ld serve` as deployed (reading the public copy of the store,
-without the personal-data graphs) — then prints, per canned query, the median latency of
-each and the ratio to Oxigraph, and the throughput with 4 concurrent clients cycling through
-the queries. All requests ask for SPARQL JSON results.
+For the bundled sample and for N generated pages, builds the store (`atlas-ld build`, which
+writes the public copy and answers the canned queries ahead), starts `atlas-ld serve` on it and
+Oxigraph's own server on the same public copy (the same data: no personal graphs), checks that
+both give the same rows for every canned query, then prints:
+
+- server start: seconds from launch to the first answer;
+- each canned query, median latency: atlas-ld uncached (`Cache-Control: no-cache`, so the query
+  is evaluated) and cached, each as a ratio to Oxigraph's; and whether a conditional request
+  (`If-None-Match`) gets 304;
+- a trivial query's throughput with 1, 4 and 16 clients: Oxigraph, atlas-ld uncached, cached;
+- partnership pages (HTML) and search, p50/p95, with Oxigraph's DESCRIBE of the same IRIs and a
+  title FILTER as the peer.
+
+All SPARQL requests ask for SPARQL JSON results. The clients run in this process (threads), on
+the same machine as both servers: absolute figures depend on the machine, the ratios are the
+result.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
+import re
 import shutil
 import socket
 import statistics
@@ -26,12 +38,18 @@ from pathlib import Path
 import requests
 
 from atlas_ld.core.model import Page
-from atlas_ld.graph.pipeline import build
+from atlas_ld.graph.pipeline import build, build_sample
 from atlas_ld.sample.corpus import atlas_url, generate_pages
 from atlas_ld.store.canned import list_queries
 
 BIN = Path(sys.executable).parent
 ACCEPT = {"Accept": "application/sparql-results+json"}
+FRESH = {**ACCEPT, "Cache-Control": "no-cache"}
+TRIVIAL = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
+PARTNERSHIPS = (
+    "SELECT ?p ?title WHERE { ?p a <https://atlas-ld.example/def/atlas#Partnership> ; "
+    "<http://purl.org/dc/terms/title> ?title } ORDER BY ?p"
+)
 
 
 def free_port() -> int:
@@ -40,94 +58,119 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def build_store(pages: int, directory: Path) -> Path:
-    store = directory / "store"
+def build_generated(pages: int, store: Path) -> None:
     generated = [
         Page(source=g.file_name, body=g.body, url=atlas_url(g.record.atlas_id))
         for g in generate_pages(pages, seed=7)
     ]
+    report = build(generated, store)
+    print(f"  store: {report.partnerships} partnerships, {report.quads} quads")
+
+
+def wait_ready(url: str, process: subprocess.Popen, deadline: float = 900) -> float:
     started = time.perf_counter()
-    report = build(generated, store, validate=False)
-    print(
-        f"store: {report.partnerships} partnerships, {report.quads} quads "
-        f"(built in {time.perf_counter() - started:.1f} s)"
-    )
-    return store
-
-
-def start(command: list[str], url: str) -> subprocess.Popen:
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(3000):  # the first start of atlas-ld makes the public copy
+    while time.perf_counter() - started < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}")
         try:
-            requests.get(url, params={"query": "ASK {}"}, headers=ACCEPT, timeout=2)
-            return process
-        except requests.ConnectionError:
-            time.sleep(0.1)
+            requests.get(url, params={"query": "ASK {}"}, headers=ACCEPT, timeout=5)
+            return time.perf_counter() - started
+        except requests.RequestException:
+            time.sleep(0.05)
     process.kill()
-    raise SystemExit(f"could not start: {' '.join(command)}")
+    raise SystemExit(f"{url} did not answer within {deadline} s")
 
 
-def endpoints(store: Path) -> dict[str, tuple[list[str], str]]:
-    ports = [free_port() for _ in range(3)]
-    atlas = [
-        str(BIN / "atlas-ld"),
-        "serve",
-        "--store",
-        str(store),
-        "--timeout",
-        "120",
-        "--max-rows",
-        "100000000",
-    ]
-    return {
-        "oxigraph": (
-            [
-                str(BIN / "oxigraph"),
-                "serve-read-only",
-                "--location",
-                str(store),
-                "--bind",
-                f"127.0.0.1:{ports[0]}",
-                "--union-default-graph",
-            ],
-            f"http://127.0.0.1:{ports[0]}/query",
-        ),
-        "atlas-ld (same data)": (
-            [*atlas, "--port", str(ports[1]), "--include-personal-data"],
-            f"http://127.0.0.1:{ports[1]}/sparql",
-        ),
-        "atlas-ld (public)": (
-            [*atlas, "--port", str(ports[2])],
-            f"http://127.0.0.1:{ports[2]}/sparql",
-        ),
-    }
-
-
-def latency(url: str, query: str, repeat: int) -> tuple[float, int]:
-    times, rows = [], 0
-    for i in range(repeat + 1):
+def start_atlas(store: Path, log: Path) -> tuple[subprocess.Popen, str, float]:
+    with log.open("wb") as out:
+        command = [
+            str(BIN / "atlas-ld"),
+            "serve",
+            "--store",
+            str(store),
+            "--port",
+            "0",
+            "--timeout",
+            "120",
+        ]
         started = time.perf_counter()
-        response = requests.post(url, data={"query": query}, headers=ACCEPT, timeout=300)
-        elapsed = time.perf_counter() - started
-        response.raise_for_status()
-        rows = len(response.json()["results"]["bindings"])
-        if i:  # the first run warms the caches
-            times.append(elapsed)
-    return statistics.median(times), rows
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    for _ in range(6000):
+        found = re.search(r"serving on (http://\S+?)/?$", log.read_text(), re.MULTILINE)
+        if found:
+            break
+        time.sleep(0.05)
+    else:
+        raise SystemExit(f"atlas-ld did not start: {log.read_text()}")
+    url = found.group(1)
+    wait_ready(url + "/sparql", process)
+    return process, url, time.perf_counter() - started
 
 
-def throughput(url: str, queries: list[str], seconds: float, clients: int = 4) -> float:
+def start_oxigraph(public: Path) -> tuple[subprocess.Popen, str, float]:
+    port = free_port()
+    command = [
+        str(BIN / "oxigraph"),
+        "serve-read-only",
+        "--location",
+        str(public),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--union-default-graph",
+    ]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    wait_ready(url + "/query", process)
+    return process, url, time.perf_counter() - started
+
+
+def sparql(session, url: str, query: str, headers: dict) -> requests.Response:
+    response = session.post(url, data={"query": query}, headers=headers, timeout=300)
+    response.raise_for_status()
+    return response
+
+
+def rows(response: requests.Response) -> list[tuple]:
+    """Comparable rows: values by variable, numbers by value (engines write them apart)."""
+    data = response.json()
+    names = data["head"]["vars"]
+    out = []
+    for binding in data["results"]["bindings"]:
+        row = []
+        for name in names:
+            term = binding.get(name)
+            value = term["value"] if term else None
+            if term and term.get("datatype", "").endswith(("#decimal", "#integer", "#double")):
+                value = float(value)
+            row.append(value)
+        out.append(tuple(row))
+    return sorted(out, key=repr)
+
+
+def median_ms(session, url: str, query: str, headers: dict, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        sparql(session, url, query, headers)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    times = sorted(times)
+    return times[len(times) // 2] * 1000, times[int(len(times) * 0.95)] * 1000
+
+
+def throughput(send, clients: int, seconds: float) -> float:
     done = [0] * clients
     stop = time.perf_counter() + seconds
 
     def client(n: int) -> None:
-        i = n
         with requests.Session() as session:
             while time.perf_counter() < stop:
-                query = queries[i % len(queries)]
-                session.post(url, data={"query": query}, headers=ACCEPT, timeout=300)
+                send(session)
                 done[n] += 1
-                i += 1
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     started = time.perf_counter()
@@ -138,41 +181,127 @@ def throughput(url: str, queries: list[str], seconds: float, clients: int = 4) -
     return sum(done) / (time.perf_counter() - started)
 
 
+def run_scale(label: str, store: Path, args, scratch: Path) -> None:
+    print(f"\n## {label}")
+    atlas, atlas_url_, atlas_start = start_atlas(store, scratch / f"{label}.log")
+    oxi, oxi_url, oxi_start = start_oxigraph(store.with_name(store.name + ".public"))
+    endpoint, query_url = atlas_url_ + "/sparql", oxi_url + "/query"
+    try:
+        print(f"server start: atlas-ld {atlas_start:.2f} s, oxigraph {oxi_start:.2f} s")
+        session = requests.Session()
+        print(
+            "\n| query | rows | oxigraph ms | atlas-ld uncached ms (ratio) "
+            "| atlas-ld cached ms (ratio) | 304 |"
+        )
+        print("|---|---:|---:|---:|---:|---|")
+        uncached_ratios, cached_ratios = [], []
+        for canned in list_queries():
+            expected = rows(sparql(session, query_url, canned.sparql, ACCEPT))
+            got = rows(sparql(session, endpoint, canned.sparql, FRESH))
+            if got != expected:
+                raise SystemExit(f"{canned.name}: atlas-ld and oxigraph give different rows")
+            oxi_ms = median_ms(session, query_url, canned.sparql, ACCEPT, args.repeat)
+            fresh_ms = median_ms(session, endpoint, canned.sparql, FRESH, args.repeat)
+            cached = sparql(session, endpoint, canned.sparql, ACCEPT)
+            cached_ms = median_ms(session, endpoint, canned.sparql, ACCEPT, args.repeat)
+            conditional = session.post(
+                endpoint,
+                data={"query": canned.sparql},
+                headers={**ACCEPT, "If-None-Match": cached.headers["ETag"]},
+                timeout=60,
+            ).status_code
+            uncached_ratios.append(fresh_ms / oxi_ms)
+            cached_ratios.append(cached_ms / oxi_ms)
+            print(
+                f"| {canned.name} | {len(expected)} | {oxi_ms:.1f} | {fresh_ms:.1f} "
+                f"({fresh_ms / oxi_ms:.2f}x) | {cached_ms:.1f} ({cached_ms / oxi_ms:.3f}x) "
+                f"| {conditional} |"
+            )
+        print(
+            f"\nuncached: median {statistics.median(uncached_ratios):.2f}x, "
+            f"max {max(uncached_ratios):.2f}x; cached: median "
+            f"{statistics.median(cached_ratios):.3f}x, max {max(cached_ratios):.3f}x"
+        )
+
+        print(f"\ntrivial query ({TRIVIAL}), requests/s over {args.seconds:g} s")
+        print("\n| clients | oxigraph | atlas-ld uncached (ratio) | atlas-ld cached (ratio) |")
+        print("|---:|---:|---:|---:|")
+        for clients in (1, 4, 16):
+            oxi_rate = throughput(
+                lambda s: sparql(s, query_url, TRIVIAL, ACCEPT), clients, args.seconds
+            )
+            fresh_rate = throughput(
+                lambda s: sparql(s, endpoint, TRIVIAL, FRESH), clients, args.seconds
+            )
+            cached_rate = throughput(
+                lambda s: sparql(s, endpoint, TRIVIAL, ACCEPT), clients, args.seconds
+            )
+            print(
+                f"| {clients} | {oxi_rate:.0f} | {fresh_rate:.0f} ({fresh_rate / oxi_rate:.2f}x) "
+                f"| {cached_rate:.0f} ({cached_rate / oxi_rate:.2f}x) |"
+            )
+
+        listed = rows(sparql(session, query_url, PARTNERSHIPS, ACCEPT))
+        sample = random.Random(7).sample(listed, min(args.pages_sampled, len(listed)))
+        page_times, describe_times, search_times, filter_times = [], [], [], []
+        for iri, title in sample:
+            path = iri.removeprefix("https://atlas-ld.example/")
+            started = time.perf_counter()
+            page = session.get(f"{atlas_url_}/{path}", headers={"Accept": "text/html"}, timeout=60)
+            page_times.append(time.perf_counter() - started)
+            page.raise_for_status()
+            started = time.perf_counter()
+            sparql(session, query_url, f"DESCRIBE <{iri}>", {"Accept": "text/turtle"})
+            describe_times.append(time.perf_counter() - started)
+            word = max(re.findall(r"\w+", title), key=len).lower()
+            started = time.perf_counter()
+            session.get(f"{atlas_url_}/search", params={"q": word}, timeout=60).raise_for_status()
+            search_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            sparql(
+                session,
+                query_url,
+                "SELECT ?p ?t { ?p <http://purl.org/dc/terms/title> ?t "
+                f'FILTER(CONTAINS(LCASE(?t), "{word}")) }} LIMIT 50',
+                ACCEPT,
+            )
+            filter_times.append(time.perf_counter() - started)
+        print(f"\npages and search, {len(sample)} partnerships, p50 / p95 ms")
+        print("\n| what | atlas-ld | oxigraph peer |")
+        print("|---|---:|---:|")
+        for name, ours, peer in (
+            ("partnership page (HTML) / DESCRIBE", page_times, describe_times),
+            ("search page / title FILTER", search_times, filter_times),
+        ):
+            (a50, a95), (o50, o95) = percentiles(ours), percentiles(peer)
+            print(f"| {name} | {a50:.1f} / {a95:.1f} | {o50:.1f} / {o95:.1f} |")
+    finally:
+        for process in (atlas, oxi):
+            process.terminate()
+            process.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, default=2000)
-    parser.add_argument("--store", type=Path, default=None)
-    parser.add_argument("--repeat", type=int, default=10)
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--pages", type=int, default=2000, help="generated pages (12700: Atlas)")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--pages-sampled", type=int, default=40)
+    parser.add_argument("--skip-sample", action="store_true")
     args = parser.parse_args()
-
     scratch = Path(tempfile.mkdtemp(prefix="bench-server-"))
     try:
-        store = args.store or build_store(args.pages, scratch)
-        canned = {q.name: q.sparql for q in list_queries()}
-        servers = endpoints(store)
-        processes = [start(command, url) for command, url in servers.values()]
-        try:
-            medians: dict[str, dict[str, float]] = {name: {} for name in servers}
-            print(f"\nmedian latency over {args.repeat} runs (ms), ratio to oxigraph")
-            header = f"{'query':32}" + "".join(f"{name:>24}" for name in servers) + "    rows"
-            print(header)
-            for qname, query in canned.items():
-                cells, rows = [], 0
-                for name, (_, url) in servers.items():
-                    median, rows = latency(url, query, args.repeat)
-                    medians[name][qname] = median
-                    ratio = median / medians["oxigraph"][qname]
-                    cells.append(f"{median * 1000:10.1f} (x{ratio:5.2f})")
-                print(f"{qname:32}" + "".join(f"{c:>24}" for c in cells) + f"{rows:8}")
-            print(f"\nthroughput, 4 concurrent clients, {args.seconds:g} s each (queries/s)")
-            queries = list(canned.values())
-            for name, (_, url) in servers.items():
-                print(f"{name:32}{throughput(url, queries, args.seconds):10.1f}")
-        finally:
-            for process in processes:
-                process.terminate()
-                process.wait(timeout=30)
+        if not args.skip_sample:
+            sample = scratch / "sample" / "store"
+            build_sample(sample)
+            run_scale("sample", sample, args, scratch)
+        if args.pages:
+            store = scratch / "generated" / "store"
+            started = time.perf_counter()
+            print(f"\nbuilding {args.pages} generated pages...")
+            build_generated(args.pages, store)
+            print(f"  built in {time.perf_counter() - started:.0f} s")
+            run_scale(f"{args.pages} generated pages", store, args, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
