@@ -70,6 +70,7 @@ from atlas_ld.store.repo import Repo, open_embedded
 
 log = logging.getLogger("atlas_ld.serve.app")
 PAGE_CACHE = 2000
+FAILURE_TTL = 60.0  # seconds a query stopped for time or memory is refused at once
 Bindings = tuple[tuple[str, str, str], ...]  # see QueryJob.substitutions
 
 
@@ -150,6 +151,7 @@ class Site:
             spool=self.answers.spool,
         )
         self._cache: dict[str, object] = {}
+        self._failed: OrderedDict[str, tuple[float, QueryError]] = OrderedDict()
         self._rows: OrderedDict[tuple, list[dict[str, dict]]] = OrderedDict()
 
     def _answers(self, config: ServerConfig) -> tuple[Validators, ResultCache]:
@@ -181,19 +183,41 @@ class Site:
             base_iri=job.base_iri,
         )
 
-    async def answer(self, job: QueryJob, *, fresh: bool = False) -> Answer:
+    async def answer(self, job: QueryJob, *, fresh: bool = False, public: bool = False) -> Answer:
         """The job's answer from the cache, or evaluated by a worker and kept (`fresh`: do not
-        read the cache, as `Cache-Control: no-cache` asks)."""
+        read the cache, as `Cache-Control: no-cache` asks; `public`: a client's query, see
+        `QueryPool.run`).
+
+        A query stopped for time or memory is refused at once for `FAILURE_TTL` seconds after,
+        `no-cache` or not: the store has not changed, so it would only be stopped again, and
+        one client repeating it would otherwise keep every worker busy."""
         started = time.perf_counter()
         key = self.key(job)
+        self._refuse_recent_failure(key)
         written = None if fresh else self.answers.get(key)
         if written is not None:
             return Answer(written, key, "hit", time.perf_counter() - started)
         evaluating = time.perf_counter()
-        written = await self.pool.run(job)
+        try:
+            written = await self.pool.run(job, public=public)
+        except (QueryTimeout, QueryOutOfMemory) as exc:
+            self._failed[key] = (time.monotonic(), exc)
+            while len(self._failed) > 10_000:
+                self._failed.popitem(last=False)
+            raise
         evaluation = time.perf_counter() - evaluating
         written = self.answers.put(key, written)
         return Answer(written, key, "miss", time.perf_counter() - started, evaluation)
+
+    def _refuse_recent_failure(self, key: str) -> None:
+        failed = self._failed.get(key)
+        if failed is None:
+            return
+        when, exc = failed
+        if time.monotonic() - when > FAILURE_TTL:
+            del self._failed[key]
+            return
+        raise type(exc)(f"{exc.message}; it is not run again for {FAILURE_TTL:g} s", hint=exc.hint)
 
     async def precompute(self) -> None:
         """Answer the canned queries once (SPARQL JSON and CSV), so they are on disk."""
@@ -289,7 +313,7 @@ async def sparql(request: Request) -> Response:
         key = site.key(job)
         if site.validators.not_modified(request.headers, key):
             return Response(status_code=304, headers=site.validators.headers(key))
-    answer = await site.answer(job, fresh=fresh)
+    answer = await site.answer(job, fresh=fresh, public=True)
     return _results_response(site, answer, media)
 
 

@@ -229,6 +229,7 @@ class QueryPool:
         self._idle: asyncio.Queue[_Worker] | None = None
         self._all: set[_Worker] = set()
         self.replaced = 0
+        self._lane: asyncio.Semaphore | None = None
 
     def _new_worker(self) -> _Worker:
         return _Worker(self._context, self.store_path, self.memory, self.spool)
@@ -254,17 +255,44 @@ class QueryPool:
                 self._idle.put_nowait(worker)
         return self._idle
 
-    async def run(self, job: QueryJob, timeout: float | None = None) -> Written:
-        """Evaluate `job` in a free worker, within the time limit counted from now."""
+    async def run(
+        self, job: QueryJob, timeout: float | None = None, *, public: bool = False
+    ) -> Written:
+        """Evaluate `job` in a free worker, within the time limit counted from now.
+
+        `public` queries (sent by clients to the endpoint) may hold all workers but one: the
+        last is kept for the queries of the server's own pages, so a burst of heavy queries on
+        /sparql never leaves the pages waiting for a worker.
+        """
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         idle = await self._idle_queue()
+        lane = self._public_lane() if public else None
         try:
-            worker = await asyncio.wait_for(idle.get(), limit)
+            if lane is not None:
+                await asyncio.wait_for(lane.acquire(), limit)
+            try:
+                worker = await asyncio.wait_for(idle.get(), max(0.0, deadline - time.monotonic()))
+            except BaseException:
+                if lane is not None:
+                    lane.release()
+                raise
         except TimeoutError:
             raise ServerBusy(
                 f"every query worker stayed busy for {limit:g} s", hint="try again later"
             ) from None
+        try:
+            return await self._run_in(worker, idle, job, limit, deadline)
+        finally:
+            if lane is not None:
+                lane.release()
+
+    def _public_lane(self) -> asyncio.Semaphore:
+        if self._lane is None:
+            self._lane = asyncio.Semaphore(max(1, self.size - 1))
+        return self._lane
+
+    async def _run_in(self, worker: _Worker, idle, job: QueryJob, limit: float, deadline: float):
         try:
             message = await self._exchange(worker, job, deadline)
         except TimeoutError:
