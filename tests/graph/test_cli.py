@@ -104,3 +104,15 @@ def test_ontology_docs_are_generated_from_the_turtle(tmp_path):
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
     assert "Partnership" in html and "Centre jeunesse" in html
+
+
+def test_validate_into_a_folder_it_cannot_write_gives_one_line(tmp_path):
+    """Issue 10, item 8: a report that cannot be written is one line, and no partial file."""
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the report's folder should be", encoding="utf-8")
+    out = blocked / "report"
+    result = CliRunner().invoke(main, ["validate", "-j", "1", "--out", str(out), str(SEED)])
+    assert result.exit_code == 1
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith(f"atlas-ld: error: {out}.ttl: cannot write: ")
+    assert result.exc_info is None or result.exc_info[0] is SystemExit

@@ -650,7 +650,8 @@ def _write_report(report: BuildReport, store_dir: Path) -> None:
         tmp.write_text(report.csv_text(), encoding="utf-8")
         tmp.replace(path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
         report.warnings.append(f"{path}: not written: {exc.strerror or exc}")
         return
     report.report_csv = path

@@ -469,6 +469,7 @@ def create_app(config: ServerConfig) -> Starlette:
     async def lifespan(app: Starlette):
         site.pool.start()
         views.search.start(app)  # the search index, built in the background when stale
+        views.home.start(app)  # the home page's figures, computed ahead when not on disk
         # A remote endpoint's answers are not kept on disk: nothing to compute ahead there.
         precompute = not config.sparql_endpoint
         answering = asyncio.create_task(site.precompute() if precompute else asyncio.sleep(0))
