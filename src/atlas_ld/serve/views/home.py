@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+import logging
+from dataclasses import asdict, dataclass, replace
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlencode
@@ -13,11 +15,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from atlas_ld.serve.i18n import translator
+from atlas_ld.core.errors import AtlasError
+from atlas_ld.serve.i18n import LANGUAGES, translator
 from atlas_ld.serve.views.base import PREFIX_LINES, Value, not_found, render, term_value
 from atlas_ld.serve.views.summary import figures
 from atlas_ld.store.disk import MANIFEST
+from atlas_ld.store.guard import inspect_query
 
+log = logging.getLogger("atlas_ld.serve.views.home")
 _COUNTS = (
     PREFIX_LINES
     + """SELECT (COUNT(DISTINCT ?a) AS ?actors) (COUNT(DISTINCT ?c) AS ?countries)
@@ -64,11 +69,44 @@ ORDER BY DESC(?partnerships) ?name ?item"""
     )
 
 
+FIGURES_TIMEOUT = 600.0  # seconds: the home page's figures read the whole store, once
+WAIT = 3.0  # seconds a home page request waits for figures still being computed
+
+
 async def home(request: Request) -> Response:
     site = request.app.state.site
     t = translator(request)
-    figures = await home_figures(site, t.lang)
+    figures = await ready_figures(request.app, t.lang)
     return render(request, "home.html", t=t, figures=figures, facets=FACETS, triples=site.triples)
+
+
+def start(app) -> None:
+    """Called when the server starts: compute the home page's figures in both languages in the
+    background, unless the file next to the store already has them for this build."""
+    for lang in LANGUAGES:
+        _task(app, lang)
+
+
+async def ready_figures(app, lang: str) -> dict | None:
+    """The home page's figures, or None while they are computed (the page says so)."""
+    task = _task(app, lang)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), WAIT)
+    except TimeoutError:
+        return None
+    except AtlasError as exc:
+        log.warning("home page figures not computed: %s", exc)
+        app.state.home_figures.pop(lang, None)  # the next request tries again
+        return None
+
+
+def _task(app, lang: str) -> asyncio.Task:
+    tasks = getattr(app.state, "home_figures", None)
+    if tasks is None:
+        tasks = app.state.home_figures = {}
+    if lang not in tasks:
+        tasks[lang] = asyncio.get_running_loop().create_task(home_figures(app.state.site, lang))
+    return tasks[lang]
 
 
 async def home_figures(site, lang: str) -> dict:
@@ -77,13 +115,31 @@ async def home_figures(site, lang: str) -> dict:
     cache = _cache_file(site)
     build = _build_id(site)
     saved = _read_cache(cache, build)
-    if lang not in saved:
-        saved[lang] = await _compute(site, lang)
-        if cache is not None:
-            tmp = cache.with_name(cache.name + ".tmp")
-            tmp.write_text(json.dumps({"build": build, **saved}, default=str), encoding="utf-8")
-            tmp.replace(cache)
-    return saved[lang]
+    if lang in saved:
+        return saved[lang]
+    computed = await _compute(_Patient(site), lang)
+    saved = _read_cache(cache, build)  # the other language may have been written meanwhile
+    saved[lang] = computed
+    if cache is not None:
+        tmp = cache.with_name(f"{cache.name}.{lang}.tmp")
+        tmp.write_text(json.dumps({"build": build, **saved}, default=str), encoding="utf-8")
+        tmp.replace(cache)
+    return computed
+
+
+class _Patient:
+    """The site, with the longer time limit of queries computed ahead of any request (the
+    pages' own limit is the endpoint's); what the page views read of a site."""
+
+    def __init__(self, site):
+        self.site = site
+        self.base = site.base
+
+    async def select(self, query: str, bind=()) -> list[dict]:
+        job = replace(self.site.job(query, "json", info=inspect_query(query)), substitutions=bind)
+        written = await self.site.pool.run(job, timeout=FIGURES_TIMEOUT)
+        body = written.body if written.path is None else written.read()
+        return json.loads(body)["results"]["bindings"]
 
 
 def _cache_file(site) -> Path | None:
