@@ -132,7 +132,8 @@ class Site:
                 timeout=config.timeout + 1,  # the worker's kill comes first
                 graph_prefix=config.graph_prefix,
             )
-            self.store: Repo = remote.open()
+            # the main process reads the whole store for the catalogue, VoID and search index
+            self.store: Repo = replace(remote, timeout=max(120.0, config.timeout)).open()
             served: Path | RemoteSource = remote
         else:
             manifest = read_manifest(config.store)

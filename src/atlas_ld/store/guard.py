@@ -216,3 +216,28 @@ def where_group_start(text: str) -> int | None:
         elif token == "{" and form is not None and (form != "CONSTRUCT" or seen_where):
             return match.end()
     return None
+
+
+def dataset_clauses(text: str) -> tuple[list[str], list[str]]:
+    """The IRIs of the query's FROM and FROM NAMED clauses, prefixed names expanded with the
+    query's PREFIX lines and their `\\` escapes decoded, as the SPARQL grammar reads them."""
+    tokens = _tokens(_unescape_codepoints(text))
+    prefixes: dict[str, str] = {}
+    defaults: list[str] = []
+    named: list[str] = []
+    for i, token in enumerate(tokens):
+        word = token.text.upper() if token.kind == "word" else ""
+        if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2].kind == "iri":
+            prefixes[tokens[i + 1].text.rstrip(":")] = tokens[i + 2].text[1:-1]
+        if word != "FROM" or i + 1 >= len(tokens):
+            continue
+        target, into = tokens[i + 1], defaults
+        if target.kind == "word" and target.text.upper() == "NAMED" and i + 2 < len(tokens):
+            target, into = tokens[i + 2], named
+        if target.kind == "iri":
+            into.append(target.text[1:-1])
+        elif target.kind == "pname":
+            prefix, _, local = target.text.partition(":")
+            if prefix in prefixes:
+                into.append(prefixes[prefix] + re.sub(r"\\(.)", r"\1", local))
+    return defaults, named

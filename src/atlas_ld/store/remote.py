@@ -34,7 +34,7 @@ import pyoxigraph as ox
 import requests
 
 from atlas_ld.core.errors import QueryError, StoreError
-from atlas_ld.store.guard import inspect_query, where_group_start
+from atlas_ld.store.guard import dataset_clauses, inspect_query, where_group_start
 from atlas_ld.store.personal import may_see
 from atlas_ld.store.repo import GraphTerm, QueryResult, Term, TripleResults
 
@@ -139,7 +139,7 @@ class RemoteRepo:
             # The engine must not read FROM itself; the graphs it names, among the visible
             # ones, are sent as the protocol's dataset, which overrides FROM. Reading the text
             # wrong can only leave a graph out: nothing outside `_graphs` is ever sent.
-            defaults, named = _from_clauses(query)
+            defaults, named = dataset_clauses(query)
             params += self._dataset(self._visible(defaults), self._visible(named))
         elif self.restricted:
             params += self._dataset(
@@ -282,20 +282,6 @@ def _substitute(query: str, substitutions: dict[ox.Variable, Term]) -> str:
     names = " ".join(str(v) for v in substitutions)
     values = " ".join(str(t) for t in substitutions.values())
     return f"{query[:start]} VALUES ({names}) {{ ({values}) }} {query[start:]}"
-
-
-def _from_clauses(query: str) -> tuple[list[str], list[str]]:
-    """The IRIs of the query's FROM and FROM NAMED clauses, as rdflib reads them."""
-    from rdflib.plugins.sparql import prepareQuery
-
-    try:
-        clauses = prepareQuery(query).algebra.get("datasetClause") or []
-    except Exception:  # pyparsing and rdflib raise several unrelated types
-        return [], []  # the engine reports the syntax error; the dataset stays empty
-    # a clause is a CompValue, whose .get() returns the key itself when it is missing
-    defaults = [str(c["default"]) for c in clauses if "default" in c]
-    named = [str(c["named"]) for c in clauses if "named" in c]
-    return defaults, named
 
 
 def _boolean(solutions: ox.QuerySolutions) -> ox.QueryBoolean:
