@@ -71,6 +71,7 @@ from atlas_ld.store.repo import Repo, open_embedded
 log = logging.getLogger("atlas_ld.serve.app")
 PAGE_CACHE = 2000
 FAILURE_TTL = 60.0  # seconds a query stopped for time or memory is refused at once
+PERSIST_AFTER = 0.02  # answers that took longer are also kept on disk (survive restarts)
 Bindings = tuple[tuple[str, str, str], ...]  # see QueryJob.substitutions
 
 
@@ -207,7 +208,7 @@ class Site:
                 self._failed.popitem(last=False)
             raise
         evaluation = time.perf_counter() - evaluating
-        written = self.answers.put(key, written)
+        written = self.answers.put(key, written, persist=evaluation >= PERSIST_AFTER)
         return Answer(written, key, "miss", time.perf_counter() - started, evaluation)
 
     def _refuse_recent_failure(self, key: str) -> None:

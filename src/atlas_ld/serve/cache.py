@@ -119,9 +119,13 @@ class ResultCache:
             written = self._remember(key, written)
         return written
 
-    def put(self, key: str, written: Written) -> Written:
-        """Keep an answer; returns it as kept (a spooled body moves into the cache folder)."""
-        if self.folder is not None:
+    def put(self, key: str, written: Written, *, persist: bool = True) -> Written:
+        """Keep an answer; returns it as kept (a spooled body moves into the cache folder).
+
+        `persist=False` keeps it in memory only: an answer that took a few milliseconds is not
+        worth two file writes on the request's path (a spooled answer is always kept on disk).
+        """
+        if self.folder is not None and (persist or written.path):
             try:
                 body: bytes | Path = Path(written.path) if written.path else written.body
                 stored = write_answer(
