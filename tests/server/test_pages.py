@@ -342,3 +342,17 @@ def test_canned_query_pages_in_both_languages_with_formatted_numbers(server):
     assert f'<th scope="col">{escape(meta["column@en country"])}</th>' in english
     for page in (french, english):
         assert "xsd:" not in page[page.index('<table class="results">') :]
+
+
+def test_home_years_span_survives_a_partnership_without_start_year(server, sample_store_rows):
+    """Regression: MIN/MAX over an OPTIONAL start year were unbound as soon as one partnership
+    (here the escaping test's) had none, and the home page lost its span of years."""
+    years = sorted(
+        int(r["y"].value) for r in sample_store_rows("SELECT ?y { ?p atlas:startYear ?y }")
+    )
+    missing = sample_store_rows(
+        "SELECT ?p { ?p a atlas:Partnership FILTER NOT EXISTS { ?p atlas:startYear ?y } }"
+    )
+    assert missing  # the situation of the bug
+    page = requests.get(f"{server.url}/", headers=HTML, timeout=60).text
+    assert f"<strong>{years[0]}</strong>" in page and f"<strong>{years[-1]}</strong>" in page

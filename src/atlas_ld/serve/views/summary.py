@@ -79,14 +79,11 @@ async def figures(
     rows = await site.select(
         PREFIX_LINES
         + f"""SELECT ?iri ?lang (COUNT(DISTINCT ?partnership) AS ?n)
-  (MIN(STR(?y)) AS ?first) (MAX(STR(?y)) AS ?last)
-WHERE {{ {group} OPTIONAL {{ ?partnership atlas:startYear ?y }} }} GROUP BY ?iri ?lang""",
+WHERE {{ {group} }} GROUP BY ?iri ?lang""",
         b,
     )
     if rows:
         out.partnerships = int(rows[0]["n"]["value"])
-        out.first = rows[0].get("first", {}).get("value", "")
-        out.last = rows[0].get("last", {}).get("value", "")
     if not out.partnerships:
         return out
     money, per_year, out.countries, out.themes, out.listed = await asyncio.gather(
@@ -127,6 +124,10 @@ GROUP BY ?iri ?lang ?year ORDER BY ?year""",
     out.per_year = [
         {"year": r["year"]["value"], "partnerships": int(r["n"]["value"])} for r in per_year
     ]
+    # from the years found, not MIN/MAX in SPARQL: one partnership without a start year would
+    # make them unbound
+    if out.per_year:
+        out.first, out.last = out.per_year[0]["year"], out.per_year[-1]["year"]
     return out
 
 
