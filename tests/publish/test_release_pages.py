@@ -72,7 +72,7 @@ def served(tmp_path_factory) -> Iterator[tuple[str, Path]]:
 
 
 def page(url: str, path: str, lang: str) -> str:
-    response = requests.get(f"{url}{path}", params={"lang": lang}, timeout=30)
+    response = requests.get(f"{url}{path}", params={"lang": lang}, timeout=120)  # a busy machine
     assert response.status_code == 200, response.text[:500]
     return html.unescape(response.text)
 
