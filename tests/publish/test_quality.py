@@ -95,3 +95,27 @@ def test_counts_per_shape_and_severity_and_dqv(release: Path):
     assert measured == {k.lower(): v for k, v in manifest.quality.items()}
     metadata = catalog.value(version, DQV.hasQualityMetadata)
     assert str(catalog.value(metadata, rdflib.FOAF.page)).endswith("quality/shacl-report.ttl")
+
+
+def test_validate_keeps_result_path_source_shape_and_iri_values():
+    """Finding: graph/validate.py rebuilt the report from strings and dropped sh:resultPath,
+    sh:sourceShape and the kind of sh:value (an IRI came back as a plain literal)."""
+    from atlas_ld.graph.validate import issues_turtle, validate_graph
+
+    atlas = "https://atlas-ld.example/def/atlas#"
+    data = rdflib.Graph().parse(
+        data=f"""
+        <{BASE}id/partnership/1> a <{atlas}Partnership> ;
+            <http://purl.org/dc/terms/title> "Un titre"@fr ;
+            <{atlas}status> <{atlas}Unknown> .""",
+        format="turtle",
+    )
+    _, expected, _ = shacl_validate(
+        data, shacl_graph=shapes_graph(), inference="none", advanced=True, allow_warnings=True
+    )
+    issues = validate_graph(data, partnership=f"{BASE}id/partnership/1", source="test")
+    report = rdflib.Graph().parse(data=issues_turtle(issues), format="turtle")
+    assert result_rows(report) == result_rows(expected)
+    status = [r for r in result_rows(report) if r[1] == rdflib.URIRef(f"{atlas}status")]
+    assert status and status[0][2] == rdflib.URIRef(f"{atlas}Unknown")  # an IRI, not a literal
+    assert status[0][3] == rdflib.URIRef("https://atlas-ld.example/def/shapes#status")
