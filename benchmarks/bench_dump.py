@@ -7,7 +7,8 @@ pages from the sample generator), unless --store names an existing store to reus
 dumps twice and checks that the bytes are the same, then dumps a third time with `previous=` the
 first release (the change log). It prints the time of the files a release held before versions,
 IATI, quality and change logs existed (RDF, tables, VoID, catalogue) as the peer, and the ratio of
-the whole dump to it; and validates iati-activities.xml against the IATI 2.03 schema of the tests.
+the whole dump to it; and validates iati-activities.xml against the IATI 2.03 schema of the tests
+and reads it back with iatikit.
 With --graph-store, the Atlas-scale store is also published twice to a local `oxigraph serve`
 through the Graph Store Protocol.
 """
@@ -23,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import iatikit
 import pyoxigraph as ox
 import requests
 from lxml import etree
@@ -102,6 +104,8 @@ def measure(label: str, store_dir: Path, workdir: Path) -> None:
     valid = schema.validate(etree.parse(str(workdir / label / "iati-activities.xml")))
     error = schema.error_log.last_error or ""
     print(f"  iati-activities.xml valid against IATI 2.03: {valid} {error}")
+    activities = iatikit.Dataset(str(workdir / label / "iati-activities.xml")).activities
+    print(f"  iatikit reads {len(activities)} activities back")
     steps.clear()
     started = time.perf_counter()
     with_log = dump(
