@@ -23,8 +23,9 @@ import math
 import os
 import re
 import sqlite3
+import threading
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -39,7 +40,7 @@ from atlas_ld.store.disk import MANIFEST, open_store, read_manifest
 log = logging.getLogger("atlas_ld.store.search_index")
 
 SUFFIX = ".search.sqlite"
-FORMAT = "atlas-ld-search/1"
+FORMAT = "atlas-ld-search/2"
 PAGE_SIZE = 20
 MAX_TERMS = 12
 DATA_ROWS = 50_000  # format=csv|json gives every match up to this many
@@ -336,6 +337,7 @@ CREATE TABLE partnership (
 CREATE TABLE facet (pid INTEGER NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL);
 CREATE TABLE facet_value (
   facet TEXT NOT NULL, value TEXT NOT NULL, label TEXT NOT NULL, label_en TEXT NOT NULL, href TEXT,
+  n INTEGER NOT NULL,
   PRIMARY KEY (facet, value)
 );
 CREATE VIRTUAL TABLE text USING fts5(
@@ -398,12 +400,18 @@ def _write(db: sqlite3.Connection, docs: dict[str, _Doc], labels: dict, base: st
         db.executemany(
             "INSERT INTO facet VALUES (?, ?, ?)", [(pid, f, v) for f, v in sorted(doc.facets)]
         )
+    counts = Counter(pair for doc in docs.values() for pair in doc.facets)
     db.executemany(
-        "INSERT INTO facet_value VALUES (?, ?, ?, ?, ?)",
-        [(f, v, fr, en, FACETS[f].href(v, base)) for (f, v), (fr, en) in labels.items()],
+        "INSERT INTO facet_value VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (f, v, fr, en, FACETS[f].href(v, base), counts[(f, v)])
+            for (f, v), (fr, en) in labels.items()
+        ],
     )
     db.execute("CREATE INDEX facet_by_value ON facet (facet, value, pid)")
     db.execute("CREATE INDEX facet_by_pid ON facet (pid, facet, value)")
+    for column in ("title_key", "start_year", "total_cents"):
+        db.execute(f"CREATE INDEX partnership_by_{column} ON partnership ({column})")
     db.execute("INSERT INTO text (text) VALUES ('optimize')")
 
 
@@ -494,37 +502,176 @@ class SearchResult:
         return max(1, math.ceil(self.total / self.query.page_size))
 
 
-_ORDER = {
-    "relevance": "rank, p.title_key, p.id",
-    "title": "p.title_key, p.id",
-    "year": "p.start_year IS NULL, p.start_year, p.title_key, p.id",
-    "-year": "p.start_year IS NULL, p.start_year DESC, p.title_key, p.id",
-    "amount": "p.total_cents IS NULL, p.total_cents, p.title_key, p.id",
-    "-amount": "p.total_cents IS NULL, p.total_cents DESC, p.title_key, p.id",
-}
+@dataclass(frozen=True, slots=True)
+class _Value:
+    label: str
+    label_en: str
+    href: str | None
+    ids: int  # a bitset: bit i is set when partnership i has this value
 
 
 class SearchIndex:
-    """A read-only index file. Each search opens its own connection: searches run in threads."""
+    """A read-only index file, searched from any thread.
+
+    The facets are held in memory as one bitset per facet value (a Python int, 12,700 bits at
+    Atlas scale), loaded on first use: a filter is an OR of bitsets, the filters combine with AND,
+    and a count is a popcount. Joining the facet rows in SQL instead took 150-450 ms per search
+    at Atlas scale; bitsets take a few. The words go to FTS5, and the page's rows to SQL.
+    """
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self.meta = _meta(self.path)
         if self.meta.get("format") != FORMAT:
             raise StoreError("not a search index of this version", where=str(self.path))
+        self._lock = threading.Lock()
+        self._values: dict[str, dict[str, _Value]] | None = None
+        self._keys: dict[str, list] = {}
+        self._all = 0
+
+    def load(self) -> None:
+        """Read the facets and sort keys into memory (the first search does it otherwise)."""
+        with self._lock:
+            if self._values is not None:
+                return
+            with _connect(self.path) as db:
+                bits: dict[tuple[str, str], bytearray] = {}
+                size = db.execute("SELECT MAX(id) FROM partnership").fetchone()[0] or 0
+                for facet, value, pid in db.execute("SELECT facet, value, pid FROM facet"):
+                    mask = bits.get((facet, value))
+                    if mask is None:
+                        mask = bits[(facet, value)] = bytearray(size // 8 + 1)
+                    mask[pid >> 3] |= 1 << (pid & 7)
+                values: dict[str, dict[str, _Value]] = {name: {} for name in FACETS}
+                for facet, value, label, label_en, href in db.execute(
+                    "SELECT facet, value, label, label_en, href FROM facet_value"
+                ):
+                    mask = bits.get((facet, value))
+                    ids = int.from_bytes(mask, "little") if mask else 0
+                    values[facet][value] = _Value(label, label_en, href, ids)
+                rows = db.execute(
+                    "SELECT id, title_key, start_year, total_cents FROM partnership"
+                ).fetchall()
+            self._keys = {
+                "title": {r[0]: r[1] for r in rows},
+                "year": {r[0]: r[2] for r in rows},
+                "amount": {r[0]: r[3] for r in rows},
+            }
+            self._all = _mask(r[0] for r in rows)
+            self._values = values
 
     def search(self, query: SearchQuery, *, facet_limit: int = 50) -> SearchResult:
+        self.load()
+        assert self._values is not None
         with _connect(self.path) as db:
-            matched = _filter(query, None)
-            hits_sql, params = _hits_sql(query, matched)
-            hits = [_hit(db, row, query.label_column) for row in db.execute(hits_sql, params)]
-            total = db.execute(f"SELECT COUNT(*) FROM ({matched[0]})", matched[1]).fetchone()[0]
-            facets = {name: _counts(db, query, name, _limit(name, facet_limit)) for name in FACETS}
-        return SearchResult(query=query, total=total, hits=hits, facets=facets)
+            filters, rank = self._filters(db, query)
+        matches = _intersect(self._all, filters.values())
+        facets = {
+            name: self._counts(query, name, _intersect(self._all, _others(filters, name)))
+            for name in FACETS
+        }
+        for name, counts in facets.items():
+            facets[name] = counts[: _limit(name, facet_limit)]
+        ordered = self._ordered(_ids(matches), query, rank)
+        offset = (query.page - 1) * query.page_size
+        with _connect(self.path) as db:
+            hits = _hits(db, query, ordered[offset : offset + query.page_size])
+        return SearchResult(query=query, total=len(ordered), hits=hits, facets=facets)
 
     def all_hits(self, query: SearchQuery) -> SearchResult:
         """Every match (up to `DATA_ROWS`), for the CSV and JSON downloads."""
         return self.search(replace(query, page=1, page_size=DATA_ROWS))
+
+    def _filters(
+        self, db: sqlite3.Connection, query: SearchQuery
+    ) -> tuple[dict[str, int], dict[int, float]]:
+        """Each filter's bitset (words, each facet, the years) and the words' BM25 ranks."""
+        assert self._values is not None
+        filters: dict[str, int] = {}
+        rank: dict[int, float] = {}
+        expression = match_expression(query.text)
+        if expression:
+            rank = dict(
+                db.execute(
+                    "SELECT rowid, bm25(text, 10.0, 1.0, 4.0, 4.0) FROM text WHERE text MATCH ?",
+                    (expression,),
+                )
+            )
+            filters["words"] = _mask(rank)
+        for name, chosen in query.facets.items():
+            if chosen:
+                known = self._values[name]
+                filters[name] = _union(known[v].ids for v in chosen if v in known)
+        if query.year_from or query.year_to:
+            low, high = query.year_from or 0, query.year_to or 9999
+            years = self._values["year"]
+            filters["year"] = _union(v.ids for y, v in years.items() if low <= int(y) <= high)
+        return filters, rank
+
+    def _counts(self, query: SearchQuery, name: str, within: int) -> list[FacetCount]:
+        """Counts of a facet's values among the matches of every *other* filter, so a choice in a
+        facet still shows what the other values of that facet would give."""
+        assert self._values is not None
+        chosen = set(query.facets.get(name, ()))
+        english = query.lang == "en"
+        counts = []
+        for value, entry in self._values[name].items():
+            n = (entry.ids & within).bit_count()
+            if n or value in chosen:
+                label = entry.label_en if english else entry.label
+                counts.append(FacetCount(value, label, n, entry.href, value in chosen))
+        for value in sorted(chosen - set(self._values[name])):  # unknown: shown, with 0
+            counts.append(FacetCount(value, value, 0, None, True))
+        if name == "year":
+            return sorted(counts, key=lambda c: c.value, reverse=True)
+        return sorted(counts, key=lambda c: (-c.count, sort_key(c.label), c.value))
+
+    def _ordered(self, ids: list[int], query: SearchQuery, rank: dict[int, float]) -> list[int]:
+        title = self._keys["title"]
+        order = query.order
+        if order == "relevance":
+            return sorted(ids, key=lambda i: (rank.get(i, 0.0), title[i], i))
+        if order == "title":
+            return sorted(ids, key=lambda i: (title[i], i))
+        field = self._keys["year" if order.endswith("year") else "amount"]
+        known = [i for i in ids if field[i] is not None]
+        unknown = sorted((i for i in ids if field[i] is None), key=lambda i: (title[i], i))
+        known.sort(key=lambda i: (title[i], i))
+        known.sort(key=lambda i: field[i], reverse=order.startswith("-"))  # stable: ties by title
+        return known + unknown
+
+
+def _mask(ids: Iterable[int]) -> int:
+    """The bitset of some ids (one bytearray pass: adding shifted ints is quadratic)."""
+    ids = list(ids)
+    mask = bytearray(max(ids, default=0) // 8 + 1)
+    for i in ids:
+        mask[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(mask, "little")
+
+
+def _union(masks: Iterable[int]) -> int:
+    result = 0
+    for mask in masks:
+        result |= mask
+    return result
+
+
+def _intersect(everything: int, masks: Iterable[int]) -> int:
+    result = everything
+    for mask in masks:
+        result &= mask
+    return result
+
+
+def _others(filters: dict[str, int], name: str) -> list[int]:
+    return [mask for key, mask in filters.items() if key != name]
+
+
+def _ids(mask: int) -> list[int]:
+    """The positions of the set bits, ascending."""
+    bits = bin(mask)[:1:-1]
+    return [i for i, bit in enumerate(bits) if bit == "1"]
 
 
 def _limit(facet: str, default: int) -> int:
@@ -532,73 +679,36 @@ def _limit(facet: str, default: int) -> int:
     return 400 if facet in ("country", "region", "year") else default
 
 
-def _filter(query: SearchQuery, skip: str | None) -> tuple[str, list]:
-    """SQL selecting the ids (and rank) of the partnerships that pass every filter but `skip`."""
-    expression = match_expression(query.text)
-    if expression:
-        sql = "SELECT rowid AS id, bm25(text, 10.0, 1.0, 4.0, 4.0) AS rank FROM text"
-        sql, params = sql + " WHERE text MATCH ?", [expression]
-    else:
-        sql, params = "SELECT id, 0 AS rank FROM partnership WHERE 1", []
-    for name, values in sorted(query.facets.items()):
-        if name == skip or not values:
-            continue
-        marks = ", ".join("?" * len(values))
-        sql += f" AND {'rowid' if expression else 'id'} IN "
-        sql += f"(SELECT pid FROM facet WHERE facet = ? AND value IN ({marks}))"
-        params += [name, *values]
-    if skip != "year" and (query.year_from or query.year_to):
-        sql += f" AND {'rowid' if expression else 'id'} IN (SELECT id FROM partnership "
-        sql += "WHERE start_year BETWEEN ? AND ?)"
-        params += [query.year_from or 0, query.year_to or 9999]
-    return sql, params
-
-
-def _hits_sql(query: SearchQuery, matched: tuple[str, list]) -> tuple[str, list]:
-    sql = (
-        "SELECT p.id, p.iri, p.title, p.start_year, p.end_year, p.total "
-        f"FROM ({matched[0]}) AS m JOIN partnership AS p ON p.id = m.id "
-        f"ORDER BY {_ORDER[query.order]} LIMIT ? OFFSET ?"
-    )
-    offset = (query.page - 1) * query.page_size
-    return sql, [*matched[1], query.page_size, offset]
-
-
-def _hit(db: sqlite3.Connection, row: tuple, column: str) -> Hit:
-    pid, iri, title, start, end, total = row
-    found = db.execute(
-        f"SELECT f.facet, f.value, v.{column} FROM facet AS f JOIN facet_value AS v "
-        "ON v.facet = f.facet AND v.value = f.value "
-        f"WHERE f.pid = ? AND f.facet IN ('country', 'status') ORDER BY v.{column}",
-        (pid,),
-    ).fetchall()
-    countries = tuple((value, label) for facet, value, label in found if facet == "country")
-    status = next(((v, label) for facet, v, label in found if facet == "status"), None)
-    return Hit(iri, title, start, end, Decimal(total) if total else None, countries, status)
-
-
-def _counts(db: sqlite3.Connection, query: SearchQuery, name: str, limit: int) -> list[FacetCount]:
-    """Counts of a facet's values among the matches of every *other* filter, so a choice in a
-    facet still shows what the other values of that facet would give."""
-    sql, params = _filter(query, name)
+def _hits(db: sqlite3.Connection, query: SearchQuery, ids: list[int]) -> list[Hit]:
+    """The rows of one page, in the order of `ids`, with their countries and status."""
     column = query.label_column
-    order = "f.value DESC" if name == "year" else f"n DESC, v.{column}"
-    rows = db.execute(
-        f"SELECT f.value, v.{column}, v.href, COUNT(*) AS n FROM ({sql}) AS m "
-        "JOIN facet AS f ON f.pid = m.id AND f.facet = ? "
-        "JOIN facet_value AS v ON v.facet = f.facet AND v.value = f.value "
-        f"GROUP BY f.value ORDER BY {order} LIMIT ?",
-        [*params, name, limit],
-    ).fetchall()
-    chosen = set(query.facets.get(name, ()))
-    counts = [FacetCount(v, label, n, href, v in chosen) for v, label, href, n in rows]
-    shown = {c.value for c in counts}
-    for value in sorted(chosen - shown):  # a chosen value always shows, even with no match
-        label = db.execute(
-            f"SELECT {column}, href FROM facet_value WHERE facet = ? AND value = ?", (name, value)
-        ).fetchone()
-        counts.append(FacetCount(value, label[0] if label else value, 0, None, True))
-    return counts
+    rows: dict[int, tuple] = {}
+    facts: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ", ".join("?" * len(chunk))
+        for row in db.execute(
+            "SELECT id, iri, title, start_year, end_year, total FROM partnership "
+            f"WHERE id IN ({marks})",
+            chunk,
+        ):
+            rows[row[0]] = row
+        for pid, facet, value, label in db.execute(
+            f"SELECT f.pid, f.facet, f.value, v.{column} FROM facet AS f JOIN facet_value AS v "
+            "ON v.facet = f.facet AND v.value = f.value "
+            f"WHERE f.pid IN ({marks}) AND f.facet IN ('country', 'status') ORDER BY v.{column}",
+            chunk,
+        ):
+            facts[pid].append((facet, value, label))
+    hits = []
+    for pid in ids:
+        _, iri, title, start, end, total = rows[pid]
+        found = facts.get(pid, [])
+        countries = tuple((value, label) for facet, value, label in found if facet == "country")
+        status = next(((v, label) for facet, v, label in found if facet == "status"), None)
+        amount = Decimal(total) if total else None
+        hits.append(Hit(iri, title, start, end, amount, countries, status))
+    return hits
 
 
 def describe(result: SearchResult) -> dict[str, Any]:

@@ -68,6 +68,7 @@ class SearchService:
         self.error: str | None = None
         self._lock = threading.Lock()
         self._started = False
+        self._index: SearchIndex | None = None
         if site.config.sparql_endpoint:
             # A remote endpoint has no build id: its index lives as long as this server.
             self.path = Path(tempfile.mkdtemp(prefix="atlas-ld-search-")) / "index.sqlite"
@@ -82,18 +83,18 @@ class SearchService:
             if self._started:
                 return
             self._started = True
-        if self.store_dir is not None and search_index.is_current(self.store_dir, self.path):
-            self.ready.set()
-            return
-        threading.Thread(target=self._build, name="search-index", daemon=True).start()
+        threading.Thread(target=self._prepare, name="search-index", daemon=True).start()
 
-    def _build(self) -> None:
+    def _prepare(self) -> None:
+        """Build the index if it is missing or stale, then load its facets into memory."""
         try:
             if self.store_dir is None:
                 endpoint = self.site.config.sparql_endpoint
                 search_index.write_index(self.site.store, self.site.base, endpoint, self.path)
-            else:
+            elif not search_index.is_current(self.store_dir, self.path):
                 search_index.build_search_index(self.store_dir, self.site.store, self.path)
+            self._index = SearchIndex(self.path)
+            self._index.load()
             log.info("search index ready: %s", self.path)
         except AtlasError as exc:
             self.error = str(exc)
@@ -110,7 +111,8 @@ class SearchService:
             raise StoreError("the search index is being built; try again in a few seconds")
         if self.error:
             raise StoreError(self.error)
-        return SearchIndex(self.path)
+        assert self._index is not None  # set before `ready`
+        return self._index
 
 
 def service(app) -> SearchService:
