@@ -120,3 +120,22 @@ def test_a_new_build_invalidates_validators(sample_store, tmp_path, header):
     for server in start_server(store, "--workers", "1"):
         again = _get(server.url, query, **{header: value})
         assert again.status_code == 200 and again.headers["X-Cache"] == "miss"
+
+
+def test_a_long_canned_answer_is_computed_ahead_cut_at_the_row_limit(sample_store, tmp_path):
+    """At Atlas scale `roles` runs past the time limit: computed ahead, cut at the row limit as
+    the server cuts answers, it answers at once and says it was cut."""
+    store = tmp_path / "store"
+    shutil.copytree(sample_store, store)
+    assert precompute(store, row_limit=10) >= len(list_queries())
+    stamp = BuildStamp.of(store)
+    roles = next(q for q in list_queries() if q.name == "roles")
+    key = answer_key(stamp.id, roles.sparql, "csv", row_limit=10, max_bytes=50_000_000)
+    stored = read_answer(answers_root(store) / stamp.id, key)
+    assert stored is not None and stored.rows == 10 and stored.truncated
+    lines = stored.path.read_text(encoding="utf-8").strip().splitlines()
+    assert len(lines) == 11  # the header and ten rows
+    for server in start_server(store, "--workers", "1", "--max-rows", "10", "--timeout", "0.1"):
+        response = requests.get(f"{server.url}/queries/roles.csv", timeout=60)
+        assert response.status_code == 200
+        assert response.content == stored.path.read_bytes()
