@@ -64,12 +64,12 @@ def children(pid: int) -> set[int]:
     return found
 
 
-def start(store: Path, log: Path, memory: str) -> tuple[subprocess.Popen, str]:
+def start(store: Path, log: Path, memory: str, workers: int) -> tuple[subprocess.Popen, str]:
     out = log.open("wb")
     process = subprocess.Popen(
         [
             *(str(BIN / "atlas-ld"), "serve", "--store", str(store), "--port", "0"),
-            *("--query-memory", memory, "--timeout", "10"),
+            *("--query-memory", memory, "--timeout", "10", "--workers", str(workers)),
         ],
         stdout=out,
         stderr=subprocess.STDOUT,
@@ -95,6 +95,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--query-memory", default="1GiB")
+    parser.add_argument("--workers", type=int, default=2, help="the server's query workers")
     parser.add_argument(
         "--fresh", type=float, default=0.1, help="share of requests sent with no-cache"
     )
@@ -105,7 +106,7 @@ def main() -> None:
         if store is None:
             store = scratch / "store"
             build_sample(store)
-        process, url = start(store, scratch / "server.log", args.query_memory)
+        process, url = start(store, scratch / "server.log", args.query_memory, args.workers)
         try:
             soak(process, url, args)
         finally:
