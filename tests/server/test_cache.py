@@ -139,3 +139,17 @@ def test_a_long_canned_answer_is_computed_ahead_cut_at_the_row_limit(sample_stor
         response = requests.get(f"{server.url}/queries/roles.csv", timeout=60)
         assert response.status_code == 200
         assert response.content == stored.path.read_bytes()
+
+
+def test_answers_with_personal_data_never_reach_a_public_server(sample_store, tmp_path):
+    """A server run with --include-personal-data keeps its answers apart: a public server on
+    the same store, later, evaluates the same query on the public copy."""
+    store = tmp_path / "store"
+    shutil.copytree(sample_store, store)
+    query = "SELECT * { GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?g), '/personal/')) }"
+    for server in start_server(store, "--workers", "1", "--include-personal-data"):
+        assert _get(server.url, query).json()["results"]["bindings"]
+    for server in start_server(store, "--workers", "1"):
+        public = _get(server.url, query)
+        assert public.headers["X-Cache"] == "miss"
+        assert public.json()["results"]["bindings"] == []

@@ -164,11 +164,16 @@ class Site:
             stamp = BuildStamp(f"remote{int(time.time())}", time.time())
         else:
             stamp = BuildStamp.of(config.store)
+            if config.include_personal:
+                # Answers with personal data never share a folder with the public ones.
+                stamp = BuildStamp(f"{stamp.id}-personal", stamp.time)
             try:
                 folder = open_answers(config.store, stamp.id)
             except OSError as exc:
                 log.warning("answers kept in memory only: %s", exc)
-        validators = Validators(stamp.id, stamp.time, config.cache_control)
+        # Pages also depend on the addresses they are written for.
+        variant = f"{self.base} {self.public_url}"
+        validators = Validators(stamp.id, stamp.time, config.cache_control, variant)
         cache = ResultCache(folder, memory_bytes=config.cache_memory, disk_bytes=config.cache_disk)
         return validators, cache
 

@@ -37,6 +37,7 @@ class Validators:
     build_id: str
     build_time: float
     cache_control: str
+    variant: str = ""  # what else pages depend on (base IRI, public URL)
 
     def etag(self, key: str) -> str:
         return f'"{self.build_id[:8]}-{key[:24]}"'
@@ -212,6 +213,7 @@ class PageValidators:
         key = hashlib.sha256(
             "\x1f".join(
                 [
+                    self.validators.variant,
                     path,
                     scope.get("query_string", b"").decode("latin-1"),
                     headers.get("accept", ""),

@@ -106,12 +106,16 @@ def answers_root(store_dir: Path) -> Path:
 
 
 def open_answers(store_dir: Path, build_id: str) -> Path:
-    """The answers folder of this build (made if missing); other builds' folders are removed."""
+    """The answers folder of this build (made if missing); other builds' folders are removed.
+
+    `build_id` may carry a suffix (`ID-personal`, answers that hold personal data): folders of
+    the same build with another suffix stay."""
     root = answers_root(store_dir)
     folder = root / build_id
     folder.mkdir(parents=True, exist_ok=True)
+    build = build_id.split("-", 1)[0]
     for other in root.iterdir():
-        if other.name != build_id and other.is_dir():
+        if other.name.split("-", 1)[0] != build and other.is_dir():
             shutil.rmtree(other, ignore_errors=True)
     return folder
 
