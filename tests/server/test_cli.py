@@ -47,5 +47,30 @@ def test_help_documents_the_limits():
         "--workers",
         "--base",
         "--include-personal-data",
+        "--query-memory",
+        "--max-result-bytes",
+        "--public-url",
+        "--trusted-host",
+        "--cache-control",
     ):
         assert option in done.stdout
+
+
+def test_port_0_binds_a_free_port_and_prints_it(sample_store):
+    for server in start_server(sample_store, "--workers", "1"):  # start_server passes --port 0
+        port = int(server.url.rsplit(":", 1)[1])
+        assert port > 0
+        assert f"serving on http://127.0.0.1:{port}/" in server.log()
+
+
+def test_a_bad_public_url_is_a_one_line_error(sample_store):
+    done = subprocess.run(
+        [str(ATLAS_LD), "serve", "--store", str(sample_store), "--public-url", "ftp://x"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "atlas-ld: error: not a public URL: 'ftp://x' (give http(s)://host[:port]/[path/])"
+    ]
