@@ -356,3 +356,23 @@ def test_home_years_span_survives_a_partnership_without_start_year(server, sampl
     assert missing  # the situation of the bug
     page = requests.get(f"{server.url}/", headers=HTML, timeout=60).text
     assert f"<strong>{years[0]}</strong>" in page and f"<strong>{years[-1]}</strong>" in page
+
+
+def test_home_figures_are_kept_next_to_the_store_per_build(server, sample_store, sample_store_rows):
+    """Computed when the server starts, in both languages, under a folder named after the
+    build (a digest of the store's manifest), so a rebuilt store never shows old figures."""
+    import hashlib
+    import json
+    import time
+
+    build = hashlib.sha256((sample_store / "atlas-ld.json").read_bytes()).hexdigest()[:24]
+    folder = sample_store.with_name(sample_store.name + ".pages") / build
+    requests.get(f"{server.url}/", headers=HTML, timeout=60)
+    for _ in range(100):
+        if all((folder / f"home-{lang}.json").is_file() for lang in ("fr", "en")):
+            break
+        time.sleep(0.2)
+    count = sample_store_rows("SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a atlas:Partnership }")
+    for lang in ("fr", "en"):
+        saved = json.loads((folder / f"home-{lang}.json").read_text(encoding="utf-8"))
+        assert saved["figures"]["partnerships"] == int(count[0]["n"].value)

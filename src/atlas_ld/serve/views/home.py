@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from importlib import resources
-from pathlib import Path
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -17,10 +14,9 @@ from starlette.routing import Route
 
 from atlas_ld.core.errors import AtlasError
 from atlas_ld.serve.i18n import LANGUAGES, translator
+from atlas_ld.serve.views import precomputed, resource
 from atlas_ld.serve.views.base import PREFIX_LINES, Value, not_found, render, term_value
 from atlas_ld.serve.views.summary import figures
-from atlas_ld.store.disk import MANIFEST
-from atlas_ld.store.guard import inspect_query
 
 log = logging.getLogger("atlas_ld.serve.views.home")
 _COUNTS = (
@@ -69,105 +65,57 @@ ORDER BY DESC(?partnerships) ?name ?item"""
     )
 
 
-FIGURES_TIMEOUT = 600.0  # seconds: the home page's figures read the whole store, once
 WAIT = 3.0  # seconds a home page request waits for figures still being computed
 
 
 async def home(request: Request) -> Response:
     site = request.app.state.site
     t = translator(request)
-    figures = await ready_figures(request.app, t.lang)
+    figures = await ready_figures(site, t.lang)
     return render(request, "home.html", t=t, figures=figures, facets=FACETS, triples=site.triples)
 
 
 def start(app) -> None:
-    """Called when the server starts: compute the home page's figures in both languages in the
-    background, unless the file next to the store already has them for this build."""
-    for lang in LANGUAGES:
-        _task(app, lang)
+    """Called when the server starts: compute ahead the home page's figures in both languages,
+    then those of the biggest actors, places and themes (`resource.precompute`), unless the
+    files next to the store already have them for this build."""
+    site = app.state.site
+
+    async def ahead() -> None:
+        for lang in LANGUAGES:
+            await home_figures(site, lang)
+        await resource.precompute(site)
+
+    task = asyncio.get_running_loop().create_task(ahead())
+    task.add_done_callback(_log_failure)
+    app.state.precompute = task  # a reference, so the task is not collected while it runs
 
 
-async def ready_figures(app, lang: str) -> dict | None:
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and isinstance(task.exception(), AtlasError):
+        log.warning("figures not computed ahead: %s", task.exception())
+
+
+async def ready_figures(site, lang: str) -> dict | None:
     """The home page's figures, or None while they are computed (the page says so)."""
-    task = _task(app, lang)
     try:
-        return await asyncio.wait_for(asyncio.shield(task), WAIT)
+        return await asyncio.wait_for(asyncio.shield(home_figures(site, lang)), WAIT)
     except TimeoutError:
         return None
     except AtlasError as exc:
         log.warning("home page figures not computed: %s", exc)
-        app.state.home_figures.pop(lang, None)  # the next request tries again
         return None
-
-
-def _task(app, lang: str) -> asyncio.Task:
-    tasks = getattr(app.state, "home_figures", None)
-    if tasks is None:
-        tasks = app.state.home_figures = {}
-    if lang not in tasks:
-        tasks[lang] = asyncio.get_running_loop().create_task(home_figures(app.state.site, lang))
-    return tasks[lang]
 
 
 async def home_figures(site, lang: str) -> dict:
-    """The home page's figures, computed once per build and language and kept in a file next
-    to the store (`<store>.pages.json`), so a restarted server does not compute them again."""
-    cache = _cache_file(site)
-    build = _build_id(site)
-    saved = _read_cache(cache, build)
-    if lang in saved:
-        return saved[lang]
-    computed = await _compute(_Patient(site), lang)
-    saved = _read_cache(cache, build)  # the other language may have been written meanwhile
-    saved[lang] = computed
-    if cache is not None:
-        tmp = cache.with_name(f"{cache.name}.{lang}.tmp")
-        tmp.write_text(json.dumps({"build": build, **saved}, default=str), encoding="utf-8")
-        tmp.replace(cache)
-    return computed
-
-
-class _Patient:
-    """The site, with the longer time limit of queries computed ahead of any request (the
-    pages' own limit is the endpoint's); what the page views read of a site."""
-
-    def __init__(self, site):
-        self.site = site
-        self.base = site.base
-
-    async def select(self, query: str, bind=()) -> list[dict]:
-        job = replace(self.site.job(query, "json", info=inspect_query(query)), substitutions=bind)
-        written = await self.site.pool.run(job, timeout=FIGURES_TIMEOUT)
-        body = written.body if written.path is None else written.read()
-        return json.loads(body)["results"]["bindings"]
-
-
-def _cache_file(site) -> Path | None:
-    store = getattr(site.config, "store", None)
-    if store is None or getattr(site.config, "sparql_endpoint", None):
-        return None
-    return Path(store).with_name(Path(store).name + ".pages.json")
-
-
-def _build_id(site) -> str:
-    """A digest of the store's manifest: every build writes a new one."""
-    store = getattr(site.config, "store", None)
-    manifest = Path(store) / MANIFEST if store is not None else None
-    if manifest is None or not manifest.is_file():
-        return ""
-    return hashlib.sha256(manifest.read_bytes()).hexdigest()
-
-
-def _read_cache(cache: Path | None, build: str) -> dict:
-    if cache is None or not build:
-        return {}
-    try:
-        data = json.loads(cache.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if data.pop("build", None) != build:
-        return {}
-    return data
+    """The home page's figures, computed once per build and language (`precomputed`)."""
+    name = f"home-{lang}"
+    saved = precomputed.read(site, name)
+    if saved is not None:
+        return saved
+    return await precomputed.in_background(
+        site, name, lambda: _compute(precomputed.Patient(site), lang)
+    )
 
 
 async def _compute(site, lang: str) -> dict:

@@ -9,17 +9,21 @@ pyoxigraph only substitutes projected variables.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from atlas_ld.serve.formatting import decimal_of
+from atlas_ld.serve.views import precomputed
 from atlas_ld.serve.views.base import PREFIX_LINES, Value, local_href, term_value
+from atlas_ld.serve.workers import QueryTimeout, ServerBusy
 
 Bindings = tuple[tuple[str, str, str], ...]
 TOP = 12  # countries and themes shown in a page's summary
 LISTED = 100  # partnerships listed on a page; the search page has them all
+SLOW = 1.0  # seconds: figures that took longer are kept next to the store
 
 
 def bind(iri: str, lang: str) -> Bindings:
@@ -49,6 +53,36 @@ class Figures:
     countries: list[dict] = field(default_factory=list)  # {label, href, iso3, value}
     themes: list[dict] = field(default_factory=list)  # {label, href, value}
     listed: list[Listed] = field(default_factory=list)
+    pending: bool = False  # too slow for a page: being computed in the background
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Figures:
+        return cls(
+            partnerships=data["partnerships"],
+            first=data["first"],
+            last=data["last"],
+            total=Decimal(str(data["total"])),
+            water=Decimal(str(data["water"])),
+            per_year=data["per_year"],
+            financing_per_year=[
+                {**row, "amount": Decimal(str(row["amount"]))} for row in data["financing_per_year"]
+            ],
+            countries=data["countries"],
+            themes=data["themes"],
+            listed=[
+                Listed(
+                    Value(**item["partnership"]),
+                    start=item["start"],
+                    status=item["status"],
+                    countries=[Value(**c) for c in item["countries"]],
+                    links=item["links"],
+                )
+                for item in data["listed"]
+            ],
+        )
 
 
 # The search page's facet of each kind of page, and the IRIs its values are made from.
@@ -72,7 +106,34 @@ async def figures(
     site, pattern: str, iri: str, lang: str, top: int | None = TOP, listing: bool = True
 ) -> Figures:
     """Every figure of a summary, for the partnerships `pattern` finds; the `top` countries and
-    themes (all: None); the list of the partnerships unless `listing` is False."""
+    themes (all: None); the list of the partnerships unless `listing` is False.
+
+    Figures that took long are kept next to the store (`precomputed`); figures that do not fit
+    in a page's time limit are computed in the background and the page says so meanwhile."""
+    name = precomputed.name_for("figures", pattern, iri, lang, str(top), str(listing))
+    saved = precomputed.read(site, name)
+    if saved is not None:
+        return Figures.from_json(saved)
+    started = time.perf_counter()
+    try:
+        out = await _figures(site, pattern, iri, lang, top, listing)
+    except (QueryTimeout, ServerBusy):
+        patient = precomputed.Patient(site)
+
+        async def compute() -> dict:
+            found = await _figures(patient, pattern, iri, lang, top, listing)
+            return found.to_json()
+
+        precomputed.in_background(site, name, compute)
+        return Figures(pending=True)
+    if time.perf_counter() - started > SLOW:
+        precomputed.write(site, name, out.to_json())
+    return out
+
+
+async def _figures(
+    site, pattern: str, iri: str, lang: str, top: int | None, listing: bool
+) -> Figures:
     b = bind(iri, lang)
     group = _set(pattern)
     out = Figures()
