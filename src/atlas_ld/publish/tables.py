@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from atlas_ld.core import resources
 from atlas_ld.store.canned import read_header
+from atlas_ld.store.repo import Repo
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 CSVW_DATATYPES = {
@@ -63,7 +64,9 @@ def table_queries() -> list[TableQuery]:
     return [parse_table_query(e.name[:-3], e.read_text(encoding="utf-8")) for e in entries]
 
 
-def run_table(store: ox.Store, query: TableQuery) -> Table:
+def run_table(store: Repo | ox.Store, query: TableQuery) -> Table:
+    """The table's rows from a store or any repository (`atlas_ld.store.repo`), the union of its
+    named graphs as the default graph."""
     solutions = store.query(query.sparql, use_default_graph_as_union=True)
     variables = [v.value for v in solutions.variables]
     rows = [tuple(solution[v] for v in variables) for solution in solutions]
