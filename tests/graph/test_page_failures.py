@@ -195,3 +195,22 @@ def test_a_page_over_max_bytes_is_left_out_at_read(tmp_path):
     assert result.exit_code == 1
     assert f"{big}: read: page is " in result.output and "(--max-bytes)" in result.output
     assert "1 partnerships from 2 pages" in result.output
+
+
+def test_a_folder_holding_a_store_reads_only_its_pages(tmp_path, sample_folder):
+    """The store, its generations and cache inside a folder of pages are not read as pages;
+    a page saved under its URL's name is."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    names = sorted(p.name for p in sample_folder.glob("*.html"))[:3]
+    for name in names:
+        (folder / name).write_bytes((sample_folder / name).read_bytes())
+    saved = folder / "detailProjet.html?criteres.prjId=424242"
+    saved.write_bytes((sample_folder / names[0]).read_bytes().replace(b"2011", b"2012"))
+    runner = CliRunner()
+    store = folder / "S"
+    first = runner.invoke(main, ["build", str(SEED), "--store", str(store), "-j", "1"])
+    assert first.exit_code == 0, first.output
+    result = runner.invoke(main, ["build", str(folder), "--store", str(store), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert "from 4 pages" in result.output

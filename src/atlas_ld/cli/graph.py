@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import suppress
@@ -67,22 +69,41 @@ class _PageReader:
                     yield PageFailure(item, exc.message)
 
     def _expand(self, location: str) -> list[str]:
-        """A folder's pages: its .html, .htm, .txt and suffix-less files, at any depth, except
-        `manifest.csv` (read by the page reader for ids) and hidden files; others are skipped
-        and listed."""
+        """A folder's pages, at any depth: files named as pages (`_is_page_name`), except
+        `manifest.csv` (read by the page reader for ids), hidden files and the folders of an
+        atlas-ld store, its cache and copies; other files are skipped and listed."""
         path = Path(location)
         if "://" in location or not path.is_dir():
             return [location]
         pages = []
-        for file in sorted(path.rglob("*")):
-            hidden = any(part.startswith(".") for part in file.relative_to(path).parts)
-            if hidden or not file.is_file() or file.name == "manifest.csv":
-                continue
-            if file.suffix.lower() in _PAGE_SUFFIXES or not file.suffix:
-                pages.append(str(file))
-            else:
-                self.skipped.append(str(file))
+        for folder, dirs, files in os.walk(path):
+            dirs[:] = sorted(
+                d for d in dirs if not d.startswith(".") and not _is_store_folder(Path(folder, d))
+            )
+            for name in sorted(files):
+                if name.startswith(".") or name == "manifest.csv":
+                    continue
+                (pages if _is_page_name(name) else self.skipped).append(str(Path(folder, name)))
         return pages
+
+
+_STORE_FOLDERS = re.compile(r"\.(stores|cache|public|previous|new-\d+)$")
+
+
+def _is_store_folder(folder: Path) -> bool:
+    """A store, its generations, cache or copies: never pages, even inside a folder of pages."""
+    return bool(_STORE_FOLDERS.search(folder.name)) or (folder / "atlas-ld.json").exists()
+
+
+def _is_page_name(name: str) -> bool:
+    """`17384.html`, `page.txt`, `17384` and a page saved under its URL's name
+    (`detailProjet.html?criteres.prjId=17384`)."""
+    lower = name.lower()
+    if "." not in lower:
+        return True
+    if Path(lower).suffix in _PAGE_SUFFIXES:
+        return True
+    return any(f"{suffix}?" in lower for suffix in _PAGE_SUFFIXES)
 
 
 def _report_failures(failed: list[tuple[str, str, str]]) -> None:
