@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 from click.testing import CliRunner
@@ -16,10 +17,10 @@ from atlas_ld.store.disk import open_store
 from .conftest import SEED
 
 
-def _archive_seed(root, prj_id: int) -> None:
-    body = SEED.read_bytes()
+def _archive_seed(root, prj_id: int, run: str = "run1", body: bytes | None = None) -> None:
+    body = body or SEED.read_bytes()
     url = atlas_url(prj_id)
-    with Archive(root, "run1") as archive:
+    with Archive(root, run) as archive:
         archive.add_good(
             Fetched(
                 prj_id=prj_id,
@@ -56,3 +57,20 @@ def test_build_from_an_archive_names_the_capture(tmp_path):
     assert row["url"] == atlas_url(17384)
     assert row["time"].startswith("2026-11-02T09:30:00")
     assert row["capture"].startswith("<urn:uuid:")
+
+
+def test_one_damaged_capture_is_one_page_left_out(tmp_path):
+    """Issue 9, item 6: a capture that cannot be read is reported, the others load."""
+    archive = tmp_path / "archive"
+    _archive_seed(archive, 17384)
+    other = SEED.read_bytes().replace(b"FFQCD 2011-2012", b"FFQCD 2013")
+    _archive_seed(archive, 17385, run="run2", body=other)
+    with sqlite3.connect(archive / "index.sqlite") as index:  # point it at another record
+        index.execute("UPDATE captures SET offset = 0 WHERE prj_id = 17385")
+    store = tmp_path / "store"
+    args = ["build", "--archive", str(archive), "--store", str(store), "-j", "1"]
+    result = CliRunner().invoke(main, [*args, "--max-failures", "50"])
+    assert result.exit_code == 1
+    assert f"{atlas_url(17385)}: read: " in result.output
+    assert "does not match its SHA-256" in result.output
+    assert "1 partnerships from 2 pages" in result.output

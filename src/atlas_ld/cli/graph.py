@@ -54,9 +54,13 @@ class _PageReader:
         from atlas_ld.parse.source import read_page
 
         if self.archive is not None:
-            from atlas_ld.harvest.archive_reader import iter_latest_pages
+            from atlas_ld.harvest.archive_reader import latest_captures, read_capture
 
-            yield from iter_latest_pages(self.archive)
+            for capture in latest_captures(self.archive):
+                try:  # one damaged capture is one page left out, not the whole archive
+                    yield read_capture(self.archive, capture)
+                except AtlasError as exc:
+                    yield PageFailure(capture.page_url, str(exc))
         if not self.locations and self.archive is None:
             from atlas_ld.sample.corpus import sample_pages
 
