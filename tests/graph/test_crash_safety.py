@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import resource
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -300,3 +302,50 @@ def test_a_read_only_folder_gives_one_line_and_leaves_the_store(tmp_path):
             f"atlas-ld: error: {store}.lock: cannot open the build lock: Read-only file system"
         )
         assert snapshot(store) == before
+
+
+def _without_root_powers(args: list[str]) -> list[str]:
+    """The command run so that file permissions apply: root ignores them unless it drops
+    CAP_DAC_OVERRIDE (capsh); anyone else is bound by them already."""
+    if os.geteuid() != 0:
+        return args
+    capsh = shutil.which("capsh")
+    if capsh is None:
+        pytest.skip("running as root without capsh: file permissions cannot apply")
+    return [capsh, "--drop=cap_dac_override,cap_dac_read_search", "--", "-c", shlex.join(args)]
+
+
+def test_permission_denied_gives_one_line_and_leaves_the_store(tmp_path):
+    """Issue 10, item 8: permission denied on the store's folder, and on a page."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    store = folder / "S"
+    assert _cli("build", str(SEED), "--store", str(store), "-j", "1").returncode == 0
+    before = snapshot(store)
+    locked = tmp_path / "locked.html"
+    locked.write_bytes(SEED.read_bytes())
+    locked.chmod(0)
+    folder.chmod(0o555)
+    (folder / "S.lock").chmod(0o444)
+    try:
+        args = [ATLAS_LD, "build", str(SEED), str(locked), "--store", str(store), "-j", "1"]
+        result = subprocess.run(
+            _without_root_powers(args), capture_output=True, text=True, timeout=120
+        )
+    finally:
+        folder.chmod(0o755)
+        (folder / "S.lock").chmod(0o644)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        f"atlas-ld: error: {store}.lock: cannot open the build lock: Permission denied"
+    )
+    assert snapshot(store) == before
+    result = subprocess.run(
+        _without_root_powers([*args, "--max-failures", "50"]),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert f"atlas-ld: error: {locked}: read: Permission denied" in result.stderr
+    assert "1 partnerships from 2 pages" in result.stdout
