@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import socket
 import sys
 import time
@@ -34,14 +33,20 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from atlas_ld.core.errors import AtlasError, QueryError, StoreError
 from atlas_ld.core.namespaces import PREFIXES, base_from_env, check_base
 from atlas_ld.serve import views
-from atlas_ld.serve.cache import PageValidators, ResultCache, Validators, wants_fresh
+from atlas_ld.serve.cache import (
+    PageValidators,
+    ResultCache,
+    Validators,
+    answer_response,
+    wants_fresh,
+)
 from atlas_ld.serve.negotiation import NotAcceptable
 from atlas_ld.serve.protocol import (
     ProtocolError,
@@ -269,13 +274,17 @@ class Site:
             max_bytes=self.config.max_result_bytes,
         )
 
-    async def run(self, query: str, fmt: str = "json", bind: Bindings = ()) -> Written:
+    async def run(
+        self, query: str, fmt: str = "json", bind: Bindings = (), *, keep_file: bool = False
+    ) -> Written:
         """Guard and run a query the server itself wrote (pages, canned queries); `bind` gives
-        values from the request as pyoxigraph substitutions."""
+        values from the request as pyoxigraph substitutions. A large answer comes back as a
+        file (`Written.path`) when `keep_file`, to be sent with `cache.answer_response`; else
+        its bytes are read."""
         info = inspect_query(query)
         job = replace(self.job(query, fmt, info=info), substitutions=bind)
         written = (await self.answer(job)).written
-        if written.path is None:
+        if written.path is None or keep_file:
             return written
         return replace(written, body=written.read(), path=None)
 
@@ -325,31 +334,13 @@ async def sparql(request: Request) -> Response:
 
 
 def _results_response(site: Site, answer: Answer, media: str) -> Response:
-    written = answer.written
     headers = {
         "Vary": "Accept",
         **site.validators.headers(answer.key),
         "X-Cache": answer.cache,
         "Server-Timing": answer.timing,
     }
-    if written.truncated:
-        headers["X-Atlas-Truncated"] = written.note
-    charset = "" if "charset" in media else "; charset=utf-8"
-    if written.path is None:
-        return Response(written.body, headers=headers, media_type=f"{media}{charset}")
-    spooled = open(written.path, "rb")  # noqa: SIM115 (the generator closes it)
-    headers["Content-Length"] = str(os.fstat(spooled.fileno()).st_size)
-    return StreamingResponse(_file_chunks(spooled), headers=headers, media_type=f"{media}{charset}")
-
-
-async def _file_chunks(spooled, size: int = 256 * 1024):
-    """A large answer read from its file as the client takes it: the main process holds one
-    chunk per client, and the open file survives the cache dropping its entry meanwhile."""
-    try:
-        while chunk := await asyncio.to_thread(spooled.read, size):
-            yield chunk
-    finally:
-        spooled.close()
+    return answer_response(answer.written, media, headers)
 
 
 def _service_description(request: Request, site: Site, parsed: ProtocolRequest) -> Response:

@@ -13,6 +13,7 @@ build, so an answer computed once is served again without evaluating the query.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
@@ -22,6 +23,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import Response, StreamingResponse
 
 from atlas_ld.serve.results import Written
 from atlas_ld.store.answers import read_answer, write_answer
@@ -174,6 +176,31 @@ class ResultCache:
             self._disk_size -= size
             (self.folder / f"{key}.json").unlink(missing_ok=True)
             (self.folder / f"{key}.body").unlink(missing_ok=True)
+
+
+def answer_response(written: Written, media: str, headers: dict[str, str]) -> Response:
+    """The response for an answer: its bytes, or its file streamed in chunks (the main process
+    holds one chunk per client, never a whole large answer); with `X-Atlas-Truncated` when it
+    was cut."""
+    headers = dict(headers)
+    if written.truncated:
+        headers["X-Atlas-Truncated"] = written.note
+    media_type = media if "charset" in media else f"{media}; charset=utf-8"
+    if written.path is None:
+        return Response(written.body, headers=headers, media_type=media_type)
+    spooled = open(written.path, "rb")  # noqa: SIM115 (the generator closes it)
+    headers["Content-Length"] = str(os.fstat(spooled.fileno()).st_size)
+    return StreamingResponse(_file_chunks(spooled), headers=headers, media_type=media_type)
+
+
+async def _file_chunks(spooled, size: int = 256 * 1024):
+    """A large answer read from its file as the client takes it; the open file survives the
+    cache dropping its entry meanwhile."""
+    try:
+        while chunk := await asyncio.to_thread(spooled.read, size):
+            yield chunk
+    finally:
+        spooled.close()
 
 
 def _with_path(written: Written, path: str | None, body: bytes = b"") -> Written:

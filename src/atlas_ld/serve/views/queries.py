@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from atlas_ld.serve.cache import answer_response
 from atlas_ld.serve.i18n import DEFAULT, translator
 from atlas_ld.serve.negotiation import negotiate
 from atlas_ld.serve.views.base import not_found, render, result_table
@@ -79,9 +80,9 @@ async def canned_query(request: Request) -> Response:
         shown = localized(found, t.lang)
         result = await result_table(site, found.sparql, shown.columns, t.lang)
         return render(request, "query.html", t=t, canned=shown, result=result)
-    written = await site.run(found.sparql, fmt)
+    written = await site.run(found.sparql, fmt, keep_file=True)  # large answers streamed
     media = "text/csv; charset=utf-8" if fmt == "csv" else written.media_type
-    return Response(written.body, media_type=media, headers={"Vary": "Accept"})
+    return answer_response(written, media, {"Vary": "Accept"})
 
 
 def routes() -> list[Route]:
