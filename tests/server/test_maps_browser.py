@@ -69,6 +69,7 @@ def test_world_map_regions_and_chart_render_from_the_server_alone(server, watche
     countries = {f["value"] for f in data["facets"]["country"]}
     years = {f["value"] for f in data["facets"]["year"]}
     page.goto(f"{server.url}/search?q=eau")
+    page.locator("#results-years").scroll_into_view_if_needed()
     page.wait_for_selector("#results-map [data-drawn=true]", timeout=20_000)
     page.wait_for_selector("#results-years [data-drawn=true]", timeout=20_000)
     # The map: every country of world-atlas drawn, the partners' ones coloured.
@@ -88,6 +89,20 @@ def test_world_map_regions_and_chart_render_from_the_server_alone(server, watche
     ARTEFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "search-maps.png"), full_page=True)
     assert page.seen_hosts == {urlparse(server.url).netloc}
+    assert page.console_errors == []
+
+
+def test_the_chart_libraries_load_only_when_a_chart_comes_into_view(server, watched):
+    page = watched
+    sizes: dict[str, int] = {}
+    page.on("response", lambda r: sizes.__setitem__(r.url, len(r.body())))
+    page.set_viewport_size({"width": 1280, "height": 700})
+    page.goto(f"{server.url}/search?q=eau", wait_until="networkidle")
+    assert not any("/vendor/vega" in url for url in sizes)
+    assert sum(sizes.values()) < 300_000  # the page's weight before any chart is drawn
+    page.locator("#results-map").scroll_into_view_if_needed()
+    page.wait_for_selector("#results-map [data-drawn=true]", timeout=20_000)
+    assert any("/vendor/vega/" in url for url in sizes)
     assert page.console_errors == []
 
 
