@@ -19,8 +19,8 @@ Two implementations:
 The personal-data rule (`atlas_ld.store.personal`) is applied here, once, to the dataset a query
 is evaluated on, never by reading the query text. Unless `include_personal` is set, an embedded
 repo reads the store's public copy (`<store>.public`, written by the build and remade when stale),
-which holds no personal graph at all; an in-memory store is copied without them; a remote repo
-sends an explicit dataset of the public graphs when the endpoint holds personal ones. So no
+which holds no personal graph at all; an in-memory store is copied without them; a remote
+endpoint that holds personal graphs is refused (it cannot be copied without them). So no
 `FROM`, `GRAPH`, escaped name or protocol parameter can reach a personal graph.
 
 Query workers (the server's killable processes) cannot receive an open store: they get the repo's
