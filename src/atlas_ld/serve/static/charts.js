@@ -48,6 +48,8 @@
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
       width: "container",
       height: columns ? 220 : { step: 20 },
+      // Only the width follows the container (a height by step cannot be fitted).
+      autosize: { type: "fit-x", contains: "padding" },
       data: { values: rows },
       mark: { type: "bar", color: "#000091", cursor: "pointer" },
       encoding: encoding,
@@ -62,6 +64,7 @@
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
       width: "container",
       height: 340,
+      autosize: { type: "fit-x", contains: "padding" },
       projection: { type: "equalEarth" },
       data: { url: data.shapes, format: { type: "topojson", feature: "countries" } },
       layer: [

@@ -79,6 +79,7 @@
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
         width: "container",
         height: { step: 18 },
+        autosize: { type: "fit-x", contains: "padding" },
         data: { values: values },
         mark: { type: "bar", color: "#000091" },
         encoding: {
