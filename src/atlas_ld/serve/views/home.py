@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from atlas_ld.core.errors import AtlasError
 from atlas_ld.serve.i18n import LANGUAGES, translator
-from atlas_ld.serve.views import precomputed, resource
+from atlas_ld.serve.views import precomputed
 from atlas_ld.serve.views.base import PREFIX_LINES, Value, not_found, render, term_value
 from atlas_ld.serve.views.summary import figures
 
@@ -77,14 +77,14 @@ async def home(request: Request) -> Response:
 
 def start(app) -> None:
     """Called when the server starts: compute ahead the home page's figures in both languages,
-    then those of the biggest actors, places and themes (`resource.precompute`), unless the
-    files next to the store already have them for this build."""
+    unless the files next to the store already have them for this build. (Other pages' slow
+    figures are computed when first asked for: computing them all ahead would hold a worker for
+    long on a small machine, and slow every page meanwhile.)"""
     site = app.state.site
 
     async def ahead() -> None:
         for lang in LANGUAGES:
             await home_figures(site, lang)
-        await resource.precompute(site)
 
     task = asyncio.get_running_loop().create_task(ahead())
     task.add_done_callback(_log_failure)

@@ -14,7 +14,7 @@ from starlette.routing import Route
 from atlas_ld.core.namespaces import ATLAS
 from atlas_ld.graph.catalogue import DATASET_PATH
 from atlas_ld.serve.formatting import years
-from atlas_ld.serve.i18n import LANGUAGES, translator
+from atlas_ld.serve.i18n import translator
 from atlas_ld.serve.linked_data import (
     LABEL_PROPERTIES,
     RESOURCE_OFFERS,
@@ -26,9 +26,8 @@ from atlas_ld.serve.linked_data import (
 )
 from atlas_ld.serve.negotiation import negotiate
 from atlas_ld.serve.results import GRAPH_TYPES
-from atlas_ld.serve.views import actor, partnership, precomputed, territory, theme
+from atlas_ld.serve.views import actor, partnership, territory, theme
 from atlas_ld.serve.views.base import (
-    PREFIX_LINES,
     VARY,
     Row,
     compact,
@@ -38,7 +37,6 @@ from atlas_ld.serve.views.base import (
     term_value,
 )
 from atlas_ld.serve.views.labels import label_of, term_labels
-from atlas_ld.serve.views.summary import figures
 
 _LABELS = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
 # (suffix, name, media type) of the data links on every resource page
@@ -89,35 +87,6 @@ async def resource(request: Request) -> Response:
     response = render(request, template, t=t, iri=iri, path=path, data_links=DATA_LINKS, **page)
     response.headers.update(headers)
     return response
-
-
-BIGGEST = 20  # of each kind, whose figures are computed when the server starts
-# (kind, pattern binding ?partnership from ?iri, query of the biggest ?x by partnerships)
-_AHEAD = [
-    ("actor", actor.PATTERN, "?y atlas:agent ?x ; atlas:inPartnership ?p ."),
-    ("country", territory.PATTERNS["country"], "?p a atlas:Partnership ; atlas:country ?x ."),
-    (
-        "region",
-        territory.PATTERNS["region"],
-        "?a atlas:region ?x . ?y atlas:agent ?a ; atlas:inPartnership ?p .",
-    ),
-    ("theme", theme.PATTERN, "?p atlas:mainTheme|atlas:otherTheme ?t . ?t skos:broader* ?x ."),
-]
-
-
-async def precompute(site) -> None:
-    """The summary figures of the `BIGGEST` actors, countries, regions and themes, in both
-    languages: the pages that take longest, ready before anyone asks (`precomputed`)."""
-    patient = precomputed.Patient(site)
-    for _kind, pattern, biggest in _AHEAD:
-        rows = await patient.select(
-            PREFIX_LINES
-            + f"SELECT ?x (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {biggest} }} "
-            + f"GROUP BY ?x ORDER BY DESC(?n) ?x LIMIT {BIGGEST}"
-        )
-        for row in rows:
-            for lang in LANGUAGES:
-                await figures(patient, pattern, row["x"]["value"], lang)
 
 
 def kind_of(path: str) -> str | None:
