@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 import unicodedata
 from decimal import Decimal
 from pathlib import Path
@@ -19,12 +20,22 @@ from .conftest import BASE, XSS_AMOUNT, XSS_TITLE
 HTML = {"Accept": "text/html"}
 
 
+def search(server, params: dict, timeout: float = 30) -> requests.Response:
+    """GET /search, waiting while the server builds its search index (503, Retry-After)."""
+    deadline = time.monotonic() + 120
+    while True:
+        response = requests.get(f"{server.url}/search", params=params, timeout=timeout)
+        if response.status_code != 503 or time.monotonic() > deadline:
+            return response
+        time.sleep(float(response.headers.get("Retry-After", "1")))
+
+
 def test_markup_in_a_title_renders_as_text(server):
     page = requests.get(f"{server.url}/id/partnership/xss", headers=HTML, timeout=30).text
     assert "<script>alert" not in page
     assert str(escape(XSS_TITLE)) in page
     assert "&lt;script&gt;alert(&#39;atlas&#39;)&lt;/script&gt; Jumelage &amp; co" in page
-    found = requests.get(f"{server.url}/search", params={"q": "Jumelage"}, timeout=30).text
+    found = search(server, {"q": "Jumelage"}, timeout=30).text
     assert "<script>alert" not in found and "&lt;script&gt;" in found
 
 
@@ -56,11 +67,11 @@ def test_actor_page_lists_its_partnerships(server, known):
 
 
 def test_search_by_title_and_year(server, known):
-    page = requests.get(f"{server.url}/search", params={"q": known.word.lower()}, timeout=30).text
+    page = search(server, {"q": known.word.lower()}, timeout=30).text
     assert f'href="/{known.path}"' in page
-    by_year = requests.get(f"{server.url}/search", params={"year": known.start_year}, timeout=30)
+    by_year = search(server, {"year": known.start_year}, timeout=30)
     assert f'href="/{known.path}"' in by_year.text
-    bad = requests.get(f"{server.url}/search", params={"year": "20x6"}, timeout=30)
+    bad = search(server, {"year": "20x6"}, timeout=30)
     assert bad.status_code == 400
 
 
@@ -140,7 +151,7 @@ def test_title_search_ignores_accents_case_and_spacing(server, sample_store_rows
     typed = " ".join(words[max(0, accented - 1) : accented + 1])
     typed = unicodedata.normalize("NFD", typed).encode("ascii", "ignore").decode().upper()
     typed = typed.replace(" ", "   ")
-    page = requests.get(f"{server.url}/search", params={"q": typed}, timeout=30).text
+    page = search(server, {"q": typed}, timeout=30).text
     assert f'href="/{row["p"].value.removeprefix(BASE)}"' in page, typed
 
 
@@ -363,7 +374,6 @@ def test_home_figures_are_kept_next_to_the_store_per_build(server, sample_store,
     build (a digest of the store's manifest), so a rebuilt store never shows old figures."""
     import hashlib
     import json
-    import time
 
     build = hashlib.sha256((sample_store / "atlas-ld.json").read_bytes()).hexdigest()[:24]
     folder = sample_store.with_name(sample_store.name + ".pages") / build
