@@ -95,7 +95,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--query-memory", default="1GiB")
-    parser.add_argument("--workers", type=int, default=2, help="the server's query workers")
+    parser.add_argument("--workers", type=int, default=3, help="the server's query workers")
     parser.add_argument(
         "--fresh", type=float, default=0.1, help="share of requests sent with no-cache"
     )

@@ -75,7 +75,8 @@ class ByteSize(click.ParamType):
     "--workers",
     default=None,
     type=click.IntRange(1, 256),
-    help="Query worker processes [default: one per core, at least 2].",
+    help="Query worker processes [default: one per core, at least 3]. Queries sent to /sparql "
+    "may hold all but one, which stays free for the pages.",
 )
 @click.option(
     "--sparql-endpoint",

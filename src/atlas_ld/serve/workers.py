@@ -220,7 +220,8 @@ class QueryPool:
         spool: Path | None = None,
     ):
         self.store_path = store_path if isinstance(store_path, RemoteSource) else str(store_path)
-        self.size = size or max(2, os.cpu_count() or 2)
+        # At least three, so one can stay free for the pages (idle workers cost little memory).
+        self.size = size or max(3, os.cpu_count() or 3)
         self.timeout = timeout
         self.memory = memory
         self.spool = str(spool) if spool else None
@@ -260,9 +261,9 @@ class QueryPool:
     ) -> Written:
         """Evaluate `job` in a free worker, within the time limit counted from now.
 
-        `public` queries (sent by clients to the endpoint) may hold all workers but one: the
-        last is kept for the queries of the server's own pages, so a burst of heavy queries on
-        /sparql never leaves the pages waiting for a worker.
+        `public` queries (sent by clients to the endpoint) may hold all workers but one (with
+        three or more): the last is kept for the queries of the server's own pages, so a burst
+        of heavy queries on /sparql never leaves the pages waiting for a worker.
         """
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
@@ -289,7 +290,8 @@ class QueryPool:
 
     def _public_lane(self) -> asyncio.Semaphore:
         if self._lane is None:
-            self._lane = asyncio.Semaphore(max(1, self.size - 1))
+            # With two workers, keeping one aside would halve the endpoint: from three on.
+            self._lane = asyncio.Semaphore(self.size - 1 if self.size >= 3 else self.size)
         return self._lane
 
     async def _run_in(self, worker: _Worker, idle, job: QueryJob, limit: float, deadline: float):
