@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from email.utils import formatdate
 
@@ -153,3 +154,13 @@ def test_answers_with_personal_data_never_reach_a_public_server(sample_store, tm
         public = _get(server.url, query)
         assert public.headers["X-Cache"] == "miss"
         assert public.json()["results"]["bindings"] == []
+
+
+def test_precompute_within_a_budget_never_holds_the_build_up(sample_store, tmp_path):
+    """The canned answers are computed in a child process killed when the budget is spent."""
+    store = tmp_path / "store"
+    shutil.copytree(sample_store, store)
+    started = time.monotonic()
+    written = precompute(store, budget=0.01)
+    assert time.monotonic() - started < 5
+    assert written < 2 * len(list_queries())

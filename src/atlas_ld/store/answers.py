@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ log = logging.getLogger("atlas_ld.store.answers")
 DEFAULT_ROW_LIMIT = 100_000
 DEFAULT_MAX_BYTES = 50_000_000
 MEDIA_TYPES = {"json": "application/sparql-results+json", "csv": "text/csv"}
+DEFAULT_BUDGET = 300.0  # seconds a build spends on the canned answers at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +184,38 @@ def precompute(
     *,
     row_limit: int = DEFAULT_ROW_LIMIT,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    budget: float | None = DEFAULT_BUDGET,
 ) -> int:
     """Compute the canned queries' answers (SPARQL JSON and CSV) on the store's public copy, as
     the server would give them (cut at `row_limit` rows); returns how many were written. An
     answer over `max_bytes` is left to the server, which cuts it while writing; a failure is
     logged, never fatal to a build.
+
+    pyoxigraph cannot stop a query, so with a `budget` (seconds) the work runs in a child
+    process that is killed when the budget is spent: a canned query that grew slow never holds
+    a build up. Answers written until then stay; a server computes the rest in the background.
     """
+    if budget is None:
+        return _precompute(Path(store_dir), row_limit, max_bytes)
+    root = answers_root(Path(store_dir))
+    before = _answer_count(root)
+    child = multiprocessing.get_context("spawn").Process(
+        target=_precompute, args=(Path(store_dir), row_limit, max_bytes), daemon=True
+    )
+    child.start()
+    child.join(budget)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        log.warning("canned answers: %g s spent, the rest is left to the server", budget)
+    return _answer_count(root) - before
+
+
+def _answer_count(root: Path) -> int:
+    return sum(1 for _ in root.glob("*/*.json")) if root.is_dir() else 0
+
+
+def _precompute(store_dir: Path, row_limit: int, max_bytes: int) -> int:
     from atlas_ld.store.canned import list_queries
     from atlas_ld.store.repo import open_embedded
 
