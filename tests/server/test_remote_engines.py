@@ -281,7 +281,6 @@ VIRTUOSO_GAPS = {
     "partnerships": 'GROUP_CONCAT over no value gives "" instead of leaving the column unbound',
     "/": "internal compiler error SQ156 on the facet counts (GROUP BY a bound variable)",
     "/browse/country": "internal compiler error SQ156 on the facet counts",
-    "/search": "no property path from an unbound start (error TR...: transitive start not given)",
 }
 
 

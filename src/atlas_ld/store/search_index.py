@@ -165,7 +165,8 @@ WHERE {{
   VALUES ?prop {{ atlas:country atlas:status atlas:mainTheme atlas:otherTheme }}
   {_in_public("?p ?prop ?o . ?p a atlas:Partnership")}
 }}""",
-    "broader": f"""SELECT ?t ?up WHERE {{ {_in_public("?t skos:broader+ ?up")} }}""",
+    # Direct links only, closed in Python: Virtuoso refuses a path from an unbound start.
+    "broader": f"""SELECT ?t ?up WHERE {{ {_in_public("?t skos:broader ?up")} }}""",
     "financing": f"""SELECT ?p ?funder ?funderName ?value WHERE {{
   {_in_public("?p atlas:financing ?f")}
   OPTIONAL {{ {_in_public("?f schema:funder ?funder", "g1")} }}
@@ -280,9 +281,10 @@ def _collect(
                 doc.places.update(labels.all.get(value, ()))
                 if prop == ATLAS + "region":
                     add_facet(doc, "region", value)
-    broader: dict[str, set[str]] = defaultdict(set)
+    parents: dict[str, set[str]] = defaultdict(set)
     for row in _rows(source, "broader"):
-        broader[row["t"].value].add(row["up"].value)
+        parents[row["t"].value].add(row["up"].value)
+    broader = {theme: _ancestors(theme, parents) for theme in parents}
     for row in _rows(source, "links"):
         if (doc := docs.get(row["p"].value)) is None:
             continue
@@ -307,6 +309,19 @@ def _collect(
             except InvalidOperation:
                 log.warning("%s: amount %r is not a number", doc.iri, row["value"].value)
     return docs, facet_labels
+
+
+def _ancestors(theme: str, parents: dict[str, set[str]]) -> set[str]:
+    """Every broader theme of `theme`, however far up (a cycle in the data stops the walk)."""
+    found: set[str] = set()
+    todo = list(parents.get(theme, ()))
+    while todo:
+        up = todo.pop()
+        if up not in found:
+            found.add(up)
+            todo.extend(parents.get(up, ()))
+    found.discard(theme)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------

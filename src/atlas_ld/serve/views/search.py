@@ -57,6 +57,7 @@ SORT_TITLES = {
 }
 FACETS_SHOWN = 8  # values shown per facet before "more"
 MAX_TEXT = 200
+WAIT = 10.0  # seconds a search waits for an index being made
 
 
 class SearchService:
@@ -217,7 +218,11 @@ async def search(request: Request) -> Response:
     fmt = request.query_params.get("format", "html")
     if fmt not in ("html", "csv", "json"):
         raise QueryError(f"format={fmt!r} is not one of html, csv, json")
-    index = service(request.app).index()
+    found = service(request.app)
+    found.start()
+    # A search arriving while the index is made waits a little before a 503.
+    await asyncio.to_thread(found.ready.wait, WAIT)
+    index = found.index()
     if fmt != "html":
         result = await asyncio.to_thread(index.all_hits, query)
         if fmt == "csv":
