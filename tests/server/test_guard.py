@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from atlas_ld.core.errors import QueryError
-from atlas_ld.store.guard import inspect_query, star_columns
+from atlas_ld.store.guard import inspect_query, is_trivial, star_columns
 
 
 @pytest.mark.parametrize(
@@ -73,3 +73,23 @@ def test_text_that_is_no_query():
 )
 def test_star_columns_follow_the_query(query, columns):
     assert star_columns(query) == columns
+
+
+@pytest.mark.parametrize(
+    ("query", "trivial"),
+    [
+        ("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", True),
+        ("ASK { ?s ?p ?o }", True),
+        ("PREFIX ex: <http://e/> SELECT * { ?s a ex:C } LIMIT 10", True),
+        ("SELECT ?s { ?s ?p ?o }", False),  # no LIMIT: the whole store
+        ("SELECT ?s { ?s ?p ?o } LIMIT 1000", False),
+        ("SELECT ?s { ?s ?s ?s } LIMIT 1", False),  # a filtered scan of everything
+        ("SELECT ?s { ?s ?p ?o . ?o ?q ?r } LIMIT 1", False),
+        ("SELECT ?s { ?s ?p ?o } ORDER BY ?s LIMIT 1", False),
+        ("SELECT ?s { ?s <p>+ ?o } LIMIT 1", False),
+        ("SELECT ?s { ?s ?p ?o } LIMIT 1 OFFSET 100000", False),
+        ("SELECT (COUNT(*) AS ?n) { ?s ?p ?o } LIMIT 1", False),
+    ],
+)
+def test_only_queries_bounded_by_their_text_skip_the_workers(query, trivial):
+    assert is_trivial(query) is trivial

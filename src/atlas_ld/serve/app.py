@@ -64,12 +64,13 @@ from atlas_ld.serve.workers import (
     QueryTimeout,
     ServerBusy,
     WorkerDied,
+    evaluate_here,
     one_line,
 )
 from atlas_ld.store.answers import BuildStamp, answer_key, open_answers
 from atlas_ld.store.canned import list_queries
 from atlas_ld.store.disk import read_manifest
-from atlas_ld.store.guard import QueryInfo, inspect_query
+from atlas_ld.store.guard import QueryInfo, inspect_query, is_trivial
 from atlas_ld.store.remote import RemoteSource
 from atlas_ld.store.repo import Repo, open_embedded
 
@@ -210,6 +211,13 @@ class Site:
         if written is not None:
             return Answer(written, key, "hit", time.perf_counter() - started)
         evaluating = time.perf_counter()
+        if self._inline(job):
+            # Bounded by its own text (one pattern, small LIMIT): the hop to a worker would
+            # cost more than the query.
+            written = evaluate_here(self.store, job)
+            evaluation = time.perf_counter() - evaluating
+            written = self.answers.put(key, written, persist=False)
+            return Answer(written, key, "miss", time.perf_counter() - started, evaluation)
         try:
             written = await self.pool.run(job, public=public)
         except (QueryTimeout, QueryOutOfMemory) as exc:
@@ -220,6 +228,16 @@ class Site:
         evaluation = time.perf_counter() - evaluating
         written = self.answers.put(key, written, persist=evaluation >= PERSIST_AFTER)
         return Answer(written, key, "miss", time.perf_counter() - started, evaluation)
+
+    def _inline(self, job: QueryJob) -> bool:
+        """May this job be evaluated here, without a worker (see `guard.is_trivial`)?"""
+        return (
+            not self.config.sparql_endpoint
+            and job.default_graphs is None
+            and job.named_graphs is None
+            and not job.substitutions
+            and is_trivial(job.query)
+        )
 
     def _refuse_recent_failure(self, key: str) -> None:
         failed = self._failed.get(key)

@@ -120,6 +120,17 @@ def evaluate(store: ox.Store, job: QueryJob) -> Written:
     return write_solutions(result, job.result_format, job.row_limit, order, job.max_bytes)
 
 
+def evaluate_here(store: ox.Store, job: QueryJob) -> Written:
+    """`evaluate` in this process, with the errors a worker would report."""
+    try:
+        return evaluate(store, job)
+    except SyntaxError as exc:
+        text, where = _syntax_message(str(exc))
+        raise QueryError(text, where=where) from None
+    except (OSError, ValueError, TypeError) as exc:
+        raise QueryError(one_line(f"the query could not be evaluated: {exc}")) from None
+
+
 def _syntax_message(text: str) -> tuple[str, str | None]:
     match = _SYNTAX_POSITION.match(text)
     message = one_line(text[match.end() :] if match else text)

@@ -182,6 +182,29 @@ def normalise(text: str) -> tuple[str, bool]:
     return " ".join(t.text for t in tokens), relative
 
 
+_TERM = r'(?:[?$]\w+|<[^<>\s]*>|[\w.-]*:[\w.-]*|"[^"\\]*"(?: @ [\w-]+)?|a) '
+_ONE_PATTERN = rf"(?:WHERE )?\{{ (?:(?:{_TERM}){{3}}(?:\. )?)?\}} "
+_TRIVIAL = re.compile(
+    r"^(?:PREFIX [\w.-]*: <[^<>\s]*> )*"
+    rf"(?:ASK {_ONE_PATTERN}|SELECT (?:\* |(?:[?$]\w+ )+){_ONE_PATTERN}LIMIT (?:\d ){{1,3}})$",
+    re.IGNORECASE,
+)
+
+
+def is_trivial(text: str) -> bool:
+    """True for a query whose cost is bounded by its own text: one triple pattern, no modifier,
+    and (for SELECT) a LIMIT under 1,000. pyoxigraph answers it with one index scan that stops
+    at the limit, so the server may evaluate it without a worker process (and without the
+    hop to one, which costs more than the query)."""
+    normalised, _ = normalise(text)
+    if not _TRIVIAL.match(normalised + " "):
+        return False
+    # `?x ?x ?x` would filter a scan of the whole store: a variable may appear once.
+    pattern = normalised[normalised.index("{") :]
+    variables = re.findall(r"[?$](\w+)", pattern.split("}")[0])
+    return len(variables) == len(set(variables))
+
+
 def star_columns(text: str) -> list[str] | None:
     """For `SELECT *`, the variables in the order they first appear in the query; else None.
 
