@@ -18,8 +18,9 @@ from starlette.routing import Route
 
 from atlas_ld.core.errors import QueryError
 from atlas_ld.core.namespaces import PREFIXES
+from atlas_ld.serve.i18n import translator
 from atlas_ld.serve.views.base import not_found, render, result_table
-from atlas_ld.serve.views.queries import canned
+from atlas_ld.serve.views.queries import canned, localized
 from atlas_ld.store.canned import list_queries
 
 # A new query starts with the prefixes most queries use (the endpoint knows all of `PREFIXES`
@@ -36,7 +37,7 @@ LIMIT 20
 """
 
 
-def _config(query: str, tab: str) -> dict:
+def _config(query: str, tab: str, queries: list) -> dict:
     """What static/editor.js needs to set YASGUI up (sent as JSON in the page)."""
     return {
         "endpoint": "/sparql",
@@ -44,17 +45,20 @@ def _config(query: str, tab: str) -> dict:
         "starter": STARTER_PREFIXES + "\n" + STARTER,
         "query": query,
         "tab": tab,
-        "queries": [{"name": q.name, "title": q.title, "sparql": q.sparql} for q in list_queries()],
+        "queries": [{"name": q.name, "title": q.title, "sparql": q.sparql} for q in queries],
     }
 
 
 def _page(request: Request, query: str = "", tab: str = "", **context) -> HTMLResponse:
+    t = translator(request)
+    queries = [localized(q, t.lang) for q in list_queries()]
     return render(
         request,
         "editor.html",
+        t=t,
         query=query,
-        queries=list_queries(),
-        editor_config=_config(query, tab),
+        queries=queries,
+        editor_config=_config(query, tab, queries),
         **{"result": None, "error": None, **context},
     )
 
@@ -72,7 +76,7 @@ async def editor(request: Request) -> Response:
         found = canned(name)
         if found is None:
             return not_found(request, f"no query named {name!r}")
-        query, tab = found.sparql, found.title
+        query, tab = found.sparql, localized(found, translator(request).lang).title
     if not query.strip():
         return _page(request, query, tab)
     try:
