@@ -386,3 +386,23 @@ def test_home_figures_are_kept_next_to_the_store_per_build(server, sample_store,
     for lang in ("fr", "en"):
         saved = json.loads((folder / f"home-{lang}.json").read_text(encoding="utf-8"))
         assert saved["figures"]["partnerships"] == int(count[0]["n"].value)
+
+
+def test_home_counts_partnerships_per_broad_theme(server, sample_store_rows):
+    rows = sample_store_rows(
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+        "SELECT ?top (COUNT(DISTINCT ?p) AS ?n) { ?p atlas:mainTheme/skos:broader* ?top . "
+        "?top skos:topConceptOf ?s } GROUP BY ?top ORDER BY DESC(?n) ?top"
+    )
+    page = requests.get(f"{server.url}/", headers=HTML, timeout=60).text
+    for _ in range(50):  # figures computed when the server starts
+        if 'id="themes"' in page:
+            break
+        time.sleep(0.2)
+        page = requests.get(f"{server.url}/", headers=HTML, timeout=60).text
+    themes = page[page.index('id="themes"') :]
+    themes = themes[: themes.index("</table>")]
+    for row in rows:
+        href = row["top"].value.removeprefix(BASE)
+        cell = re.search(rf'href="/{href}">[^<]*</a></th>\s*<td class="num">(\d+)</td>', themes)
+        assert cell and cell.group(1) == row["n"].value, href

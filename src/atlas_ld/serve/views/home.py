@@ -15,10 +15,28 @@ from starlette.routing import Route
 from atlas_ld.core.errors import AtlasError
 from atlas_ld.serve.i18n import LANGUAGES, translator
 from atlas_ld.serve.views import precomputed
-from atlas_ld.serve.views.base import PREFIX_LINES, Value, not_found, render, term_value
+from atlas_ld.serve.views.base import (
+    PREFIX_LINES,
+    Value,
+    local_href,
+    not_found,
+    render,
+    term_value,
+)
 from atlas_ld.serve.views.summary import figures
 
 log = logging.getLogger("atlas_ld.serve.views.home")
+# Partnerships per top theme of the scheme (their main theme or a narrower one).
+_BROAD_THEMES = (
+    PREFIX_LINES
+    + """SELECT ?lang ?item (COALESCE(SAMPLE(?l), SAMPLE(?fr)) AS ?label)
+  (COUNT(DISTINCT ?partnership) AS ?n)
+WHERE {
+  ?partnership atlas:mainTheme ?t . ?t skos:broader* ?item . ?item skos:topConceptOf ?scheme .
+  OPTIONAL { ?item skos:prefLabel ?l FILTER (LANG(?l) = ?lang) }
+  OPTIONAL { ?item skos:prefLabel ?fr FILTER (LANG(?fr) = "fr") }
+} GROUP BY ?lang ?item ORDER BY DESC(?n) ?label"""
+)
 _COUNTS = (
     PREFIX_LINES
     + """SELECT (COUNT(DISTINCT ?a) AS ?actors) (COUNT(DISTINCT ?c) AS ?countries)
@@ -124,6 +142,7 @@ async def _compute(site, lang: str) -> dict:
     found = await figures(
         site, "?partnership a atlas:Partnership .", site.base, lang, top=None, listing=False
     )
+    broad = await site.select(_BROAD_THEMES, (("lang", "literal", lang),))
     entries = {}
     for name, facet in FACETS.items():
         rows = await site.select(facet_query(facet) + "\nLIMIT 12", (("lang", "literal", lang),))
@@ -137,6 +156,14 @@ async def _compute(site, lang: str) -> dict:
         "financing_rows": int(numbers.get("rows", 0)),
         "figures": {k: v for k, v in asdict(found).items() if k != "listed"},
         "entries": entries,
+        "broad_themes": [
+            {
+                "label": row["label"]["value"],
+                "href": local_href(site, row["item"]["value"]),
+                "value": int(row["n"]["value"]),
+            }
+            for row in broad
+        ],
     }
 
 
