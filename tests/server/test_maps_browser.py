@@ -7,6 +7,7 @@ server. Each keeps its table. Nothing may come from another host and the console
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -141,4 +142,18 @@ def test_facets_work_from_the_keyboard(server, watched):
     with page.expect_navigation():
         page.select_option("#search-sort", "-year")
     assert "sort=-year" in page.url
+    assert page.console_errors == []
+
+
+def test_a_country_on_the_world_map_links_to_its_page(server, watched):
+    page = watched
+    page.goto(f"{server.url}/search?country=BFA")
+    page.locator("#results-map").scroll_into_view_if_needed()
+    page.wait_for_selector("#results-map [data-drawn=true]", timeout=20_000)
+    shapes = page.locator("#results-map .chart-view svg path")
+    fills = shapes.evaluate_all("ps => ps.map(p => p.getAttribute('fill'))")
+    coloured = next(i for i, f in enumerate(fills) if f and f.startswith("rgb"))
+    with page.expect_navigation():
+        shapes.nth(coloured).click(force=True)
+    assert re.search(r"/id/country/[A-Z]{3}$", page.url), page.url
     assert page.console_errors == []
