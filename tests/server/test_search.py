@@ -328,3 +328,21 @@ def test_the_page_in_english(client, sample_store_rows):
         'FILTER (LANG(?l) = "en") }'
     )[0]["l"].value
     assert f"{english} <span" in page  # the status facet's label in English
+
+
+def test_a_server_that_cannot_write_next_to_the_store_keeps_its_index_elsewhere(
+    sample_store, tmp_path
+):
+    store_dir = tmp_path / "store"
+    shutil.copytree(sample_store, store_dir, ignore=shutil.ignore_patterns("LOCK"))
+    public = Path(f"{sample_store}.public")
+    if public.exists():  # the copy without personal data, as a build leaves it
+        shutil.copytree(public, Path(f"{store_dir}.public"), ignore=shutil.ignore_patterns("LOCK"))
+    blocker = search_index.index_path(store_dir)
+    blocker.mkdir()  # something that is not an index is in the way (tests run as root)
+    app = create_app(ServerConfig(store=store_dir, workers=1, timeout=5))
+    with TestClient(app) as client:
+        response = client.get("/search?q=Kaya&format=json")
+        assert response.status_code == 200, response.text
+        assert response.json()["total"] >= 1
+    assert blocker.is_dir() and not any(blocker.iterdir())

@@ -93,7 +93,12 @@ class SearchService:
                 endpoint = self.site.config.sparql_endpoint
                 search_index.write_index(self.site.store, self.site.base, endpoint, self.path)
             elif not search_index.is_current(self.store_dir, self.path):
-                search_index.build_search_index(self.store_dir, self.site.store, self.path)
+                try:
+                    search_index.build_search_index(self.store_dir, self.site.store, self.path)
+                except StoreError as exc:  # a read-only place: this server keeps its own copy
+                    log.warning("%s; the index goes to a temporary folder", exc)
+                    self.path = Path(tempfile.mkdtemp(prefix="atlas-ld-search-")) / "index.sqlite"
+                    search_index.build_search_index(self.store_dir, self.site.store, self.path)
             self._index = SearchIndex(self.path)
             self._index.load()
             log.info("search index ready: %s", self.path)
