@@ -133,6 +133,7 @@ def soak(process: subprocess.Popen, url: str, args) -> None:
     times: dict[str, list[float]] = collections.defaultdict(list)
     statuses: collections.Counter = collections.Counter()
     errors: collections.Counter = collections.Counter()
+    examples: dict[tuple[str, object], str] = {}
     peak = {"main": 0.0, "worker": 0.0}
     workers_seen: set[int] = set()
     stop = time.monotonic() + args.seconds
@@ -173,6 +174,8 @@ def soak(process: subprocess.Popen, url: str, args) -> None:
                         url + "/search", params={"q": rng.choice(words)}, timeout=60
                     )
                 status = response.status_code
+                if status >= 500 and kind in HEALTHY:
+                    examples.setdefault((kind, status), response.text.strip()[:200])
                 if status == 503 and "stopped its worker" in response.text:
                     status = "503 (worker died)"  # a death the server did not choose
             except requests.RequestException as exc:
@@ -213,6 +216,8 @@ def soak(process: subprocess.Popen, url: str, args) -> None:
             if k == kind
         )
         print(f"| {kind} | {len(found)} | {p50:.0f} | {p95:.0f} | {by_status} |")
+    for (kind, status), text in sorted(examples.items(), key=str):
+        print(f"{kind} {status}: {text}")
     healthy = sorted(t for kind in HEALTHY for t in times[kind])
     print(f"\nhealthy requests p95: {healthy[int(len(healthy) * 0.95)] * 1000:.0f} ms")
     print(f"responses with status 500: {sum(errors.values())}")

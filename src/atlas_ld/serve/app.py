@@ -160,6 +160,7 @@ class Site:
         )
         self._cache: dict[str, object] = {}
         self._failed: OrderedDict[str, tuple[float, QueryError]] = OrderedDict()
+        self._inflight: dict[str, asyncio.Future[Written]] = {}
         self._rows: OrderedDict[tuple, list[dict[str, dict]]] = OrderedDict()
 
     def _answers(self, config: ServerConfig) -> tuple[Validators, ResultCache]:
@@ -218,15 +219,32 @@ class Site:
             evaluation = time.perf_counter() - evaluating
             written = self.answers.put(key, written, persist=False)
             return Answer(written, key, "miss", time.perf_counter() - started, evaluation)
+        flight = self._inflight.get(key)
+        if flight is not None:
+            # The same query is being evaluated for another client: share its answer (or its
+            # failure) rather than queueing a second evaluation behind it.
+            written = await asyncio.shield(flight)
+            return Answer(written, key, "hit", time.perf_counter() - started)
+        flight = self._inflight[key] = asyncio.get_running_loop().create_future()
         try:
             written = await self.pool.run(job, public=public)
         except (QueryTimeout, QueryOutOfMemory) as exc:
             self._failed[key] = (time.monotonic(), exc)
             while len(self._failed) > 10_000:
                 self._failed.popitem(last=False)
+            _fail(flight, exc)
             raise
+        except AtlasError as exc:
+            _fail(flight, exc)
+            raise
+        except BaseException:
+            _fail(flight, ServerBusy("the query was abandoned", hint="try again"))
+            raise
+        finally:
+            del self._inflight[key]
         evaluation = time.perf_counter() - evaluating
         written = self.answers.put(key, written, persist=evaluation >= PERSIST_AFTER)
+        flight.set_result(written)
         return Answer(written, key, "miss", time.perf_counter() - started, evaluation)
 
     def _inline(self, job: QueryJob) -> bool:
@@ -336,6 +354,12 @@ class Site:
         if key not in self._cache:
             self._cache[key] = await asyncio.to_thread(make)
         return self._cache[key]
+
+
+def _fail(flight: asyncio.Future, exc: BaseException) -> None:
+    """Pass a failure to the clients sharing an evaluation (none may be waiting: mark it seen)."""
+    flight.set_exception(exc)
+    flight.exception()
 
 
 def _site(request: Request) -> Site:
