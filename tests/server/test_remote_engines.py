@@ -228,7 +228,7 @@ def remote_w3c_server(engine, tmp_path_factory) -> Iterator[Server]:
     yield from serve_remote(
         tmp_path_factory.mktemp("remote-w3c"),
         *("--sparql-endpoint", engine.w3c_url, "--graph-prefix", W3C_GRAPH),
-        *("--base", "http://www.example/", "--workers", "2"),
+        *("--base", "http://www.example/", "--workers", "1"),
     )
 
 
