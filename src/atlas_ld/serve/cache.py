@@ -14,9 +14,11 @@ build, so an answer computed once is served again without evaluating the query.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
@@ -90,8 +92,12 @@ class ResultCache:
     def _scan(self) -> None:
         assert self.folder is not None and self.spool is not None
         self.spool.mkdir(exist_ok=True)
-        for stale in self.spool.iterdir():  # answers of a server that stopped mid-way
-            stale.unlink(missing_ok=True)
+        # Answers left by a server that stopped mid-way; another server on the same store may be
+        # writing its own right now, so only old ones go.
+        for stale in self.spool.iterdir():
+            with contextlib.suppress(OSError):
+                if time.time() - stale.stat().st_mtime > 3600:
+                    stale.unlink()
         bodies = sorted(self.folder.glob("*.body"), key=lambda p: p.stat().st_mtime)
         for body in bodies:
             size = body.stat().st_size
