@@ -37,6 +37,7 @@ from atlas_ld.core import jsonld as jsonld_writer
 from atlas_ld.core import resources
 from atlas_ld.core.errors import PublishError
 from atlas_ld.core.namespaces import PREFIXES, prov
+from atlas_ld.core.processes import process_alive
 from atlas_ld.core.release import (
     MANIFEST_NAME,
     ReleaseFile,
@@ -227,7 +228,7 @@ def remove_stale_staging(target: Path) -> None:
     renames left no release at `target`, only `.NAME.old-PID`: that one is put back."""
     for stale in sorted(target.parent.glob(f".{target.name}.old-*")):
         pid = stale.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or _process_alive(int(pid)):
+        if not pid.isdigit() or process_alive(int(pid)):
             continue
         if not target.exists() and (stale / MANIFEST_NAME).exists():
             stale.rename(target)
@@ -235,18 +236,8 @@ def remove_stale_staging(target: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
     for stale in target.parent.glob(f".{target.name}.tmp-*"):
         pid = stale.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _process_alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def write_sums(root: Path, files: Iterable[ReleaseFile]) -> None:

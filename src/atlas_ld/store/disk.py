@@ -28,6 +28,7 @@ import pyoxigraph
 from atlas_ld.core.errors import StoreError
 from atlas_ld.core.iris import is_personal_graph, partnership_graph, personal_graph, reference_graph
 from atlas_ld.core.namespaces import DEFAULT_BASE
+from atlas_ld.core.processes import process_alive
 
 __all__ = [
     "DEFAULT_STORE",
@@ -267,16 +268,6 @@ def remove_orphans(store_dir: Path) -> list[Path]:
 # -- one build at a time --------------------------------------------------------------------
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @dataclass(slots=True)
 class BuildLock:
     """The held lock; `taken_over` names the dead build whose lock this one took."""
@@ -308,7 +299,7 @@ def build_lock(store_dir: Path) -> Iterator[BuildLock]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             owner = _owner(fd)
-            running = f" (process {owner})" if owner and _alive(owner) else ""
+            running = f" (process {owner})" if owner and process_alive(owner) else ""
             raise StoreError(
                 f"another build of this store is running{running}", where=str(store_dir)
             ) from None
