@@ -20,7 +20,7 @@ from atlas_ld.core.errors import QueryError
 from atlas_ld.core.namespaces import PREFIXES
 from atlas_ld.serve.i18n import translator
 from atlas_ld.serve.views.base import not_found, render, result_table
-from atlas_ld.serve.views.queries import canned, localized
+from atlas_ld.serve.views.queries import canned, limits, localized
 from atlas_ld.store.canned import list_queries
 
 # A new query starts with the prefixes most queries use (the endpoint knows all of `PREFIXES`
@@ -59,6 +59,7 @@ def _page(request: Request, query: str = "", tab: str = "", **context) -> HTMLRe
         query=query,
         queries=queries,
         editor_config=_config(query, tab, queries),
+        limits=limits(request.app.state.site),
         **{"result": None, "error": None, **context},
     )
 

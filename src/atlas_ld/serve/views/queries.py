@@ -1,18 +1,90 @@
-"""The canned queries of `queries/*.rq` as pages: the list, and each one as HTML, CSV or JSON."""
+"""The canned queries of `queries/*.rq` as pages: the list, and each one as HTML, CSV or JSON.
+
+Paging (docs/server.md, "Canned queries"): `?page=N` (from 1) gives rows `100 (N-1) + 1` to
+`100 N` of the answer, evaluated as the canned query with `LIMIT`/`OFFSET` appended, so a page
+of an answer too large for one response is still within the time and row limits. Pages are
+numbered rather than offsets so that every page's answer is a cache entry others reuse. The
+HTML page is always paged (a browser would not hold 144,000 rows); the CSV and JSON downloads
+give the full answer (computed ahead by the build where it exists) unless `page` is given,
+and then carry `Link` headers (`rel="next"`, `rel="prev"`) as the HTML page carries links.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from atlas_ld.serve.cache import answer_response
 from atlas_ld.serve.i18n import DEFAULT, translator
 from atlas_ld.serve.negotiation import negotiate
-from atlas_ld.serve.views.base import not_found, render, result_table
+from atlas_ld.serve.views.base import error_page, not_found, render, result_table, wants_html
 from atlas_ld.store.canned import CannedQuery, list_queries, read_header
+
+PAGE_ROWS = 100  # rows per page of a canned query's answer, in HTML and in paged downloads
+MAX_PAGE = 1_000_000  # a larger page number is refused rather than sent to the engine
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """Which rows of an answer a request asks for; `page` None means the full answer."""
+
+    page: int | None
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * PAGE_ROWS if self.page else 0
+
+    def query(self, sparql: str, extra: int = 0) -> str:
+        """The canned query with this page's `LIMIT`/`OFFSET` (and `extra` rows more, which
+        tell the HTML page whether a next page exists). Canned queries end with their solution
+        modifiers and have no LIMIT or OFFSET of their own (checked by tests/server/
+        test_paging.py), so appending them is the SPARQL way to page."""
+        if self.page is None:
+            return sparql
+        return f"{sparql.rstrip()}\nLIMIT {PAGE_ROWS + extra}\nOFFSET {self.offset}\n"
+
+
+class BadPage(ValueError):
+    """A `page` parameter that is not a page number."""
+
+
+def paging(request: Request) -> Paging:
+    raw = request.query_params.get("page")
+    if raw is None:
+        return Paging(None)
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise BadPage(f"page must be a whole number from 1 to {MAX_PAGE}, not {raw!r}")
+    return Paging(int(raw))
+
+
+def page_href(request: Request, page: int) -> str:
+    """This URL with another page number (other parameters, such as `lang`, kept)."""
+    params = {k: v for k, v in request.query_params.items() if k != "page"}
+    return request.url.path + "?" + urlencode({**params, "page": page})
+
+
+def link_header(request: Request, page: int, has_next: bool) -> str:
+    """The `Link` header of a page of a download (RFC 8288)."""
+    links = []
+    if has_next:
+        links.append(f'<{page_href(request, page + 1)}>; rel="next"')
+    if page > 1:
+        links.append(f'<{page_href(request, page - 1)}>; rel="prev"')
+    return ", ".join(links)
+
+
+def limits(site) -> dict[str, float]:
+    """The server's limits on every query, as the query pages state them."""
+    config = site.config
+    return {
+        "rows": config.max_rows,
+        "megabytes": config.max_result_bytes / 1_000_000,
+        "seconds": config.timeout,
+    }
 
 
 def canned(name: str) -> CannedQuery | None:
@@ -76,13 +148,45 @@ async def canned_query(request: Request) -> Response:
         offers = ["text/html", "text/csv", "application/sparql-results+json", "application/json"]
         chosen = negotiate(request.headers.get("accept"), offers)
         fmt = {"text/html": "html", "text/csv": "csv"}.get(chosen, "json")
+    try:
+        wanted = paging(request)
+    except BadPage as exc:
+        if fmt == "html" and wants_html(request):
+            return error_page(request, 400, str(exc))
+        return PlainTextResponse(f"{exc}\n", status_code=400)
     if fmt == "html":
         shown = localized(found, t.lang)
-        result = await result_table(site, found.sparql, shown.columns, t.lang)
-        return render(request, "query.html", t=t, canned=shown, result=result)
-    written = await site.run(found.sparql, fmt, keep_file=True)  # large answers streamed
+        page = Paging(wanted.page or 1)
+        # one row more than a page says whether there is a next page, without counting all
+        result = await result_table(site, page.query(found.sparql, extra=1), shown.columns, t.lang)
+        has_next = result.get("kind") == "table" and len(result["rows"]) > PAGE_ROWS
+        if result.get("kind") == "table":
+            result["rows"] = result["rows"][:PAGE_ROWS]
+            result["total"] = min(result["total"], PAGE_ROWS)
+        return render(
+            request,
+            "query.html",
+            t=t,
+            canned=shown,
+            result=result,
+            limits=limits(site),
+            paging={
+                "page": page.page,
+                "first": page.offset + 1,
+                "last": page.offset + len(result.get("rows", [])),
+                "next": page_href(request, page.page + 1) if has_next else None,
+                "prev": page_href(request, page.page - 1) if page.page > 1 else None,
+            },
+        )
+    # large answers streamed from their file (the full one computed ahead by the build)
+    written = await site.run(wanted.query(found.sparql), fmt, keep_file=True)
     media = "text/csv; charset=utf-8" if fmt == "csv" else written.media_type
-    return answer_response(written, media, {"Vary": "Accept"})
+    headers = {"Vary": "Accept"}
+    if wanted.page is not None:
+        link = link_header(request, wanted.page, written.rows >= PAGE_ROWS)
+        if link:
+            headers["Link"] = link
+    return answer_response(written, media, headers)
 
 
 def routes() -> list[Route]:

@@ -1,0 +1,120 @@
+"""Large canned answers in pages: `?page=N` with LIMIT/OFFSET, next/previous links in HTML and
+`Link` headers on downloads; the server's limits stated on the query pages.
+
+Expectations are read from the store with pyoxigraph directly (the full answer, sliced here)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pyoxigraph as ox
+import pytest
+import requests
+
+from atlas_ld.serve.views.queries import PAGE_ROWS
+from atlas_ld.store.canned import list_queries
+
+HTML = {"Accept": "text/html"}
+
+
+@pytest.fixture(scope="module")
+def roles_rows(sample_store) -> list[list[str]]:
+    """Every row of `roles` as CSV cells, from pyoxigraph on the store the server serves."""
+    roles = next(q for q in list_queries() if q.name == "roles")
+    store = ox.Store.read_only(str(sample_store))
+    answer = store.query(roles.sparql, use_default_graph_as_union=True)
+    text = answer.serialize(format=ox.QueryResultsFormat.CSV).decode()
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    assert len(rows) > 2 * PAGE_ROWS + 1, "the sample's roles should fill more than two pages"
+    return rows
+
+
+def _csv(response: requests.Response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode())))[1:]
+
+
+def test_page_2_of_roles_is_rows_101_to_200_of_the_full_answer(server, roles_rows):
+    response = requests.get(f"{server.url}/queries/roles.csv?page=2", timeout=60)
+    assert response.status_code == 200
+    assert _csv(response) == roles_rows[100:200]
+    as_json = requests.get(f"{server.url}/queries/roles.json?page=2", timeout=60).json()
+    titles = [b["title"]["value"] for b in as_json["results"]["bindings"]]
+    assert titles == [row[0] for row in roles_rows[100:200]]
+
+
+def test_downloads_carry_link_headers_to_next_and_previous_pages(server, roles_rows):
+    last = (len(roles_rows) - 1) // PAGE_ROWS + 1
+    first = requests.get(f"{server.url}/queries/roles.csv?page=1", timeout=60)
+    assert first.headers["Link"] == '</queries/roles.csv?page=2>; rel="next"'
+    second = requests.get(f"{server.url}/queries/roles.json?page=2", timeout=60)
+    assert second.headers["Link"] == (
+        '</queries/roles.json?page=3>; rel="next", </queries/roles.json?page=1>; rel="prev"'
+    )
+    end = requests.get(f"{server.url}/queries/roles.csv?page={last}", timeout=60)
+    assert end.headers["Link"] == f'</queries/roles.csv?page={last - 1}>; rel="prev"'
+    assert _csv(end) == roles_rows[(last - 1) * PAGE_ROWS :]
+
+
+def test_the_full_answer_stays_downloadable_without_page(server, roles_rows):
+    response = requests.get(f"{server.url}/queries/roles.csv", timeout=60)
+    assert response.status_code == 200 and "Link" not in response.headers
+    assert _csv(response) == roles_rows
+
+
+def test_html_page_shows_one_page_with_next_and_previous_links(server, roles_rows):
+    page = requests.get(f"{server.url}/queries/roles?page=2&lang=en", headers=HTML, timeout=60)
+    assert page.status_code == 200
+    body = page.text
+    tbody = body.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert tbody.count("<tr>") == PAGE_ROWS
+    first_title = roles_rows[100][0]
+    assert (
+        re.sub(r"<[^>]+>", "", tbody.split("</tr>", 1)[0])
+        .strip()
+        .startswith(
+            first_title.replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace("'", "&#39;")
+            .replace('"', "&#34;")
+        )
+    )
+    assert 'rel="next" href="/queries/roles?lang=en&amp;page=3"' in body
+    assert 'rel="prev" href="/queries/roles?lang=en&amp;page=1"' in body
+    assert "Rows 101 to 200 (page 2)." in body
+    assert 'href="/queries/roles.csv?page=2"' in body  # this page as data
+    assert 'href="/queries/roles.csv"' in body  # the whole answer
+
+
+def test_first_html_page_has_no_previous_link(server):
+    body = requests.get(f"{server.url}/queries/roles", headers=HTML, timeout=60).text
+    assert 'rel="next" href="/queries/roles?page=2"' in body
+    assert 'rel="prev"' not in body
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "two", "1.5", "99999999999"])
+def test_a_bad_page_number_is_a_one_line_400(server, page):
+    response = requests.get(f"{server.url}/queries/roles.csv", params={"page": page}, timeout=30)
+    assert response.status_code == 400
+    assert response.text.count("\n") == 1 and "page must be a whole number" in response.text
+    html = requests.get(f"{server.url}/queries/roles", params={"page": page}, headers=HTML)
+    assert html.status_code == 400 and "page must be a whole number" in html.text
+
+
+def test_canned_queries_have_no_limit_of_their_own():
+    """Paging appends LIMIT and OFFSET to the canned query's text: it must have none."""
+    for query in list_queries():
+        body = "\n".join(line for line in query.sparql.splitlines() if not line.startswith("#"))
+        assert not re.search(r"\b(LIMIT|OFFSET)\b", body, re.IGNORECASE), query.name
+
+
+@pytest.mark.parametrize("path", ["queries/roles", "query"])
+def test_query_pages_state_the_limits_in_french_and_english(server, path):
+    """The server runs with --max-rows 1000 --timeout 3 (tests/server/conftest.py)."""
+    en = requests.get(f"{server.url}/{path}?lang=en", headers=HTML, timeout=60).text
+    assert "limits for every query: 1,000 rows, 50 MB of answer, 3 seconds" in en
+    fr = requests.get(f"{server.url}/{path}?lang=fr", headers=HTML, timeout=60).text
+    limits = re.sub(r"\s", " ", fr.split('class="limits">', 1)[1].split("</p>", 1)[0])
+    assert "Limites de ce serveur pour chaque requête : 1 000 lignes, 50 Mo" in limits
+    assert "3 secondes" in limits
