@@ -1,6 +1,10 @@
 """atlas-ld serve against `oxigraph serve-read-only --union-default-graph`, side by side in one run.
 
     python benchmarks/bench_server.py [--pages 12700] [--repeat 5] [--seconds 5] [--skip-sample]
+                                      [--store S]
+
+With `--store S` (a store built with `atlas-ld build`), that store is measured instead of
+building N generated pages.
 
 For the bundled sample and for N generated pages, builds the store (`atlas-ld build`, which
 writes the public copy and answers the canned queries ahead), starts `atlas-ld serve` on it and
@@ -13,7 +17,10 @@ both give the same rows for every canned query, then prints:
   (`If-None-Match`) gets 304;
 - a trivial query's throughput with 1, 4 and 16 clients: Oxigraph, atlas-ld uncached, cached;
 - partnership pages (HTML) and search, p50/p95, with Oxigraph's DESCRIBE of the same IRIs and a
-  title FILTER as the peer.
+  title FILTER as the peer;
+- page 2 of the `roles` canned query (`/queries/roles.json?page=2`, uncached and cached) against
+  Oxigraph's answer to the same query with `LIMIT 100 OFFSET 100`, checking the rows are the same;
+- the load average (1 minute) at the start and end of each part, since the machine may be shared.
 
 All SPARQL requests ask for SPARQL JSON results. The clients run in this process (threads), on
 the same machine as both servers: absolute figures depend on the machine, the ratios are the
@@ -23,6 +30,7 @@ result.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import shutil
@@ -181,8 +189,38 @@ def throughput(send, clients: int, seconds: float) -> float:
     return sum(done) / (time.perf_counter() - started)
 
 
+def load() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
+
+
+def paged_roles(session, atlas: str, query_url: str, repeat: int) -> None:
+    """Page 2 of `roles` through the canned-query route against Oxigraph's LIMIT/OFFSET."""
+    roles = next(q for q in list_queries() if q.name == "roles")
+    query = f"{roles.sparql.rstrip()}\nLIMIT 100\nOFFSET 100\n"
+    url = f"{atlas}/queries/roles.json?page=2"
+
+    def page_rows(headers: dict) -> tuple[list, float]:
+        started = time.perf_counter()
+        response = session.get(url, headers=headers, timeout=300)
+        response.raise_for_status()
+        return rows(response), time.perf_counter() - started
+
+    expected = rows(sparql(session, query_url, query, ACCEPT))
+    if page_rows(FRESH)[0] != expected:
+        raise SystemExit("roles page 2: atlas-ld and oxigraph give different rows")
+    oxi_ms = median_ms(session, query_url, query, ACCEPT, repeat)
+    fresh_ms = statistics.median(page_rows(FRESH)[1] for _ in range(repeat)) * 1000
+    cached_ms = statistics.median(page_rows(ACCEPT)[1] for _ in range(repeat)) * 1000
+    print(
+        f"\nroles page 2 ({len(expected)} rows): oxigraph LIMIT/OFFSET {oxi_ms:.1f} ms, "
+        f"atlas-ld /queries/roles.json?page=2 uncached {fresh_ms:.1f} ms "
+        f"({fresh_ms / oxi_ms:.2f}x), cached {cached_ms:.1f} ms ({cached_ms / oxi_ms:.3f}x)"
+    )
+
+
 def run_scale(label: str, store: Path, args, scratch: Path) -> None:
     print(f"\n## {label}")
+    print(f"load average (1 min) at start: {load()}")
     atlas, atlas_url_, atlas_start = start_atlas(store, scratch / f"{label}.log")
     oxi, oxi_url, oxi_start = start_oxigraph(store.with_name(store.name + ".public"))
     endpoint, query_url = atlas_url_ + "/sparql", oxi_url + "/query"
@@ -275,6 +313,8 @@ def run_scale(label: str, store: Path, args, scratch: Path) -> None:
         ):
             (a50, a95), (o50, o95) = percentiles(ours), percentiles(peer)
             print(f"| {name} | {a50:.1f} / {a95:.1f} | {o50:.1f} / {o95:.1f} |")
+        paged_roles(session, atlas_url_, query_url, args.repeat)
+        print(f"\nload average (1 min) at end: {load()}")
     finally:
         for process in (atlas, oxi):
             process.terminate()
@@ -288,6 +328,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--pages-sampled", type=int, default=40)
     parser.add_argument("--skip-sample", action="store_true")
+    parser.add_argument("--store", type=Path, help="a built store to measure instead of --pages")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-server-"))
     try:
@@ -295,7 +336,9 @@ def main() -> None:
             sample = scratch / "sample" / "store"
             build_sample(sample)
             run_scale("sample", sample, args, scratch)
-        if args.pages:
+        if args.store:
+            run_scale(f"store {args.store.name}", args.store, args, scratch)
+        elif args.pages:
             store = scratch / "generated" / "store"
             started = time.perf_counter()
             print(f"\nbuilding {args.pages} generated pages...")

@@ -16,6 +16,8 @@ import requests
 from atlas_ld.serve.views.queries import PAGE_ROWS
 from atlas_ld.store.canned import list_queries
 
+from .conftest import start_server
+
 HTML = {"Accept": "text/html"}
 
 
@@ -118,3 +120,34 @@ def test_query_pages_state_the_limits_in_french_and_english(server, path):
     limits = re.sub(r"\s", " ", fr.split('class="limits">', 1)[1].split("</p>", 1)[0])
     assert "Limites de ce serveur pour chaque requête : 1 000 lignes, 50 Mo" in limits
     assert "3 secondes" in limits
+
+
+def test_a_page_is_cut_from_the_kept_full_answer_and_equals_the_evaluated_one(server, roles_rows):
+    """Once the full answer is kept, a page not asked before is cut from it (a cache hit, no
+    evaluation); `no-cache` evaluates the page with LIMIT/OFFSET: both give the same rows."""
+    for fmt in ("csv", "json"):
+        assert requests.get(f"{server.url}/queries/roles.{fmt}", timeout=60).status_code == 200
+    cut = requests.get(f"{server.url}/queries/roles.csv?page=3", timeout=60)
+    assert cut.headers["X-Cache"] == "hit"
+    assert _csv(cut) == roles_rows[200:300]
+    fresh = requests.get(
+        f"{server.url}/queries/roles.csv?page=3", headers={"Cache-Control": "no-cache"}, timeout=60
+    )
+    assert fresh.headers["X-Cache"] == "miss"
+    assert _csv(fresh) == roles_rows[200:300]
+    as_json = requests.get(f"{server.url}/queries/roles.json?page=3", timeout=60)
+    assert as_json.headers["X-Cache"] == "hit"
+    bindings = as_json.json()["results"]["bindings"]
+    assert [b["actor"]["value"] for b in bindings] == [row[5] for row in roles_rows[200:300]]
+
+
+def test_pages_past_the_row_limit_of_the_full_answer_are_evaluated(sample_store, roles_rows):
+    """With --max-rows 150 the full answer is cut at 150 rows: page 2 (rows 101-200) cannot be
+    cut from it and is evaluated, so rows past the cut stay reachable."""
+    for server in start_server(sample_store, "--workers", "1", "--max-rows", "150"):
+        full = requests.get(f"{server.url}/queries/roles.csv", timeout=60)
+        assert len(_csv(full)) == 150 and "X-Atlas-Truncated" in full.headers
+        page = requests.get(f"{server.url}/queries/roles.csv?page=2", timeout=60)
+        assert _csv(page) == roles_rows[100:200]
+        html = requests.get(f"{server.url}/queries/roles?page=2", headers=HTML, timeout=60)
+        assert html.text.split("<tbody>", 1)[1].count("<tr>") == PAGE_ROWS
