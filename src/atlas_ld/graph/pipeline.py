@@ -68,6 +68,7 @@ from atlas_ld.store.disk import (
 )
 from atlas_ld.store.public_copy import public_copy
 from atlas_ld.store.search_index import build_search_index
+from atlas_ld.store.search_index import is_current as search_index_is_current
 
 CHUNK = 100
 MAX_FAILURES = 0.05  # share of pages a build may lose before it refuses to replace the store
@@ -609,7 +610,8 @@ def _build(
     try:
         public_copy(store_dir)
         report.steps["public copy"], step = time.monotonic() - step, time.monotonic()
-        build_search_index(store_dir)  # the search page's index, keyed by this build
+        if not search_index_is_current(store_dir):  # an unchanged rebuild keeps its index
+            build_search_index(store_dir)  # the search page's index, keyed by this build
         report.steps["search index"] = time.monotonic() - step
         step = time.monotonic()
         precompute_answers(store_dir)  # the canned queries, answered ahead for the server

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from atlas_ld.core.errors import StoreError
 from atlas_ld.store.disk import MANIFEST, open_store
-from atlas_ld.store.personal import may_see, visible_quads
+from atlas_ld.store.personal import may_see
 
 STAMP = "source-manifest.sha256"
 
@@ -44,13 +44,7 @@ def public_copy(store_dir: Path) -> Path:
     scratch = store_dir.with_name(f"{store_dir.name}.public.new-{os.getpid()}")
     shutil.rmtree(scratch, ignore_errors=True)
     try:
-        copy = ox.Store(str(scratch))
-        # One bulk load of the whole stream: one call per graph was 14 times slower.
-        copy.bulk_extend(
-            visible_quads(source.quads_for_pattern(None, None, None), include_personal=False)
-        )
-        copy.flush()
-        del copy
+        _copy_without_personal_graphs(source, scratch)
         shutil.copyfile(store_dir / MANIFEST, scratch / MANIFEST)
         (scratch / STAMP).write_text(digest, encoding="ascii")
         if _is_current(target, digest):  # another server made it meanwhile: keep theirs
@@ -65,3 +59,22 @@ def public_copy(store_dir: Path) -> Path:
             f"cannot write the public copy of the store: {exc}", where=str(target)
         ) from None
     return target
+
+
+def _copy_without_personal_graphs(source: ox.Store, scratch: Path) -> None:
+    """Write to `scratch` a store holding every quad of `source` but those of personal graphs.
+
+    A backup is made of hard links to the source's immutable files: at 2,000 partnerships it
+    took a fraction of a second where loading every visible quad into a new store took a
+    minute. The personal graphs are then removed, and compacting the copy drops their quads
+    from its files too (not only from what queries see) and leaves no deletion markers for
+    every query to step over.
+    """
+    source.backup(str(scratch))
+    copy = ox.Store(str(scratch))
+    for graph in list(copy.named_graphs()):
+        if not may_see(graph, include_personal=False):
+            copy.remove_graph(graph)
+    copy.optimize()
+    copy.flush()
+    del copy

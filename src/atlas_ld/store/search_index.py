@@ -393,6 +393,9 @@ def write_index(source: Queryable, base: str, build: str, path: Path) -> Path:
     scratch.unlink(missing_ok=True)
     try:
         with _connect(scratch, write=True) as db:
+            # A scratch file renamed only once complete: a crash loses nothing worth a journal.
+            db.execute("PRAGMA journal_mode = OFF")
+            db.execute("PRAGMA synchronous = OFF")
             db.executescript(_SCHEMA)
             _write(db, docs, facet_labels, base)
             db.executemany(
