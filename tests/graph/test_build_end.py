@@ -1,0 +1,77 @@
+"""The steps that run after the store swap (public copy, search index, canned answers): what they
+write, and that an unchanged rebuild does not redo them. Their speed is measured in
+benchmarks/bench_build.py, not here."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+
+import pyoxigraph as ox
+
+from atlas_ld.graph.pipeline import build_sample
+from atlas_ld.store.canned import get_query, run_query
+from atlas_ld.store.public_copy import public_copy
+from atlas_ld.store.search_index import index_path
+
+# Two financing rows of one named funder with two names, one row of a funder the page does not
+# name: expected totals written by hand.
+FINANCING = """
+@prefix atlas: <https://atlas-ld.example/def/atlas#> .
+@prefix schema: <https://schema.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix id: <https://atlas-ld.example/id/> .
+
+<https://atlas-ld.example/graph/partnership/1> {
+  id:partnership\\/1 atlas:financing id:f1, id:f2, id:f3 .
+  id:f1 a atlas:Financing ; schema:funder id:actor\\/a ; atlas:year "2019"^^xsd:gYear ;
+    schema:amount [ schema:value 100.10 ; atlas:waterOudinPart 5.5 ] .
+  id:f2 a atlas:Financing ; schema:funder id:actor\\/a ; atlas:year "2019"^^xsd:gYear ;
+    schema:amount [ schema:value 50 ] .
+  id:f3 a atlas:Financing ; schema:funder id:partnership\\/1\\/funder\\/autre ;
+    atlas:year "2019"^^xsd:gYear ; schema:amount [ schema:value 7 ] .
+  id:partnership\\/1\\/funder\\/autre schema:name "Autre" .
+}
+<https://atlas-ld.example/graph/reference> {
+  id:actor\\/a schema:name "Région B", "Région A" .
+}
+"""
+
+
+def test_financing_by_funder_counts_a_funder_with_several_names_once():
+    """Rewritten to grow linearly (it grew with the square of the corpus): an actor with two
+    names must still count each of its financing rows once, under its first name."""
+    store = ox.Store()
+    store.load(FINANCING.encode(), ox.RdfFormat.TRIG)
+    rows = run_query(store, get_query("financing-by-funder")).records()
+    assert [
+        (r["funder"], r["year"], Decimal(str(r["total_eur"])), r["rows"], r["funder_named"])
+        for r in rows
+    ] == [
+        ("Autre", 2019, Decimal(7), 1, False),
+        ("Région A", 2019, Decimal("150.10"), 2, True),
+    ]
+    assert Decimal(str(rows[1]["total_water_oudin_eur"])) == Decimal("5.5")
+
+
+def _quads(path) -> set[ox.Quad]:
+    return set(ox.Store.read_only(str(path)).quads_for_pattern(None, None, None))
+
+
+def test_public_copy_holds_every_quad_of_the_store_but_the_personal_graphs(built_sample, tmp_path):
+    store_dir = tmp_path / "store"
+    shutil.copytree(built_sample, store_dir)
+    source = _quads(store_dir)
+    expected = {q for q in source if "/graph/personal/" not in str(q.graph_name)}
+    assert len(expected) < len(source)
+    assert _quads(public_copy(store_dir)) == expected
+
+
+def test_an_unchanged_rebuild_keeps_the_search_index(tmp_path):
+    """The index was rewritten by every build, even one that changed nothing."""
+    store_dir = tmp_path / "store"
+    build_sample(store_dir)
+    index = index_path(store_dir)
+    written = index.stat().st_mtime_ns, index.stat().st_ino
+    build_sample(store_dir)
+    assert (index.stat().st_mtime_ns, index.stat().st_ino) == written
