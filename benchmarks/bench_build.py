@@ -11,6 +11,8 @@ the sample generator (deterministic) and written once to a temporary folder.
 Peers measured in the same run, on the same pages:
 - the bulk load alone: pyoxigraph loading the N-Quads of the built store into an empty store,
   the floor under any build;
+- the canned queries (`queries/*.rq`) timed one by one on the built store's public copy, with
+  their row counts: run at two sizes, the times say which query grows faster than the corpus;
 - with `--peer-src`, the same three builds by another version of atlas-ld (e.g. a `git worktree`
   of the previous release's `src/`), run first in a subprocess; the ratios say how this version
   compares.
@@ -104,6 +106,17 @@ def bulk_load_alone(store: Path, workdir: Path) -> dict:
     return {"wall": seconds, "cpu": cpu}
 
 
+def time_queries(store: Path) -> None:
+    """Each canned query on the public copy (union default graph), as the build's answers run."""
+    from atlas_ld.store.canned import list_queries
+
+    copy = pyoxigraph.Store.read_only(str(store.with_name(store.name + ".public")))
+    for canned in list_queries():
+        started = time.perf_counter()
+        rows = sum(1 for _ in copy.query(canned.sparql, use_default_graph_as_union=True))
+        print(f"  query {canned.name:28} {time.perf_counter() - started:6.2f} s  {rows} rows")
+
+
 def run_all(pages: list[Page], workdir: Path, args: argparse.Namespace) -> list[dict]:
     store = workdir / "store"
     labels = [label.format(changed=f"{args.changed:.0%}") for label in RUNS]
@@ -163,6 +176,7 @@ def main() -> None:
         if args.json:
             print(json.dumps(figures))
             return
+        time_queries(workdir / "store")
         floor = bulk_load_alone(workdir / "store", workdir)
         print(f"full build / bulk load alone: {figures[0]['wall'] / floor['wall']:.1f}x wall")
         if peer:

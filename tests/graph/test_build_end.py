@@ -10,7 +10,8 @@ from decimal import Decimal
 import pyoxigraph as ox
 
 from atlas_ld.graph.pipeline import build_sample
-from atlas_ld.store.canned import get_query, run_query
+from atlas_ld.store.answers import Precomputation, answers_root, precompute
+from atlas_ld.store.canned import get_query, list_queries, run_query
 from atlas_ld.store.public_copy import public_copy
 from atlas_ld.store.search_index import index_path
 
@@ -75,3 +76,26 @@ def test_an_unchanged_rebuild_keeps_the_search_index(tmp_path):
     written = index.stat().st_mtime_ns, index.stat().st_ino
     build_sample(store_dir)
     assert (index.stat().st_mtime_ns, index.stat().st_ino) == written
+
+
+def test_an_answer_too_big_to_keep_does_not_make_every_rebuild_run_its_query(
+    built_sample, tmp_path
+):
+    """Canned answers were computed again by every unchanged rebuild when one of the two formats
+    was over the size kept (at Atlas scale the JSON of `roles`: 15 s of a 18 s rebuild)."""
+    store_dir = tmp_path / "store"
+    shutil.copytree(built_sample, store_dir)
+    # 30 kB: the JSON answers of `actors` and `financing-by-funder` are over it on the sample,
+    # their CSV answers under it.
+    first = precompute(store_dir, max_bytes=30_000, budget=None)
+    kept = {p.name for p in answers_root(store_dir).glob("*/*.json")}
+    assert 0 < first == len(kept) < 2 * len(list_queries())
+    assert precompute(store_dir, max_bytes=30_000, budget=None) == 0
+    assert {p.name for p in answers_root(store_dir).glob("*/*.json")} == kept
+
+
+def test_canned_answers_computed_in_a_child_process_are_kept(built_sample, tmp_path):
+    store_dir = tmp_path / "store"
+    shutil.copytree(built_sample, store_dir)
+    job = Precomputation.start(store_dir)
+    assert job.wait() == 2 * len(list_queries())

@@ -25,6 +25,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,18 +198,48 @@ def precompute(
     """
     if budget is None:
         return _precompute(Path(store_dir), row_limit, max_bytes)
-    root = answers_root(Path(store_dir))
-    before = _answer_count(root)
-    child = multiprocessing.get_context("spawn").Process(
-        target=_precompute, args=(Path(store_dir), row_limit, max_bytes), daemon=True
-    )
-    child.start()
-    child.join(budget)
-    if child.is_alive():
-        child.kill()
-        child.join()
-        log.warning("canned answers: %g s spent, the rest is left to the server", budget)
-    return _answer_count(root) - before
+    return Precomputation.start(store_dir, row_limit=row_limit, max_bytes=max_bytes).wait(budget)
+
+
+@dataclass(slots=True)
+class Precomputation:
+    """`precompute` running in a child process, so that a build does other work meanwhile (the
+    search index: on two cores the two overlap) and waits for it at the end."""
+
+    root: Path
+    before: int
+    child: multiprocessing.process.BaseProcess
+    started: float
+
+    @classmethod
+    def start(
+        cls,
+        store_dir: Path,
+        *,
+        row_limit: int = DEFAULT_ROW_LIMIT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> Precomputation:
+        root = answers_root(Path(store_dir))
+        before = _answer_count(root)
+        child = multiprocessing.get_context("spawn").Process(
+            target=_precompute, args=(Path(store_dir), row_limit, max_bytes), daemon=True
+        )
+        child.start()
+        return cls(root, before, child, time.monotonic())
+
+    def wait(self, budget: float = DEFAULT_BUDGET) -> int:
+        """Wait until `budget` seconds after the start at most, then kill the child; returns how
+        many answers were written."""
+        self.child.join(max(0.0, self.started + budget - time.monotonic()))
+        if self.child.is_alive():
+            self.stop()
+            log.warning("canned answers: %g s spent, the rest is left to the server", budget)
+        return _answer_count(self.root) - self.before
+
+    def stop(self) -> None:
+        """Kill the child (answers it wrote stay: each is written whole, then renamed)."""
+        self.child.kill()
+        self.child.join()
 
 
 def _answer_count(root: Path) -> int:
@@ -233,7 +264,10 @@ def _precompute(store_dir: Path, row_limit: int, max_bytes: int) -> int:
             fmt: answer_key(stamp.id, canned.sparql, fmt, row_limit=row_limit, max_bytes=max_bytes)
             for fmt in MEDIA_TYPES
         }
-        if all(read_answer(folder, key) is not None for key in keys.values()):
+        # Both formats come from one evaluation: one of them on disk means this build's query
+        # ran already, and the other was over `max_bytes` (at Atlas scale the JSON of `roles`),
+        # left to the server. Waiting for both made every unchanged rebuild run `roles` again.
+        if any(read_answer(folder, key) is not None for key in keys.values()):
             continue
         try:
             result = repo.query(canned.sparql, use_default_graph_as_union=True)

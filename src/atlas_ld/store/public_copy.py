@@ -3,9 +3,13 @@
 Hiding `graph/personal/*` at query time means running every query on an explicit list of all the
 other graphs, and pyoxigraph then looks each pattern up graph by graph: on 300 partnerships that
 made queries 30 to 450 times slower than on the union default graph. So the server reads a copy of
-the store that never held personal data (`<store>.public`, next to the store), made once and
+the store whose personal graphs are removed (`<store>.public`, next to the store), made once and
 remade only when the store's manifest changes. Queries keep the fast union default graph, and no
-query, `FROM` clause or protocol parameter can reach data that is not there.
+query, `FROM` clause or protocol parameter can reach quads that are not there.
+
+The copy's files are for the server only, never published: its string table may still hold texts
+of the removed graphs (pyoxigraph keeps strings that no quad uses any more), which no query can
+reach. Releases and dumps are written from quads, filtered by `personal.may_see`.
 """
 
 from __future__ import annotations
@@ -65,10 +69,9 @@ def _copy_without_personal_graphs(source: ox.Store, scratch: Path) -> None:
     """Write to `scratch` a store holding every quad of `source` but those of personal graphs.
 
     A backup is made of hard links to the source's immutable files: at 2,000 partnerships it
-    took a fraction of a second where loading every visible quad into a new store took a
-    minute. The personal graphs are then removed, and compacting the copy drops their quads
-    from its files too (not only from what queries see) and leaves no deletion markers for
-    every query to step over.
+    took 0.4 s where loading every visible quad into a new store took 6.5 s. The personal
+    graphs are then removed; compacting the copy (0.6 s there) rewrites the files without their
+    quads, so no query steps over deletion markers.
     """
     source.backup(str(scratch))
     copy = ox.Store(str(scratch))
