@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import os
 import random
 import re
 import shutil
@@ -136,6 +137,7 @@ def soak(process: subprocess.Popen, url: str, args) -> None:
     examples: dict[tuple[str, object], str] = {}
     peak = {"main": 0.0, "worker": 0.0}
     workers_seen: set[int] = set()
+    load_at_start = os.getloadavg()[0]  # the machine may be shared: say how busy it was
     stop = time.monotonic() + args.seconds
     lock = threading.Lock()
 
@@ -228,6 +230,7 @@ def soak(process: subprocess.Popen, url: str, args) -> None:
         f"{len(after)} at the end; every other one was replaced by the server after a kill)"
     )
     print(f"peak RSS: main process {peak['main']:.0f} MB, largest worker {peak['worker']:.0f} MB")
+    print(f"load average (1 min) at start {load_at_start:.2f}, at end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
