@@ -583,9 +583,10 @@ def serve(config: ServerConfig, host: str = "127.0.0.1", port: int = 8000) -> No
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     print(f"atlas-ld: serving on http://{shown}:{bound}/", flush=True)
     sys.stdout.flush()
-    # The standard event loop, even where uvloop is installed: with uvloop, an answer longer
-    # than the pipe's buffer never reached the server (the worker pool's `add_reader` callback
-    # was not called again) and every such query ended in a 503 at the time limit.
+    # The standard event loop, even where uvloop is installed: under uvloop the worker pool's
+    # wait on a worker's pipe (`add_reader`) never saw larger answers arrive (the 381 rows of
+    # `roles` on the sample; 100 rows did arrive), so those queries ended in a 503 at the time
+    # limit. tests/server/test_paging.py fails that way when uvloop is used.
     server = uvicorn.Server(
         uvicorn.Config(app, access_log=True, log_level="info", proxy_headers=False, loop="asyncio")
     )
