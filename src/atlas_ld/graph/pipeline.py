@@ -604,29 +604,27 @@ def _build(
     finally:  # bounded, even when the disk filled up: this build's entries only
         cache.prune({r.digest for r in results if r.digest})
     report.steps["store"], step = time.monotonic() - step, time.monotonic()
-    # The server and `atlas-ld query` read this copy without personal data: made here, it
-    # costs the build once instead of each server's start. The store is in place by now; a
-    # copy that cannot be written is remade by the first reader, so it is a warning.
+    # After the swap, three steps for readers, in two processes that overlap on two cores: a
+    # child makes the public copy without personal data (what the server and `atlas-ld query`
+    # read) and answers the canned queries on it, while this one writes the search page's index
+    # from the store (keyed by this build, kept by an unchanged rebuild). The store is in place
+    # by now: what cannot be written here is remade by the first reader, so it is a warning.
+    answers = Precomputation.start(store_dir)
     try:
-        public_copy(store_dir)
-        report.steps["public copy"], step = time.monotonic() - step, time.monotonic()
-        # The canned queries, answered ahead for the server in a child process on the public
-        # copy, while this one writes the search page's index (keyed by this build, kept by an
-        # unchanged rebuild): on two cores the two steps overlap.
-        answers = Precomputation.start(store_dir)
-        try:
-            if not search_index_is_current(store_dir):
-                build_search_index(store_dir)
-        except StoreError as exc:
-            report.warnings.append(str(exc))
-        except BaseException:
-            answers.stop()
-            raise
-        report.steps["search index"], step = time.monotonic() - step, time.monotonic()
-        answers.wait()
-        report.steps["canned answers, waited for"] = time.monotonic() - step
+        if not search_index_is_current(store_dir):
+            build_search_index(store_dir)
     except StoreError as exc:
         report.warnings.append(str(exc))
+    except BaseException:
+        answers.stop()
+        raise
+    report.steps["search index"], step = time.monotonic() - step, time.monotonic()
+    answers.wait()
+    try:
+        public_copy(store_dir)  # made by the child; made here if it could not, with the reason
+    except StoreError as exc:
+        report.warnings.append(str(exc))
+    report.steps["public copy and canned answers, waited for"] = time.monotonic() - step
     report.seconds = time.monotonic() - started
     return report
 

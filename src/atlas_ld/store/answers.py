@@ -204,7 +204,8 @@ def precompute(
 @dataclass(slots=True)
 class Precomputation:
     """`precompute` running in a child process, so that a build does other work meanwhile (the
-    search index: on two cores the two overlap) and waits for it at the end."""
+    search index: on two cores the two overlap) and waits for it at the end. The child makes
+    the public copy first when it is missing (`repo.open_embedded`)."""
 
     root: Path
     before: int
