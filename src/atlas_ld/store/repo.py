@@ -185,7 +185,7 @@ def open_embedded(store_dir: str | os.PathLike[str], *, include_personal: bool =
     """The store built at `store_dir`, or its public copy when personal data must stay hidden.
 
     The public copy is written by `atlas-ld build`; when it is missing or older than the store it
-    is made here (a full copy: about a minute at Atlas scale).
+    is made here (a hard-link backup without the personal graphs: seconds at Atlas scale).
     """
     from atlas_ld.store.disk import open_store
     from atlas_ld.store.public_copy import public_copy
