@@ -30,6 +30,7 @@ result.
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import random
 import re
@@ -235,9 +236,17 @@ def run_scale(label: str, store: Path, args, scratch: Path) -> None:
         uncached_ratios, cached_ratios = [], []
         for canned in list_queries():
             expected = rows(sparql(session, query_url, canned.sparql, ACCEPT))
-            got = rows(sparql(session, endpoint, canned.sparql, FRESH))
-            if got != expected:
+            answer = sparql(session, endpoint, canned.sparql, FRESH)
+            got = rows(answer)
+            cut = "X-Atlas-Truncated" in answer.headers  # the row limit: a part of the rows
+            if (
+                (collections.Counter(got) - collections.Counter(expected))
+                if cut
+                else got != expected
+            ):
                 raise SystemExit(f"{canned.name}: atlas-ld and oxigraph give different rows")
+            if cut:
+                print(f"({canned.name}: atlas-ld cut at {len(got)} rows, as its row limit says)")
             oxi_ms = median_ms(session, query_url, canned.sparql, ACCEPT, args.repeat)
             fresh_ms = median_ms(session, endpoint, canned.sparql, FRESH, args.repeat)
             cached = sparql(session, endpoint, canned.sparql, ACCEPT)
