@@ -5,7 +5,6 @@ Expectations are read from the store with SPARQL (`sample_store_rows`), not from
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
@@ -13,31 +12,11 @@ import requests
 
 from atlas_ld.store.canned import list_queries
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts"
+from .conftest import ARTEFACTS, BROWSER_MARKS
+
 EDITOR_TEXT = "document.querySelector('.tabPanel.active .CodeMirror').CodeMirror.getValue()"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture

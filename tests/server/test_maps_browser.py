@@ -9,27 +9,14 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 import requests
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts"
+from .conftest import ARTEFACTS, BROWSER_MARKS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
+pytestmark = BROWSER_MARKS
 
 
 def wait_for_search(url: str) -> None:
@@ -38,15 +25,6 @@ def wait_for_search(url: str) -> None:
         if requests.get(f"{url}/search?format=json", timeout=30).status_code != 503:
             return
         time.sleep(0.1)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ on what a country name is.
 from __future__ import annotations
 
 import gettext
-import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
 import pycountry
+
+from atlas_ld.core.iris import slug
 
 # Names the Atlas uses that differ from the ISO 3166 French short names.
 ALIASES = {
@@ -97,22 +97,14 @@ def country_names() -> dict[str, str]:
     return names
 
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-
-
-def _key(name: str) -> str:
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return _NON_ALNUM.sub("-", plain.lower()).strip("-")
-
-
 @cache
 def _index() -> dict[str, str]:
-    return {_key(name): code for name, code in country_names().items()}
+    return {slug(name): code for name, code in country_names().items()}
 
 
 def find_country(name: str | None) -> Country | None:
     """The country a name designates, forgiving case, accents and punctuation; else None."""
     if not name:
         return None
-    code = _index().get(_key(name))
+    code = _index().get(slug(name))
     return countries().get(code) if code else None

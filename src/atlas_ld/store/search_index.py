@@ -35,6 +35,7 @@ from typing import Any, ClassVar, Protocol
 
 from atlas_ld.core.errors import QueryError, StoreError
 from atlas_ld.core.namespaces import ATLAS
+from atlas_ld.core.text import fold as text_fold
 from atlas_ld.store.disk import MANIFEST, open_store, read_manifest
 
 log = logging.getLogger("atlas_ld.store.search_index")
@@ -100,8 +101,7 @@ def fold(text: str) -> str:
 
 def sort_key(text: str) -> str:
     """Titles sort by their letters, not by accents or case ("École" with the "e"s)."""
-    decomposed = unicodedata.normalize("NFD", fold(text).casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return text_fold(text)
 
 
 def match_expression(text: str) -> str | None:
