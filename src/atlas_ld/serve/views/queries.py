@@ -106,11 +106,12 @@ def _cut(full: bytes, fmt: str, start: int, stop: int) -> tuple[bytes, int]:
 async def prime_page(site, sparql: str, fmt: str, page: Paging, extra: int = 0) -> None:
     """Keep this page's answer cut from the full answer, when that one is kept and holds the
     page's rows, so that evaluating the page (`site.run`, `site.answer`) finds it cached."""
-    paged = site.job(page.query(sparql, extra), fmt, info=inspect_query(sparql))
+    info = inspect_query(sparql)
+    paged = site.job(page.query(sparql, extra), fmt, info=info)
     page_key = site.key(paged)
     if fmt not in ("json", "csv") or site.answers.get(page_key) is not None:
         return
-    full = site.answers.get(site.key(site.job(sparql, fmt, info=inspect_query(sparql))))
+    full = site.answers.get(site.key(site.job(sparql, fmt, info=info)))
     stop = page.offset + PAGE_ROWS + extra
     if full is None or (full.truncated and full.rows < stop):
         return  # rows past the cut: the engine evaluates the page
