@@ -508,25 +508,29 @@ def build(
     """
     store_dir = Path(store_dir)
     try:
-        return _locked_build(
-            pages, store_dir, base, cache_dir, processes, validate, strict, use_cache, max_failures
-        )
+        options = _Options(base, cache_dir, processes, validate, strict, use_cache, max_failures)
+        return _locked_build(pages, store_dir, options)
     except _Interrupted as exc:
         raise BuildError(
             f"build stopped by {exc} before it finished", where=str(store_dir)
         ) from None
 
 
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """What `build` was asked for, handed whole to the steps that run under the store's lock."""
+
+    base: str
+    cache_dir: Path | None
+    processes: int | None
+    validate: bool
+    strict: bool
+    use_cache: bool
+    max_failures: float
+
+
 def _locked_build(
-    pages: Iterable[Page | PageFailure],
-    store_dir: Path,
-    base: str,
-    cache_dir: Path | None,
-    processes: int | None,
-    validate: bool,
-    strict: bool,
-    use_cache: bool,
-    max_failures: float,
+    pages: Iterable[Page | PageFailure], store_dir: Path, options: _Options
 ) -> BuildReport:
     with build_lock(store_dir) as lock, _signals_unwind():
         notes = []
@@ -538,39 +542,20 @@ def _locked_build(
         notes += [
             f"{path}: removed, left by a build that died" for path in remove_orphans(store_dir)
         ]
-        report = _build(
-            pages,
-            store_dir,
-            base,
-            cache_dir,
-            processes,
-            validate,
-            strict,
-            use_cache,
-            max_failures,
-            lock.fd,
-        )
+        report = _build(pages, store_dir, options, lock.fd)
         report.warnings[:0] = notes
         return report
 
 
 def _build(
-    pages: Iterable[Page | PageFailure],
-    store_dir: Path,
-    base: str,
-    cache_dir: Path | None,
-    processes: int | None,
-    validate: bool,
-    strict: bool,
-    use_cache: bool,
-    max_failures: float,
-    lock_fd: int,
+    pages: Iterable[Page | PageFailure], store_dir: Path, options: _Options, lock_fd: int
 ) -> BuildReport:
     started = time.monotonic()
-    if cache_dir is None and use_cache:
-        cache_dir = sibling(store_dir, ".cache")
-    cache = ResultCache(cache_dir if use_cache else None)
-    results, reused, cache_problems = _process(pages, base, cache, processes, validate, (lock_fd,))
+    cache_dir = options.cache_dir or sibling(store_dir, ".cache")
+    cache = ResultCache(cache_dir if options.use_cache else None)
+    results, reused, cache_problems = _process(
+        pages, options.base, cache, options.processes, options.validate, (lock_fd,)
+    )
     report = BuildReport(store=store_dir, pages=len(results), reused=reused)
     report.steps["pages"] = time.monotonic() - started
     report.warnings += cache_problems
@@ -591,8 +576,8 @@ def _build(
         report.warnings += result.warnings
     report.partnerships = len(kept)
     _write_report(report, store_dir)
-    _refuse_if_too_many_failures(report, store_dir, max_failures)
-    if strict and report.violations:
+    _refuse_if_too_many_failures(report, store_dir, options.max_failures)
+    if options.strict and report.violations:
         raise ValidationFailed(
             f"{report.violations} SHACL violations; the store was not replaced",
             where=str(store_dir),
@@ -600,7 +585,9 @@ def _build(
         )
     step = time.monotonic()
     try:
-        report.quads = _write_store(store_dir, base, kept, cache, report.issues, validate)
+        report.quads = _write_store(
+            store_dir, options.base, kept, cache, report.issues, options.validate
+        )
     finally:  # bounded, even when the disk filled up: this build's entries only
         cache.prune({r.digest for r in results if r.digest})
     report.steps["store"], step = time.monotonic() - step, time.monotonic()
