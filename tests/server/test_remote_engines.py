@@ -29,7 +29,7 @@ from atlas_ld.store.repo import open_repo
 
 from .conftest import ATLAS_LD, BASE, W3C_DIR, Server
 from .test_safety import PERSONAL_QUERIES
-from .test_w3c_protocol import ENTRIES, GRAPH, HT, _check_response, _requests, _send
+from .test_w3c_protocol import ENTRIES, run_w3c_test
 
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 VIRTUOSO = shutil.which("virtuoso-t")
@@ -264,15 +264,7 @@ def _rows(response: requests.Response) -> list[tuple]:
 
 @pytest.mark.parametrize("test", ENTRIES, ids=[str(e).rsplit("#", 1)[-1] for e in ENTRIES])
 def test_w3c_protocol_through_the_engine(remote_w3c_server, test):
-    name = str(test).rsplit("#", 1)[-1]
-    steps = _requests(test)
-    if name.startswith("update_"):
-        # Refused by atlas-ld before anything reaches the engine.
-        response = _send(remote_w3c_server.url, steps[0])
-        assert 400 <= response.status_code < 500, response.text
-        return
-    for step in steps:
-        _check_response(_send(remote_w3c_server.url, step), GRAPH.value(step, HT.resp))
+    run_w3c_test(remote_w3c_server.url, test)
 
 
 # Where Virtuoso 7.2 answers differently from the SPARQL 1.1 specification (docs/engines.md).
