@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Triple
+from pyoxigraph import Literal, NamedNode, Quad, Triple
 
 from atlas_ld import __version__
 from atlas_ld.core.countries import countries, find_country
@@ -564,8 +564,3 @@ def scheme_triples(ids: Ids) -> list[Triple]:
         Triple(scheme, skos.prefLabel, Literal("Thématiques d'intervention", language="fr")),
         Triple(scheme, skos.prefLabel, Literal("Themes of intervention", language="en")),
     ]
-
-
-def as_default_graph(triples) -> list[Quad]:
-    """Triples as quads of the default graph (for `atlas-ld rdf` output)."""
-    return [Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples]

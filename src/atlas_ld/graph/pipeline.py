@@ -73,7 +73,6 @@ from atlas_ld.store.search_index import is_current as search_index_is_current
 CHUNK = 100
 MAX_FAILURES = 0.05  # share of pages a build may lose before it refuses to replace the store
 REPORT_SUFFIX = ".build-report.csv"
-STAGES = ("read", "decode", "parse", "map", "validate")
 _NQ = pyoxigraph.RdfFormat.N_QUADS
 _NT = pyoxigraph.RdfFormat.N_TRIPLES
 

@@ -91,13 +91,6 @@ def shape_predicates() -> frozenset[str]:
     return frozenset(predicates)
 
 
-def validate_ntriples(data: bytes, *, partnership: str, source: str) -> list[Issue]:
-    """Validate one partnership's triples (N-Triples bytes) against the shapes."""
-    graph = rdflib.Graph()
-    graph.parse(data=data, format="nt")
-    return validate_graph(graph, partnership=partnership, source=source)
-
-
 def validate_graph(graph: rdflib.Graph, *, partnership: str, source: str) -> list[Issue]:
     _conforms, results, _text = shacl_validate(
         graph,

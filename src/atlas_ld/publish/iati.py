@@ -41,7 +41,6 @@ from atlas_ld.publish import tables
 IATI_VERSION = "2.03"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ATLAS = "https://atlas-ld.example/def/atlas#"
-CODELIST = "https://iatistandard.org/en/iati-standard/203/codelists/"
 # Atlas roles without an IATI match in the ontology, mapped here (see the module docstring).
 EXTRA_ROLES = {f"{ATLAS}FrenchPartnerAuthority": "3", f"{ATLAS}ForeignPartner": "4"}
 # Atlas themes (French label as the Atlas writes it) -> OECD DAC CRS purpose code, where clear.

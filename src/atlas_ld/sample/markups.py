@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from html import escape
 
-from atlas_ld.core.atlas_urls import DETAIL_PAGE
 from atlas_ld.core.model import ProjectRecord
 from atlas_ld.core.text import clean
 from atlas_ld.parse.labels import (
@@ -27,7 +26,6 @@ from atlas_ld.parse.labels import (
 )
 
 MARKUPS = ("div", "span", "dl", "table", "headings", "text")
-ATLAS_PAGE = DETAIL_PAGE
 FOOTER = "Tous droits réservés - Ministère de l'Europe et des Affaires étrangères 2013"
 THEME_ROWS_PER_PAGE = 5
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:)]")

@@ -79,11 +79,6 @@ def _labels() -> str:
     return " ".join(iri_term(p) for p in LABEL_PROPERTIES)
 
 
-def exists_query(iri: str) -> str:
-    this = iri_term(iri)
-    return f"ASK {{ {{ {this} ?p ?o }} UNION {{ ?s ?q {this} }} }}"
-
-
 def describe_query(iri: str) -> str:
     this = iri_term(iri)
     return f"""CONSTRUCT {{ {this} ?p ?o . ?o ?lp ?ol . ?s ?q {this} . ?s ?sp ?sl . }}
