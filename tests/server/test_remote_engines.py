@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,9 +22,11 @@ import pytest
 import requests
 from click.testing import CliRunner
 from requests.auth import HTTPDigestAuth
+from starlette.testclient import TestClient
 
 from atlas_ld.cli import main
 from atlas_ld.publish.graph_store import publish_graphs
+from atlas_ld.serve.app import ServerConfig, create_app
 from atlas_ld.store.canned import list_queries
 from atlas_ld.store.repo import open_repo
 
@@ -387,3 +390,20 @@ def test_time_limit_holds_in_front_of_the_engine(remote_server):
         if after.status_code == 200 or time.monotonic() > deadline:
             break
     assert after.status_code == 200 and after.json()["boolean"] is True, after.text
+
+
+def test_remote_search_index_folder_is_removed_when_the_server_stops(
+    oxigraph_engine, tmp_path, monkeypatch
+):
+    """Finding: a server on `--sparql-endpoint` made its search index in a temporary folder and
+    never removed it (194 `atlas-ld-search-*` folders were left in /tmp by test runs)."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    config = ServerConfig(store=tmp_path / "unused", sparql_endpoint=oxigraph_engine.query_url)
+    config.workers = 1
+    app = create_app(config)
+    with TestClient(app) as client:
+        assert client.get("/search", params={"q": "eau"}).status_code in (200, 503)
+        app.state.search.ready.wait(60)
+        made = list(tmp_path.glob("atlas-ld-search-*"))
+        assert len(made) == 1 and (made[0] / "index.sqlite").is_file()
+    assert not list(tmp_path.glob("atlas-ld-search-*"))

@@ -527,6 +527,7 @@ def create_app(config: ServerConfig) -> Starlette:
         finally:
             answering.cancel()
             site.pool.close()
+            await asyncio.to_thread(views.search.stop, app)
 
     routes = [
         Route("/sparql", sparql, methods=["GET", "POST"], name="sparql"),

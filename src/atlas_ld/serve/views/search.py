@@ -17,6 +17,7 @@ import asyncio
 import csv
 import io
 import logging
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -70,9 +71,10 @@ class SearchService:
         self._lock = threading.Lock()
         self._started = False
         self._index: SearchIndex | None = None
+        self._temporary: Path | None = None  # a folder of this server's own, removed at stop
         if site.config.sparql_endpoint:
             # A remote endpoint has no build id: its index lives as long as this server.
-            self.path = Path(tempfile.mkdtemp(prefix="atlas-ld-search-")) / "index.sqlite"
+            self.path = self._temporary_index()
             self.store_dir: Path | None = None
         else:
             self.store_dir = Path(site.config.store)
@@ -97,7 +99,7 @@ class SearchService:
                     search_index.build_search_index(self.store_dir, self.site.store, self.path)
                 except StoreError as exc:  # a read-only place: this server keeps its own copy
                     log.warning("%s; the index goes to a temporary folder", exc)
-                    self.path = Path(tempfile.mkdtemp(prefix="atlas-ld-search-")) / "index.sqlite"
+                    self.path = self._temporary_index()
                     search_index.build_search_index(self.store_dir, self.site.store, self.path)
             self._index = SearchIndex(self.path)
             self._index.load()
@@ -110,6 +112,20 @@ class SearchService:
             log.exception("search index: %s", exc)
         finally:
             self.ready.set()
+
+    def _temporary_index(self) -> Path:
+        self._temporary = Path(tempfile.mkdtemp(prefix="atlas-ld-search-"))
+        return self._temporary / "index.sqlite"
+
+    def close(self, wait: float = 5.0) -> None:
+        """Remove the temporary folder of this server's index, if it made one (each server on a
+        remote endpoint made one that nothing removed). An index still being written is given
+        `wait` seconds to finish, so its thread does not write into a folder removed under it."""
+        if self._started:
+            self.ready.wait(wait)
+        if self._temporary is not None:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+            self._temporary = None
 
     def index(self) -> SearchIndex:
         self.start()
@@ -132,6 +148,13 @@ def service(app) -> SearchService:
 def start(app) -> None:
     """Called when the server starts: check the index, build it in the background if needed."""
     service(app).start()
+
+
+def stop(app) -> None:
+    """Called when the server stops: remove what the index left in temporary folders."""
+    found = getattr(app.state, "search", None)
+    if found is not None:
+        found.close()
 
 
 def _int(request: Request, name: str, low: int, high: int) -> int | None:
