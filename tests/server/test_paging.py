@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import shutil
 
 import pyoxigraph as ox
 import pytest
 import requests
+from starlette.testclient import TestClient
 
+from atlas_ld.serve.app import ServerConfig, create_app
 from atlas_ld.serve.views.queries import PAGE_ROWS
+from atlas_ld.store.answers import precompute
 from atlas_ld.store.canned import list_queries
 
 from .conftest import start_server
@@ -151,3 +156,53 @@ def test_pages_past_the_row_limit_of_the_full_answer_are_evaluated(sample_store,
         assert _csv(page) == roles_rows[100:200]
         html = requests.get(f"{server.url}/queries/roles?page=2", headers=HTML, timeout=60)
         assert html.text.split("<tbody>", 1)[1].count("<tr>") == PAGE_ROWS
+
+
+def test_pages_of_an_answer_kept_as_csv_only_are_cut_from_it(sample_store, tmp_path):
+    """Finding: at Atlas scale the build keeps `roles` as CSV only (its SPARQL JSON is over the
+    byte limit), and the HTML and JSON pages were evaluated (11.5 s, past the time limit). With
+    a byte limit between the sizes of the two answers, the pages are cut from the CSV, typed as
+    pyoxigraph types the same page evaluated, and no query reaches the workers."""
+    roles = next(q for q in list_queries() if q.name == "roles")
+    store_dir = tmp_path / "store"
+    shutil.copytree(sample_store, store_dir)
+    store = ox.Store.read_only(str(sample_store))
+    sizes = {
+        fmt: len(
+            store.query(roles.sparql, use_default_graph_as_union=True).serialize(format=format_)
+        )
+        for fmt, format_ in (
+            ("json", ox.QueryResultsFormat.JSON),
+            ("csv", ox.QueryResultsFormat.CSV),
+        )
+    }
+    limit = (sizes["json"] + sizes["csv"]) // 2
+    assert sizes["csv"] < limit < sizes["json"]
+    precompute(store_dir, max_bytes=limit, budget=None)
+    page_query = f"{roles.sparql}\nLIMIT {PAGE_ROWS} OFFSET {PAGE_ROWS}"
+    expected = json.loads(
+        store.query(page_query, use_default_graph_as_union=True).serialize(
+            format=ox.QueryResultsFormat.JSON
+        )
+    )
+    app = create_app(ServerConfig(store=store_dir, workers=1, max_result_bytes=limit))
+    evaluated: list[str] = []
+    run = app.state.site.pool.run
+
+    async def counted(job, *args, **kwargs):
+        evaluated.append(job.query)
+        return await run(job, *args, **kwargs)
+
+    app.state.site.pool.run = counted
+    with TestClient(app) as client:
+        kept = app.state.site.answers
+        assert kept.get(app.state.site.key(app.state.site.job(roles.sparql, "json"))) is None
+        assert kept.get(app.state.site.key(app.state.site.job(roles.sparql, "csv"))) is not None
+        as_json = client.get("/queries/roles.json?page=2")
+        assert as_json.status_code == 200 and as_json.headers["X-Cache"] == "hit"
+        assert as_json.json()["results"]["bindings"] == expected["results"]["bindings"]
+        assert as_json.json()["head"]["vars"] == expected["head"]["vars"]
+        html = client.get("/queries/roles?page=3", headers=HTML)
+        assert html.status_code == 200
+        assert html.text.split("<tbody>", 1)[1].count("<tr>") == PAGE_ROWS
+    assert not [query for query in evaluated if "asWritten" in query]

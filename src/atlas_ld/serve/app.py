@@ -67,7 +67,7 @@ from atlas_ld.serve.workers import (
     evaluate_here,
     one_line,
 )
-from atlas_ld.store.answers import BuildStamp, answer_key, open_answers
+from atlas_ld.store.answers import BuildStamp, Precomputation, answer_key, open_answers
 from atlas_ld.store.canned import list_queries
 from atlas_ld.store.disk import read_manifest
 from atlas_ld.store.guard import QueryInfo, inspect_query, is_trivial
@@ -268,7 +268,30 @@ class Site:
         raise type(exc)(f"{exc.message}; it is not run again for {FAILURE_TTL:g} s", hint=exc.hint)
 
     async def precompute(self) -> None:
-        """Answer the canned queries once (SPARQL JSON and CSV), so they are on disk."""
+        """Answer the canned queries once (SPARQL JSON and CSV), so they are on disk.
+
+        On the public copy of an embedded store this is the build's own `Precomputation`, in a
+        child process with the build's time budget: one evaluation per query gives both formats
+        and the kinds of the CSV's terms (so pages of an answer kept as CSV only are cut from
+        it), and `roles` at Atlas scale, longer than a query's time limit, is answered too.
+        Elsewhere (personal data included) the queries go through the worker pool."""
+        if self.answers.folder is not None and not self.config.include_personal:
+            # One format kept means the query ran (the other was over the byte limit).
+            if all(any(self.answers.get(k) for k in keys) for keys in self._canned_keys()):
+                return
+            child = Precomputation.start(
+                self.config.store,
+                row_limit=self.config.max_rows,
+                max_bytes=self.config.max_result_bytes,
+            )
+            try:
+                written = await asyncio.to_thread(child.wait)
+            except asyncio.CancelledError:
+                child.stop()
+                raise
+            self.answers.rescan()
+            log.info("canned queries answered ahead: %d answers", written)
+            return
         for canned in list_queries():
             for fmt in ("json", "csv"):
                 try:
@@ -277,6 +300,13 @@ class Site:
                         await self.answer(self.job(canned.sparql, fmt, info=info))
                 except AtlasError as exc:
                     log.info("canned query %s not answered ahead: %s", canned.name, exc)
+
+    def _canned_keys(self) -> list[tuple[str, str]]:
+        """Per canned query, the cache keys of its full answer in SPARQL JSON and in CSV."""
+        return [
+            (self.key(self.job(canned.sparql, "json")), self.key(self.job(canned.sparql, "csv")))
+            for canned in list_queries()
+        ]
 
     def _count_triples(self) -> int:
         """The size of the default graph, for the service description: counted once per build

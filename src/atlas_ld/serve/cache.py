@@ -28,7 +28,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response, StreamingResponse
 
 from atlas_ld.serve.results import Written
-from atlas_ld.store.answers import read_answer, write_answer
+from atlas_ld.store.answers import TYPES_SUFFIX, read_answer, write_answer
 
 log = logging.getLogger("atlas_ld.serve.cache")
 MEMORY_ENTRY = 1 << 20  # answers up to this size are also kept in memory
@@ -99,10 +99,18 @@ class ResultCache:
                 if time.time() - stale.stat().st_mtime > 3600:
                     stale.unlink()
         bodies = sorted(self.folder.glob("*.body"), key=lambda p: p.stat().st_mtime)
+        self._disk.clear()
+        self._disk_size = 0
         for body in bodies:
             size = body.stat().st_size
             self._disk[body.stem] = size
             self._disk_size += size
+
+    def rescan(self) -> None:
+        """Take in the answers another process wrote into the folder meanwhile (the canned
+        answers computed in the background at the first start on a store)."""
+        if self.folder is not None:
+            self._scan()
 
     def get(self, key: str) -> Written | None:
         written = self._memory.get(key)
@@ -182,6 +190,7 @@ class ResultCache:
             self._disk_size -= size
             (self.folder / f"{key}.json").unlink(missing_ok=True)
             (self.folder / f"{key}.body").unlink(missing_ok=True)
+            (self.folder / f"{key}{TYPES_SUFFIX}").unlink(missing_ok=True)
 
 
 def answer_response(written: Written, media: str, headers: dict[str, str]) -> Response:

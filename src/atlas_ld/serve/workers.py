@@ -177,7 +177,7 @@ def _worker_main(
     while True:
         try:
             job = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):  # the server closed the pipe or stopped
             return
         try:
             conn.send(("ok", _spooled(evaluate(store, job), spool)))

@@ -291,6 +291,8 @@ def _precompute(store_dir: Path, row_limit: int, max_bytes: int) -> int:
             if len(answer) > max_bytes:
                 continue
             try:
+                if fmt == "csv":
+                    write_types(folder, keys[fmt], column_types(data))
                 write_answer(
                     folder,
                     keys[fmt],
@@ -326,3 +328,67 @@ def _csv(data: dict) -> bytes:
                 cells.append(term["value"])
         writer.writerow(cells)
     return out.getvalue().encode()
+
+
+# A CSV answer drops the terms' kinds (IRI, literal, language, datatype). Where the build keeps
+# an answer as CSV only (at Atlas scale the SPARQL JSON of `roles` is over the byte limit), the
+# kinds are kept beside it, so that a page of the answer can be given as SPARQL JSON (and as the
+# HTML table, which is drawn from it) cut from the CSV instead of evaluating the query again.
+TYPES_SUFFIX = ".types"  # not `.json`: `KEY.json` files are the answers' metadata
+
+
+def column_types(data: dict) -> dict:
+    """The kinds of the terms of a SPARQL JSON answer, as a small document: each distinct kind
+    once (`shapes`, a binding without its value), and per column the index of its kind, one
+    number when every row has the same (the usual case), else one per row; -1 is unbound."""
+    shapes: list[dict] = []
+    index: dict[tuple, int] = {}
+    columns: dict[str, int | list[int]] = {}
+    bindings = data["results"]["bindings"]
+    for name in data["head"]["vars"]:
+        per_row = []
+        for binding in bindings:
+            term = binding.get(name)
+            if term is None:
+                per_row.append(-1)
+                continue
+            shape = {k: v for k, v in term.items() if k != "value"}
+            found = index.setdefault(tuple(sorted(shape.items())), len(shapes))
+            if found == len(shapes):
+                shapes.append(shape)
+            per_row.append(found)
+        columns[name] = per_row[0] if per_row and len(set(per_row)) == 1 else per_row
+    return {"vars": data["head"]["vars"], "shapes": shapes, "columns": columns}
+
+
+def typed_bindings(types: dict, cells: list[list[str]], start: int) -> list[dict]:
+    """SPARQL JSON bindings of CSV rows `start`, `start + 1`... of the answer `types` describes
+    (the inverse of `_csv`: a blank node's `_:` goes, every other cell is the term's value)."""
+    shapes = types["shapes"]
+    columns = [(name, i, types["columns"][name]) for i, name in enumerate(types["vars"])]
+    out = []
+    for offset, row in enumerate(cells):
+        binding = {}
+        for name, position, kinds in columns:
+            kind = kinds if isinstance(kinds, int) else kinds[start + offset]
+            if kind < 0:
+                continue
+            shape = shapes[kind]
+            value = row[position]
+            if shape["type"] == "bnode":
+                value = value.removeprefix("_:")
+            binding[name] = {**shape, "value": value}
+        out.append(binding)
+    return out
+
+
+def write_types(folder: Path, key: str, types: dict) -> None:
+    _write_atomic(folder / f"{key}{TYPES_SUFFIX}", json.dumps(types).encode())
+
+
+def read_types(folder: Path, key: str) -> dict | None:
+    """The kinds kept beside the CSV answer `key`, or None when there are none."""
+    try:
+        return json.loads((folder / f"{key}{TYPES_SUFFIX}").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import itertools
 import json
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -32,8 +33,9 @@ from atlas_ld.serve.i18n import DEFAULT, translator
 from atlas_ld.serve.negotiation import negotiate
 from atlas_ld.serve.results import Written
 from atlas_ld.serve.views.base import error_page, not_found, render, result_table, wants_html
+from atlas_ld.store.answers import MEDIA_TYPES, read_types, typed_bindings
 from atlas_ld.store.canned import CannedQuery, list_queries, read_header
-from atlas_ld.store.guard import inspect_query
+from atlas_ld.store.guard import QueryInfo, inspect_query
 
 PAGE_ROWS = 100  # rows per page of a canned query's answer, in HTML and in paged downloads
 MAX_PAGE = 1_000_000  # a larger page number is refused rather than sent to the engine
@@ -88,19 +90,57 @@ def link_header(request: Request, page: int, has_next: bool) -> str:
     return ", ".join(links)
 
 
-def _cut(full: bytes, fmt: str, start: int, stop: int) -> tuple[bytes, int]:
-    """Rows `start` to `stop` of a full SPARQL JSON or CSV answer, in the same format."""
-    if fmt == "json":
-        data = json.loads(full)
+def _cut(full: Written, fmt: str, start: int, stop: int, types: dict | None = None):
+    """Rows `start` to `stop` of a full SPARQL JSON or CSV answer, in `fmt`, and how many.
+
+    With `types` (the kinds kept beside a CSV answer, `answers.column_types`), `full` is the CSV
+    and the rows are given as SPARQL JSON."""
+    if fmt == "json" and types is None:
+        data = json.loads(full.read())
         rows = data["results"]["bindings"][start:stop]
         page = {"head": data["head"], "results": {"bindings": rows}}
         return json.dumps(page, ensure_ascii=False).encode(), len(rows)
-    reader = csv.reader(io.StringIO(full.decode("utf-8"), newline=""))
-    header = next(reader, [])
-    rows = [row for n, row in enumerate(reader) if start <= n < stop]
+    with _text(full) as text:
+        reader = csv.reader(text)
+        header = next(reader, [])
+        cells = list(itertools.islice(reader, start, stop))
+    if types is not None:
+        page = {"head": {"vars": types["vars"]}, "results": {"bindings": []}}
+        page["results"]["bindings"] = typed_bindings(types, cells, start)
+        return json.dumps(page, ensure_ascii=False).encode(), len(cells)
     out = io.StringIO(newline="")
-    csv.writer(out, lineterminator="\r\n").writerows([header, *rows])
-    return out.getvalue().encode("utf-8"), len(rows)
+    csv.writer(out, lineterminator="\r\n").writerows([header, *cells])
+    return out.getvalue().encode("utf-8"), len(cells)
+
+
+def _text(full: Written) -> io.TextIOBase:
+    """A CSV answer as text, read from its file as the rows are taken when it is on disk."""
+    if full.path is not None:
+        return open(full.path, encoding="utf-8", newline="")
+    return io.StringIO(full.body.decode("utf-8"), newline="")
+
+
+def _full_answer(
+    site, sparql: str, fmt: str, info: QueryInfo, stop: int
+) -> tuple[Written, dict | None] | None:
+    """The kept full answer that holds rows up to `stop`: in `fmt`, or for SPARQL JSON the CSV
+    answer with the kinds of its terms kept beside it (where the build kept `roles` as CSV only,
+    its JSON being over the byte limit); None when no kept answer holds them."""
+
+    def holding(kind: str) -> Written | None:
+        full = site.answers.get(site.key(site.job(sparql, kind, info=info)))
+        return None if full is None or (full.truncated and full.rows < stop) else full
+
+    full = holding(fmt)
+    if full is not None:
+        return full, None
+    if fmt != "json" or site.answers.folder is None:
+        return None
+    full = holding("csv")
+    if full is None:
+        return None
+    types = read_types(site.answers.folder, site.key(site.job(sparql, "csv", info=info)))
+    return (full, types) if types is not None else None
 
 
 async def prime_page(site, sparql: str, fmt: str, page: Paging, extra: int = 0) -> None:
@@ -111,12 +151,13 @@ async def prime_page(site, sparql: str, fmt: str, page: Paging, extra: int = 0) 
     page_key = site.key(paged)
     if fmt not in ("json", "csv") or site.answers.get(page_key) is not None:
         return
-    full = site.answers.get(site.key(site.job(sparql, fmt, info=info)))
     stop = page.offset + PAGE_ROWS + extra
-    if full is None or (full.truncated and full.rows < stop):
-        return  # rows past the cut: the engine evaluates the page
-    body, rows = await asyncio.to_thread(lambda: _cut(full.read(), fmt, page.offset, stop))
-    written = Written(body, full.media_type, rows, False, max_bytes=full.max_bytes)
+    found = _full_answer(site, sparql, fmt, info, stop)
+    if found is None:
+        return  # rows past the cut, or no full answer kept: the engine evaluates the page
+    full, types = found
+    body, rows = await asyncio.to_thread(_cut, full, fmt, page.offset, stop, types)
+    written = Written(body, MEDIA_TYPES[fmt], rows, False, max_bytes=full.max_bytes)
     site.answers.put(page_key, written, persist=False)
 
 
