@@ -52,6 +52,7 @@ class PageResult:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     stage: str = ""
+    search: dict | None = None  # the page's facts for the search index (`PageFacts` as JSON)
 
     def to_json(self) -> dict:
         data = asdict(self)

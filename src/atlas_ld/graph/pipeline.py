@@ -67,7 +67,7 @@ from atlas_ld.store.disk import (
     swap_in,
 )
 from atlas_ld.store.public_copy import public_copy
-from atlas_ld.store.search_index import build_search_index
+from atlas_ld.store.search_index import PageFacts, build_search_index, page_facts
 from atlas_ld.store.search_index import is_current as search_index_is_current
 
 CHUNK = 100
@@ -157,6 +157,8 @@ def _map_page(page: Page, ids: Ids, digest: str) -> tuple[PageResult, MappedPage
         result.nquads = pyoxigraph.serialize(quads, format=_NQ).decode()
         reference = sorted(mapped.reference, key=str)
         result.reference = pyoxigraph.serialize(reference, format=_NT).decode()
+        facts = page_facts(quads, mapped.reference, mapped.partnership.value)
+        result.search = facts.to_json() if facts is not None else None
     except UnicodeError as exc:
         result.error, result.stage = _one_line(exc), "decode"
         return result, None
@@ -598,7 +600,9 @@ def _build(
     answers = Precomputation.start(store_dir)
     try:
         if not search_index_is_current(store_dir):
-            build_search_index(store_dir)
+            facts = [PageFacts.from_json(r.search) for r in kept if r.search is not None]
+            aliases = actor_aliases(options.base, kept)
+            build_search_index(store_dir, facts=facts, aliases=aliases)
     except StoreError as exc:
         report.warnings.append(str(exc))
     except BaseException:

@@ -26,14 +26,18 @@ import sqlite3
 import threading
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from itertools import chain, product
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+import pyoxigraph
+
 from atlas_ld.core.errors import QueryError, StoreError
+from atlas_ld.core.iris import reference_graph
 from atlas_ld.core.namespaces import ATLAS
 from atlas_ld.core.text import fold as text_fold
 from atlas_ld.store.disk import MANIFEST, open_store, read_manifest
@@ -114,7 +118,126 @@ def match_expression(text: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading the store
+# One partnership's facts, read from its page's own triples (the build) or from SPARQL rows
+
+
+_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_NAME = "https://schema.org/name"
+_TITLE = "http://purl.org/dc/terms/title"
+_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_AMOUNT = "https://schema.org/amount"
+_VALUE = "https://schema.org/value"
+_FUNDER = "https://schema.org/funder"
+_PARTNERSHIP = ATLAS + "Partnership"
+_LINKS = tuple(ATLAS + name for name in ("country", "status", "mainTheme", "otherTheme"))
+
+
+def is_personal(graph: str) -> bool:
+    """A personal-data graph (contacts, volunteers): nothing in it ever reaches the index."""
+    return "/graph/personal/" in graph
+
+
+@dataclass(slots=True)
+class PageFacts:
+    """What the index needs of one partnership, and nothing else of the store.
+
+    The build reads it from each page's own triples in its worker processes and caches it with
+    the page, so a rebuild reads no partnership back from the store; a server on a remote
+    endpoint reads the same facts from SPARQL rows (`read_facts`). Actor and funder IRIs are as
+    the page mapped them: `assemble` renames them by the build's actor aliases.
+    """
+
+    iri: str
+    title: str = ""  # French, else plain
+    start: int | None = None
+    end: int | None = None
+    texts: list[str] = field(default_factory=list)  # French or plain literals, but the title
+    # (actor IRI, name as the page wrote it); a pre-reform authority has no written name
+    actors: list[tuple[str, str | None]] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (atlas:country..., IRI)
+    # (funder IRI, funder name as written, amount: the value's lexical form)
+    financing: list[tuple[str | None, str | None, str | None]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PageFacts:
+        facts = cls(**data)
+        facts.actors = [(agent, written) for agent, written in facts.actors]
+        facts.links = [(prop, target) for prop, target in facts.links]
+        facts.financing = [(funder, name, value) for funder, name, value in facts.financing]
+        return facts
+
+
+def _year(text: str | None) -> int | None:
+    return int(text[:4]) if text and text[:4].isdigit() else None
+
+
+def _title(candidates: Iterable[tuple[str, str]]) -> str:
+    """Of (text, language) titles, the French one, else a plain one (the smallest of equals)."""
+    ranked = sorted((lang != "fr", text) for text, lang in candidates)
+    return ranked[0][1] if ranked else ""
+
+
+def page_facts(
+    quads: Iterable[Any], reference: Iterable[Any], partnership: str
+) -> PageFacts | None:
+    """The facts of `partnership` from one page's mapped quads (personal graphs skipped) and its
+    reference triples: what the SPARQL of `read_facts` finds in a store holding them. None when
+    they do not make `partnership` a partnership."""
+    public = (
+        (q.subject, q.predicate, q.object)
+        for q in quads
+        if isinstance(q.graph_name, pyoxigraph.NamedNode) and not is_personal(q.graph_name.value)
+    )
+    described = ((t.subject, t.predicate, t.object) for t in reference)
+    said: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    participations: list[str] = []
+    for s, p, o in dict.fromkeys(chain(public, described)):
+        said[s.value][p.value].append(o)
+        if p.value == ATLAS + "inPartnership" and o.value == partnership:
+            participations.append(s.value)
+    own = said.get(partnership, {})
+    if not any(o.value == _PARTNERSHIP for o in own.get(_TYPE, ())):
+        return None
+
+    def values(subject: str, prop: str) -> list[str]:
+        return [o.value for o in said.get(subject, {}).get(prop, ())]
+
+    facts = PageFacts(partnership)
+    facts.title = _title(
+        (o.value, o.language or "")
+        for o in own.get(_TITLE, ())
+        if isinstance(o, pyoxigraph.Literal) and o.language in (None, "fr")
+    )
+    starts = [y for y in map(_year, values(partnership, ATLAS + "startYear")) if y]
+    ends = [y for y in map(_year, values(partnership, ATLAS + "endYear")) if y]
+    facts.start, facts.end = min(starts, default=None), max(ends, default=None)
+    facts.texts = [
+        o.value
+        for prop, objects in own.items()
+        if prop != _TITLE
+        for o in objects
+        if isinstance(o, pyoxigraph.Literal) and (o.language == "fr" or o.datatype.value == _STRING)
+    ]
+    for x in participations:
+        written = values(x, ATLAS + "asWritten") or [None]
+        facts.actors += product(values(x, ATLAS + "agent"), written)
+    facts.actors += [(agent, None) for agent in values(partnership, ATLAS + "preReformAuthority")]
+    facts.links = [(prop, target) for prop in _LINKS for target in values(partnership, prop)]
+    for f in values(partnership, ATLAS + "financing"):
+        amounts = [v for a in values(f, _AMOUNT) for v in values(a, _VALUE)]
+        facts.financing += product(
+            values(f, _FUNDER) or [None],
+            values(f, ATLAS + "funderName") or [None],
+            amounts or [None],
+        )
+    return facts
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the store (a remote endpoint, or a store whose index is missing or stale)
 
 
 _PREFIXES = f"""PREFIX atlas: <{ATLAS}>
@@ -125,8 +248,6 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 """
-_NAME = "https://schema.org/name"
-_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _PUBLIC = 'FILTER (!CONTAINS(STR(?{g}), "/graph/personal/"))'
 
 
@@ -134,32 +255,37 @@ def _in_public(pattern: str, g: str = "g") -> str:
     return f"GRAPH ?{g} {{ {pattern} }} {_PUBLIC.format(g=g)}"
 
 
+def _agents_query(graph: str | None) -> str:
+    """Each actor's name, kind and place, in `graph` (where a store built by atlas-ld describes
+    every actor: milliseconds) or, when None, in every public graph (seconds at Atlas scale)."""
+    where = f"GRAPH <{graph}> {{ ?agent ?prop ?o }}" if graph else _in_public("?agent ?prop ?o")
+    return f"""SELECT ?agent ?prop ?o WHERE {{
+  VALUES ?prop {{ schema:name rdf:type atlas:region atlas:territory }}
+  {where}
+  FILTER (CONTAINS(STR(?agent), "/id/actor/"))
+}}"""
+
+
 _QUERIES = {
-    "partnerships": f"""SELECT ?p (SAMPLE(?t) AS ?title) (MIN(?s) AS ?start) (MAX(?e) AS ?end)
-WHERE {{
+    # Partnerships, one row per title x start x end (chosen in Python, as from a page's triples).
+    "partnerships": f"""SELECT ?p ?title (LANG(?title) AS ?lang) ?start ?end WHERE {{
   {_in_public("?p a atlas:Partnership")}
-  OPTIONAL {{ {_in_public('?p dcterms:title ?t FILTER (LANG(?t) IN ("fr", ""))', "g1")} }}
-  OPTIONAL {{ {_in_public("?p atlas:startYear ?s", "g2")} }}
-  OPTIONAL {{ {_in_public("?p atlas:endYear ?e", "g3")} }}
-}} GROUP BY ?p""",
+  OPTIONAL {{ {_in_public('?p dcterms:title ?title FILTER (LANG(?title) IN ("fr", ""))', "g1")} }}
+  OPTIONAL {{ {_in_public("?p atlas:startYear ?start", "g2")} }}
+  OPTIONAL {{ {_in_public("?p atlas:endYear ?end", "g3")} }}
+}}""",
     # Long texts: every French or plain literal said of the partnership, but its title.
     "texts": f"""SELECT ?p ?o WHERE {{
   {_in_public("?p ?prop ?o . ?p a atlas:Partnership")}
   FILTER (ISLITERAL(?o) && ?prop != dcterms:title
           && (LANG(?o) = "fr" || DATATYPE(?o) = xsd:string))
 }}""",
-    # Actors as the page wrote them and as merged; their kind; their region (French ones).
-    # Actors as the page wrote them, then each actor's name, kind and place once (joined in
-    # Python: one query joining all of it took four times as long at Atlas scale).
+    # Actors as the page wrote them (each actor's name, kind and place are `_agents_query`,
+    # joined in Python: one query joining all of it took four times as long at Atlas scale).
     "actors": f"""SELECT ?p ?agent ?written WHERE {{
   {{ {_in_public("?x atlas:inPartnership ?p ; atlas:agent ?agent")}
      OPTIONAL {{ {_in_public("?x atlas:asWritten ?written", "g1")} }} }}
   UNION {{ {_in_public("?p atlas:preReformAuthority ?agent")} }}
-}}""",
-    "agents": f"""SELECT ?agent ?prop ?o WHERE {{
-  VALUES ?prop {{ schema:name rdf:type atlas:region atlas:territory }}
-  {_in_public("?agent ?prop ?o")}
-  FILTER (CONTAINS(STR(?agent), "/id/actor/"))
 }}""",
     "links": f"""SELECT ?p ?prop ?o WHERE {{
   VALUES ?prop {{ atlas:country atlas:status atlas:mainTheme atlas:otherTheme }}
@@ -182,8 +308,8 @@ WHERE {{
 }
 
 
-def _rows(source: Queryable, name: str) -> Iterator[dict[str, Any]]:
-    result = source.query(_PREFIXES + _QUERIES[name], use_default_graph_as_union=True)
+def _rows(source: Queryable, query: str) -> Iterator[dict[str, Any]]:
+    result = source.query(_PREFIXES + query, use_default_graph_as_union=True)
     variables = [v.value for v in result.variables]
     for solution in result:
         yield {v: solution[v] for v in variables}
@@ -193,23 +319,38 @@ def _value(term: Any) -> str | None:
     return None if term is None else term.value
 
 
-@dataclass(slots=True)
-class _Doc:
-    iri: str
-    title: str = ""
-    start: int | None = None
-    end: int | None = None
-    texts: list[str] = field(default_factory=list)
-    actors: set[str] = field(default_factory=set)
-    places: set[str] = field(default_factory=set)
-    facets: set[tuple[str, str]] = field(default_factory=set)
-    total: Decimal = Decimal(0)
-    has_amount: bool = False
-
-
-def _year(term: Any) -> int | None:
-    text = _value(term)
-    return int(text[:4]) if text and text[:4].isdigit() else None
+def read_facts(source: Queryable) -> list[PageFacts]:
+    """Every partnership's facts, read with SPARQL (what `page_facts` reads from a page)."""
+    facts: dict[str, PageFacts] = {}
+    titles: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    starts: dict[str, set[int | None]] = defaultdict(set)
+    ends: dict[str, set[int | None]] = defaultdict(set)
+    for row in _rows(source, _QUERIES["partnerships"]):
+        iri = row["p"].value
+        facts.setdefault(iri, PageFacts(iri))
+        if row["title"] is not None:
+            titles[iri].add((row["title"].value, row["lang"].value))
+        starts[iri].add(_year(_value(row["start"])))
+        ends[iri].add(_year(_value(row["end"])))
+    for iri, doc in facts.items():
+        doc.title = _title(titles.get(iri, ()))
+        doc.start = min(filter(None, starts[iri]), default=None)
+        doc.end = max(filter(None, ends[iri]), default=None)
+    for row in _rows(source, _QUERIES["texts"]):
+        if (doc := facts.get(row["p"].value)) is not None:
+            doc.texts.append(row["o"].value)
+    for row in _rows(source, _QUERIES["actors"]):
+        if (doc := facts.get(row["p"].value)) is not None:
+            doc.actors.append((row["agent"].value, _value(row["written"])))
+    for row in _rows(source, _QUERIES["links"]):
+        if (doc := facts.get(row["p"].value)) is not None:
+            doc.links.append((row["prop"].value, row["o"].value))
+    for row in _rows(source, _QUERIES["financing"]):
+        if (doc := facts.get(row["p"].value)) is not None:
+            doc.financing.append(
+                (_value(row["funder"]), _value(row["funderName"]), _value(row["value"]))
+            )
+    return list(facts.values())
 
 
 class _Labels:
@@ -237,78 +378,27 @@ class _Labels:
         return self.best[lang].get(iri, (0, ""))[1]
 
 
-def _collect(
-    source: Queryable, base: str
-) -> tuple[dict[str, _Doc], dict[tuple[str, str], tuple[str, str]]]:
-    """Every partnership as a document, and the (French, English) labels of each facet value."""
-    labels = _Labels(_rows(source, "labels"))
-    docs: dict[str, _Doc] = {}
-    facet_labels: dict[tuple[str, str], tuple[str, str]] = {}
+@dataclass(slots=True)
+class Tables:
+    """What the documents share, read from the store whichever way the facts were read:
+    labels, every broader theme of each theme, and each actor's (property, value) pairs."""
 
-    def add_facet(doc: _Doc, facet: str, iri: str, label: str | None = None) -> None:
-        value = FACETS[facet].value_of(iri, base)
-        if value is None:
-            return
-        doc.facets.add((facet, value))
-        french = label or labels.get(iri) or value
-        facet_labels.setdefault((facet, value), (french, label or labels.get(iri, "en") or french))
+    labels: _Labels
+    broader: dict[str, set[str]]
+    agents: dict[str, list[tuple[str, str]]]
 
-    for row in _rows(source, "partnerships"):
-        doc = docs[row["p"].value] = _Doc(row["p"].value)
-        doc.title = unicodedata.normalize("NFC", _value(row["title"]) or "")
-        doc.start, doc.end = _year(row["start"]), _year(row["end"])
-        if doc.start:
-            doc.facets.add(("year", str(doc.start)))
-            facet_labels[("year", str(doc.start))] = (str(doc.start), str(doc.start))
-    for row in _rows(source, "texts"):
-        if (doc := docs.get(row["p"].value)) is not None:
-            doc.texts.append(row["o"].value)
-    agents: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for row in _rows(source, "agents"):
-        agents[row["agent"].value].append((row["prop"].value, row["o"].value))
-    for row in _rows(source, "actors"):
-        if (doc := docs.get(row["p"].value)) is None:
-            continue
-        if row["written"] is not None:
-            doc.actors.add(row["written"].value)
-        for prop, value in agents.get(row["agent"].value, ()):
-            if prop == _NAME:
-                doc.actors.add(value)
-            elif prop == _TYPE:
-                if value != ATLAS + "Actor":
-                    add_facet(doc, "kind", value)
-            else:
-                doc.places.update(labels.all.get(value, ()))
-                if prop == ATLAS + "region":
-                    add_facet(doc, "region", value)
+
+def read_tables(source: Queryable, reference: str | None = None) -> Tables:
+    """The shared tables; `reference`: the graph describing every actor (see `_agents_query`)."""
+    labels = _Labels(_rows(source, _QUERIES["labels"]))
     parents: dict[str, set[str]] = defaultdict(set)
-    for row in _rows(source, "broader"):
+    for row in _rows(source, _QUERIES["broader"]):
         parents[row["t"].value].add(row["up"].value)
+    agents: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for row in _rows(source, _agents_query(reference)):
+        agents[row["agent"].value].append((row["prop"].value, row["o"].value))
     broader = {theme: _ancestors(theme, parents) for theme in parents}
-    for row in _rows(source, "links"):
-        if (doc := docs.get(row["p"].value)) is None:
-            continue
-        prop, target = row["prop"].value, row["o"].value
-        if prop == ATLAS + "country":
-            add_facet(doc, "country", target)
-            doc.places.update(labels.all.get(target, ()))
-        elif prop == ATLAS + "status":
-            add_facet(doc, "status", target)
-        else:
-            for theme in (target, *broader.get(target, ())):
-                add_facet(doc, "theme", theme)
-    for row in _rows(source, "financing"):
-        if (doc := docs.get(row["p"].value)) is None:
-            continue
-        if row["funder"] is not None:
-            add_facet(doc, "funder", row["funder"].value, _value(row["funderName"]))
-        if row["value"] is not None:
-            try:
-                doc.total += Decimal(row["value"].value)
-                doc.has_amount = True
-            except InvalidOperation:
-                log.warning("%s: amount %r is not a number", doc.iri, row["value"].value)
-    return docs, facet_labels
+    return Tables(labels, broader, dict(agents))
 
 
 def _ancestors(theme: str, parents: dict[str, set[str]]) -> set[str]:
@@ -322,6 +412,110 @@ def _ancestors(theme: str, parents: dict[str, set[str]]) -> set[str]:
             todo.extend(parents.get(up, ()))
     found.discard(theme)
     return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Facts + tables -> documents (the one place for both ways of reading)
+
+
+@dataclass(slots=True)
+class _Doc:
+    iri: str
+    title: str = ""
+    start: int | None = None
+    end: int | None = None
+    texts: list[str] = field(default_factory=list)
+    actors: set[str] = field(default_factory=set)
+    places: set[str] = field(default_factory=set)
+    facets: set[tuple[str, str]] = field(default_factory=set)
+    total: Decimal = Decimal(0)
+    has_amount: bool = False
+
+
+FacetLabels = dict[tuple[str, str], tuple[str, str]]
+
+
+def assemble(
+    facts: Iterable[PageFacts],
+    tables: Tables,
+    base: str,
+    aliases: Mapping[str, str] | None = None,
+) -> tuple[dict[str, _Doc], FacetLabels]:
+    """Every partnership as a document, and the (French, English) labels of each facet value.
+
+    `aliases` renames actor IRIs as the build merged them (`graph.pipeline.actor_aliases`), so a
+    page's actor is looked up under the IRI the store gives it. The result does not depend on
+    the order of the facts (their texts are sorted when written).
+    """
+    aliases = aliases or {}
+    labels = tables.labels
+    docs: dict[str, _Doc] = {}
+    facet_labels: FacetLabels = {}
+    funder_names: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def add_facet(doc: _Doc, facet: str, iri: str) -> str | None:
+        value = FACETS[facet].value_of(iri, base)
+        if value is not None:
+            doc.facets.add((facet, value))
+            if (facet, value) not in facet_labels:
+                french = labels.get(iri) or value
+                facet_labels[(facet, value)] = (french, labels.get(iri, "en") or french)
+        return value
+
+    for fact in facts:
+        doc = docs.get(fact.iri) or docs.setdefault(fact.iri, _Doc(fact.iri))
+        title = unicodedata.normalize("NFC", fact.title)
+        if title and (not doc.title or title < doc.title):  # one page per IRI: no choice
+            doc.title = title
+        doc.start = min(filter(None, (doc.start, fact.start)), default=None)
+        doc.end = max(filter(None, (doc.end, fact.end)), default=None)
+        doc.texts += fact.texts
+        for agent, written in fact.actors:
+            if written is not None:
+                doc.actors.add(written)
+            for prop, value in tables.agents.get(aliases.get(agent, agent), ()):
+                if prop == _NAME:
+                    doc.actors.add(value)
+                elif prop == _TYPE:
+                    if value != ATLAS + "Actor":
+                        add_facet(doc, "kind", value)
+                else:
+                    doc.places.update(labels.all.get(value, ()))
+                    if prop == ATLAS + "region":
+                        add_facet(doc, "region", value)
+        for prop, target in fact.links:
+            if prop == ATLAS + "country":
+                add_facet(doc, "country", target)
+                doc.places.update(labels.all.get(target, ()))
+            elif prop == ATLAS + "status":
+                add_facet(doc, "status", target)
+            else:
+                for theme in (target, *tables.broader.get(target, ())):
+                    add_facet(doc, "theme", theme)
+        for funder, name, amount in fact.financing:
+            if funder is not None:
+                value = add_facet(doc, "funder", aliases.get(funder, funder))
+                if value is not None and name is not None:
+                    funder_names[value][name] += 1
+            if amount is not None:
+                try:
+                    doc.total += Decimal(amount)
+                    doc.has_amount = True
+                except InvalidOperation:
+                    log.warning("%s: amount %r is not a number", doc.iri, amount)
+    for doc in docs.values():
+        if doc.start:
+            add_facet(doc, "year", str(doc.start))
+    # A funder is shown as the pages write it most often (ties: in alphabetical order).
+    for value, names in funder_names.items():
+        name = min(names, key=lambda n: (-names[n], sort_key(n), n))
+        facet_labels[("funder", value)] = (name, name)
+    return docs, facet_labels
+
+
+def collect(source: Queryable, base: str) -> tuple[dict[str, _Doc], FacetLabels]:
+    """Every document, read from a store or endpoint with SPARQL alone."""
+    return assemble(read_facts(source), read_tables(source), base)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -374,21 +568,42 @@ CREATE VIRTUAL TABLE text USING fts5(
 
 
 def build_search_index(
-    store_dir: Path, source: Queryable | None = None, path: Path | None = None
+    store_dir: Path,
+    source: Queryable | None = None,
+    path: Path | None = None,
+    *,
+    facts: Iterable[PageFacts] | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the index of the store at `store_dir` (read from `source`, default the store itself)
-    to `path` (default `<store>.search.sqlite`); returns the path."""
+    to `path` (default `<store>.search.sqlite`); returns the path.
+
+    The build gives `facts`, read from its pages by its workers, and the actor `aliases` it
+    merged: only the shared tables are then read from the store (well under a second at Atlas
+    scale, where reading every partnership back took twenty). Without facts, all is read with
+    SPARQL."""
     store_dir = Path(store_dir)
     base = read_manifest(store_dir).base
     if source is None:
         source = open_store(store_dir, read_only=True)
     path = Path(path) if path else index_path(store_dir)
-    return write_index(source, base, build_id(store_dir), path)
+    if facts is None:
+        return write_index(source, base, build_id(store_dir), path)
+    tables = read_tables(source, reference=reference_graph(base).value)
+    return _write_file(assemble(facts, tables, base, aliases), base, build_id(store_dir), path)
 
 
 def write_index(source: Queryable, base: str, build: str, path: Path) -> Path:
     """Write the index of what `source` holds to `path`, tagged with `build`."""
-    docs, facet_labels = _collect(source, base)
+    return _write_file(collect(source, base), base, build, path)
+
+
+def _write_file(
+    documents: tuple[dict[str, _Doc], FacetLabels], base: str, build: str, path: Path
+) -> Path:
+    """Write the documents to `path`: a scratch file renamed once whole, so no reader sees half
+    an index."""
+    docs, facet_labels = documents
     scratch = path.with_name(f"{path.name}.new-{os.getpid()}-{id(docs)}")
     scratch.unlink(missing_ok=True)
     try:
@@ -422,7 +637,7 @@ def _write(db: sqlite3.Connection, docs: dict[str, _Doc], labels: dict, base: st
             (
                 pid,
                 fold(doc.title),
-                fold("\n".join(doc.texts)),
+                fold("\n".join(sorted(doc.texts))),
                 fold("\n".join(sorted(doc.actors))),
                 fold("\n".join(sorted(doc.places))),
             ),
