@@ -72,7 +72,7 @@ def test_text_that_is_no_query():
     ],
 )
 def test_star_columns_follow_the_query(query, columns):
-    assert star_columns(query) == columns
+    assert star_columns(query) == (tuple(columns) if columns else None)
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,7 @@ from atlas_ld.serve.protocol import (
 from atlas_ld.serve.results import DEFAULT_MAX_BYTES, Written, write_triples
 from atlas_ld.serve.workers import (
     DEFAULT_QUERY_MEMORY,
+    SPOOL_BYTES,
     QueryJob,
     QueryOutOfMemory,
     QueryPool,
@@ -78,6 +79,14 @@ log = logging.getLogger("atlas_ld.serve.app")
 PAGE_CACHE = 2000
 FAILURE_TTL = 60.0  # seconds a query stopped for time or memory is refused at once
 PERSIST_AFTER = 0.02  # answers that took longer are also kept on disk (survive restarts)
+# The lean path (docs/server.md): a query a worker answered whole within LEAN_SECONDS, in an
+# answer under SPOOL_BYTES, is evaluated again in the server process, LEAN_AT_ONCE at a time
+# (the others wait for a worker as before); one that then takes LEAN_SLACK times longer than
+# that goes back to the workers. The last LEAN_KEYS such queries are remembered, per build.
+LEAN_SECONDS = 0.025
+LEAN_SLACK = 4
+LEAN_AT_ONCE = 2
+LEAN_KEYS = 10_000
 Bindings = tuple[tuple[str, str, str], ...]  # see QueryJob.substitutions
 
 
@@ -162,6 +171,9 @@ class Site:
         self._failed: OrderedDict[str, tuple[float, QueryError]] = OrderedDict()
         self._inflight: dict[str, asyncio.Future[Written]] = {}
         self._rows: OrderedDict[tuple, list[dict[str, dict]]] = OrderedDict()
+        # keys the lean path may answer, with the rows of their answers
+        self._lean: OrderedDict[str, int] = OrderedDict()
+        self._leaning = 0  # lean evaluations running now
 
     def _answers(self, config: ServerConfig) -> tuple[Validators, ResultCache]:
         """The build's validators and its result cache (on disk next to the store when the
@@ -197,7 +209,9 @@ class Site:
             base_iri=job.base_iri,
         )
 
-    async def answer(self, job: QueryJob, *, fresh: bool = False, public: bool = False) -> Answer:
+    async def answer(
+        self, job: QueryJob, *, fresh: bool = False, public: bool = False, key: str | None = None
+    ) -> Answer:
         """The job's answer from the cache, or evaluated by a worker and kept (`fresh`: do not
         read the cache, as `Cache-Control: no-cache` asks; `public`: a client's query, see
         `QueryPool.run`).
@@ -206,7 +220,7 @@ class Site:
         `no-cache` or not: the store has not changed, so it would only be stopped again, and
         one client repeating it would otherwise keep every worker busy."""
         started = time.perf_counter()
-        key = self.key(job)
+        key = key or self.key(job)
         self._refuse_recent_failure(key)
         written = None if fresh else self.answers.get(key)
         if written is not None:
@@ -219,6 +233,8 @@ class Site:
             evaluation = time.perf_counter() - evaluating
             written = self.answers.put(key, written, persist=False)
             return Answer(written, key, "miss", time.perf_counter() - started, evaluation)
+        if key in self._lean and self._leaning < LEAN_AT_ONCE:
+            return await self._answer_here(job, key, started)
         flight = self._inflight.get(key)
         if flight is not None:
             # The same query is being evaluated for another client: share its answer (or its
@@ -243,8 +259,39 @@ class Site:
         finally:
             del self._inflight[key]
         evaluation = time.perf_counter() - evaluating
+        if self._may_lean(job, written, evaluation):
+            self._lean[key] = written.rows
+            while len(self._lean) > LEAN_KEYS:
+                self._lean.popitem(last=False)
         written = self.answers.put(key, written, persist=evaluation >= PERSIST_AFTER)
         flight.set_result(written)
+        return Answer(written, key, "miss", time.perf_counter() - started, evaluation)
+
+    def _may_lean(self, job: QueryJob, written: Written, evaluation: float) -> bool:
+        """May this job be evaluated again in the server process (the lean path)? When a worker
+        answered it whole, within `LEAN_SECONDS` and in under `SPOOL_BYTES`, on this store that
+        does not change until the next build (docs/server.md, "Lean path")."""
+        return (
+            not self.config.sparql_endpoint
+            and evaluation <= LEAN_SECONDS
+            and not written.truncated
+            and written.path is None
+            and len(written.body) <= SPOOL_BYTES
+        )
+
+    async def _answer_here(self, job: QueryJob, key: str, started: float) -> Answer:
+        """The lean path: a job a worker answered cheaply before, evaluated again here, in a
+        thread (pyoxigraph lets go of the GIL while it evaluates), by the workers' own code."""
+        self._leaning += 1
+        evaluating = time.perf_counter()
+        try:
+            written = await asyncio.to_thread(evaluate_here, self.store, job, self._lean[key])
+        finally:
+            self._leaning -= 1
+        evaluation = time.perf_counter() - evaluating
+        if not self._may_lean(job, written, evaluation / LEAN_SLACK):
+            self._lean.pop(key, None)  # slower than it was (a loaded machine): back to workers
+        written = self.answers.put(key, written, persist=evaluation >= PERSIST_AFTER)
         return Answer(written, key, "miss", time.perf_counter() - started, evaluation)
 
     def _inline(self, job: QueryJob) -> bool:
@@ -406,11 +453,10 @@ async def sparql(request: Request) -> Response:
     fmt, media = result_format(info.form, request.headers.get("accept"), parsed.format)
     job = site.job(parsed.query, fmt, parsed, info, site.endpoint)
     fresh = wants_fresh(request.headers)
-    if not fresh:
-        key = site.key(job)
-        if site.validators.not_modified(request.headers, key):
-            return Response(status_code=304, headers=site.validators.headers(key))
-    answer = await site.answer(job, fresh=fresh, public=True)
+    key = site.key(job)
+    if not fresh and site.validators.not_modified(request.headers, key):
+        return Response(status_code=304, headers=site.validators.headers(key))
+    answer = await site.answer(job, fresh=fresh, public=True, key=key)
     return _results_response(site, answer, media)
 
 

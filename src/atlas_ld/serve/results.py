@@ -172,16 +172,24 @@ def write_solutions(
     return replace(written, body=out.getvalue())
 
 
+# Compact, as pyoxigraph writes SPARQL JSON: the two give the same bytes (a test checks it), so an
+# answer written by pyoxigraph where it is known to be whole (`workers.evaluate`, `known_rows`)
+# and one written here row by row are the same representation under the same ETag.
+_COMPACT = (",", ":")
+
+
 class _JsonRows:
     def __init__(self, names: list[str]):
         self.names = names
 
     def head(self) -> bytes:
-        return ('{"head":{"vars":' + json.dumps(self.names) + '},"results":{"bindings":[').encode()
+        names = json.dumps(self.names, separators=_COMPACT)
+        return ('{"head":{"vars":' + names + '},"results":{"bindings":[').encode()
 
     def row(self, row: list, first: bool) -> bytes:
         binding = {n: _json_term(t) for n, t in zip(self.names, row, strict=True) if t is not None}
-        return (("" if first else ",") + json.dumps(binding, ensure_ascii=False)).encode()
+        text = json.dumps(binding, ensure_ascii=False, separators=_COMPACT)
+        return (("" if first else ",") + text).encode()
 
     def note(self, text: str) -> bytes:
         return b""  # JSON has no comments: the header says it

@@ -25,8 +25,11 @@ canned queries) goes through `inspect_query`, so the check holds on every path.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from atlas_ld.core.errors import QueryError
 
@@ -59,6 +62,25 @@ MAX_DEPTH = 64
 _OPENING = frozenset("{([")
 _CLOSING = frozenset("})]")
 _PREFIX_OPERATORS = frozenset("!-+^")
+# Readings of the same text are remembered: a server sees the same few queries again and again
+# (canned queries, the pages' own, a client's repeated one), and tokenising a 2,000-character
+# query costs more than answering it from the cache. Texts up to `MEMO_CHARS` characters, the
+# last `MEMO_ENTRIES` of them per function: at most a few megabytes. Only results are kept
+# (immutable values); a refused query is read again, and refused again, each time.
+MEMO_CHARS = 16_000
+MEMO_ENTRIES = 512
+_Result = TypeVar("_Result")
+
+
+def _remembered(function: Callable[[str], _Result]) -> Callable[[str], _Result]:
+    """`function` of a query text, its result kept for short texts (a pure function)."""
+    kept = functools.lru_cache(maxsize=MEMO_ENTRIES)(function)
+
+    @functools.wraps(function)
+    def reading(text: str) -> _Result:
+        return kept(text) if len(text) <= MEMO_CHARS else function(text)
+
+    return reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +114,7 @@ def _tokens(text: str) -> list[_Token]:
     return tokens
 
 
+@_remembered
 def inspect_query(text: str) -> QueryInfo:
     """Refuse network access and updates; return the query form.
 
@@ -174,6 +197,7 @@ def _unescape_codepoints(text: str) -> str:
     return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
+@_remembered
 def normalise(text: str) -> tuple[str, bool]:
     """The query as its tokens joined by one space (comments and layout do not count), and
     whether it holds a relative IRI (whose meaning depends on the base IRI): a cache key."""
@@ -191,6 +215,7 @@ _TRIVIAL = re.compile(
 )
 
 
+@_remembered
 def is_trivial(text: str) -> bool:
     """True for a query whose cost is bounded by its own text: one triple pattern, no modifier,
     and (for SELECT) a LIMIT under 1,000. pyoxigraph answers it with one index scan that stops
@@ -205,7 +230,8 @@ def is_trivial(text: str) -> bool:
     return len(variables) == len(set(variables))
 
 
-def star_columns(text: str) -> list[str] | None:
+@_remembered
+def star_columns(text: str) -> tuple[str, ...] | None:
     """For `SELECT *`, the variables in the order they first appear in the query; else None.
 
     pyoxigraph lists the columns of `SELECT *` in alphabetical order; people reading a table
@@ -222,7 +248,7 @@ def star_columns(text: str) -> list[str] | None:
         token = next(rest, None)
     if token is None or token.text != "*":
         return None
-    return list(dict.fromkeys(t.text[1:] for t in tokens[start:] if t.kind == "var"))
+    return tuple(dict.fromkeys(t.text[1:] for t in tokens[start:] if t.kind == "var"))
 
 
 def where_group_start(text: str) -> int | None:
