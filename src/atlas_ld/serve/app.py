@@ -47,6 +47,7 @@ from atlas_ld.serve.cache import (
     answer_response,
     wants_fresh,
 )
+from atlas_ld.serve.fast import FastAnswers
 from atlas_ld.serve.negotiation import NotAcceptable
 from atlas_ld.serve.protocol import (
     ProtocolError,
@@ -110,6 +111,7 @@ class ServerConfig:
     cache_memory: int = 64 << 20
     cache_disk: int = 1 << 30
     graph_prefix: str | None = None  # of the endpoint, serve only graphs whose IRI starts so
+    fast_path: bool = True  # answers at hand skip Starlette's layers (serve.fast); off in tests
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +268,15 @@ class Site:
         written = self.answers.put(key, written, persist=evaluation >= PERSIST_AFTER)
         flight.set_result(written)
         return Answer(written, key, "miss", time.perf_counter() - started, evaluation)
+
+    def at_hand(self, job: QueryJob, key: str, fresh: bool) -> bool:
+        """Will `answer` give this job's answer without a worker: kept, bounded by its own
+        text (`_inline`), or on the lean path? (The endpoint's fast path, `serve.fast`.)"""
+        if key in self._failed:
+            return False
+        if not fresh and self.answers.get(key) is not None:
+            return True
+        return self._inline(job) or (key in self._lean and self._leaning < LEAN_AT_ONCE)
 
     def _may_lean(self, job: QueryJob, written: Written, evaluation: float) -> bool:
         """May this job be evaluated again in the server process (the lean path)? When a worker
@@ -457,10 +468,11 @@ async def sparql(request: Request) -> Response:
     if not fresh and site.validators.not_modified(request.headers, key):
         return Response(status_code=304, headers=site.validators.headers(key))
     answer = await site.answer(job, fresh=fresh, public=True, key=key)
-    return _results_response(site, answer, media)
+    return results_response(site, answer, media)
 
 
-def _results_response(site: Site, answer: Answer, media: str) -> Response:
+def results_response(site: Site, answer: Answer, media: str) -> Response:
+    """The endpoint's response for an answer (also sent by the fast path, `serve.fast`)."""
     headers = {
         "Vary": "Accept",
         **site.validators.headers(answer.key),
@@ -554,6 +566,20 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+CORS_OPTIONS = {
+    "allow_origins": ["*"],
+    "allow_methods": ["GET", "POST"],
+    "allow_headers": ["Accept", "Content-Type", "Cache-Control", "If-None-Match"],
+    "expose_headers": ["X-Atlas-Truncated", "X-Cache", "ETag", "Server-Timing"],
+}
+
+
+def response_headers(app):
+    """The middlewares that add headers to every response, around `app`, in the order of the
+    app's own stack: the fast path's answers get the same headers by the same code."""
+    return SecurityHeaders(CORSMiddleware(app, **CORS_OPTIONS))
+
+
 def public_url(url: str) -> str:
     """The server's public address, with one trailing slash; `http(s)` and a host required."""
     parts = urlsplit(url)
@@ -612,20 +638,16 @@ def create_app(config: ServerConfig) -> Starlette:
         *views.routes(),
     ]
     trusted = [Middleware(TrustedHostMiddleware, allowed_hosts=config.trusted_hosts)]
+    fast = [Middleware(FastAnswers, site=site, respond=response_headers)]
     app = Starlette(
         routes=routes,
         middleware=[
             *(trusted if config.trusted_hosts else []),
+            *(fast if config.fast_path else []),
             Middleware(PublicOrigin, url=site.public_url),
             Middleware(SecurityHeaders),
             Middleware(PageValidators, validators=site.validators),
-            Middleware(
-                CORSMiddleware,
-                allow_origins=["*"],
-                allow_methods=["GET", "POST"],
-                allow_headers=["Accept", "Content-Type", "Cache-Control", "If-None-Match"],
-                expose_headers=["X-Atlas-Truncated", "X-Cache", "ETag", "Server-Timing"],
-            ),
+            Middleware(CORSMiddleware, **CORS_OPTIONS),
         ],
         exception_handlers={AtlasError: _atlas_error, Exception: _unexpected},
         lifespan=lifespan,

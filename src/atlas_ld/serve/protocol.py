@@ -82,26 +82,44 @@ class ProtocolRequest:
 
 async def read_request(request: Request, max_body: int) -> ProtocolRequest:
     """Find the query and its parameters in a GET or POST, as the protocol allows them."""
-    params = list(request.query_params.multi_items())
+    body = b""
     if request.method == "POST":
-        content_type = request.headers.get("content-type", "")
-        media, _, options = content_type.partition(";")
-        media = media.strip().lower()
+        check_content_type(request.headers.get("content-type", ""))
         body = await _read_body(request, max_body)
-        if media == "application/x-www-form-urlencoded":
+    return parse_request(
+        request.method, request.scope.get("query_string", b""), request.headers, body
+    )
+
+
+def check_content_type(content_type: str) -> None:
+    """Refuse a POST whose body is not a query (or is an update) before reading it."""
+    media = content_type.partition(";")[0].strip().lower()
+    if media in ("application/x-www-form-urlencoded", "application/sparql-query"):
+        return
+    if media == "application/sparql-update":
+        raise ProtocolError("SPARQL updates are not accepted: this endpoint is read-only", 403)
+    raise ProtocolError(
+        f"unsupported Content-Type {media or '(none)'!r}",
+        415,
+        hint="send application/sparql-query or application/x-www-form-urlencoded",
+    )
+
+
+def parse_request(method: str, query_string: bytes, headers, body: bytes) -> ProtocolRequest:
+    """The protocol request in a URL's query string and a POST's body (already read, within
+    the size limit); `headers` has a `get` (Starlette's `Headers`). The one reading of a
+    request, for the endpoint and for its fast path (`atlas_ld.serve.fast`)."""
+    params = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    if method == "POST":
+        content_type = headers.get("content-type", "")
+        check_content_type(content_type)
+        media, _, options = content_type.partition(";")
+        if media.strip().lower() == "application/x-www-form-urlencoded":
             params += parse_qsl(_decode(body, options), keep_blank_values=True)
-        elif media == "application/sparql-query":
+        else:
             if _values(params, "query"):
                 raise ProtocolError("the query is in both the body and the URL")
             params.append(("query", _decode(body, options)))
-        elif media == "application/sparql-update":
-            raise ProtocolError("SPARQL updates are not accepted: this endpoint is read-only", 403)
-        else:
-            raise ProtocolError(
-                f"unsupported Content-Type {media or '(none)'!r}",
-                415,
-                hint="send application/sparql-query or application/x-www-form-urlencoded",
-            )
     if _values(params, "update"):
         raise ProtocolError("SPARQL updates are not accepted: this endpoint is read-only", 403)
     queries = _values(params, "query")

@@ -1,0 +1,107 @@
+"""The endpoint's fast path: `/sparql` requests whose answer is at hand, answered before
+Starlette's routing and exception layers.
+
+A cached answer costs far less than the layers it passes through on its way out (routing, the
+request object, the exception middlewares), and the trivial query's throughput is what they
+cost. So a request to `/sparql` whose answer needs no worker — a `304`, a kept answer, a query
+bounded by its text, or one on the lean path (`Site.at_hand`) — is read and answered here. The
+response is the endpoint's own (`app.results_response`), sent through the same CORS and
+security-header middlewares, configured once for both paths (`app.cors_options`), so both
+paths give the same headers and bytes (tests/server/test_fast_path.py compares them).
+
+Everything else goes the normal way, with the body it read replayed: a request with no query
+(the service description, the editor), anything the protocol refuses, any error (the normal
+path writes the error response), a query that needs a worker, an answer streamed from a file.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers
+from starlette.responses import Response
+
+from atlas_ld.core.errors import AtlasError
+from atlas_ld.serve.cache import wants_fresh
+from atlas_ld.serve.protocol import parse_request, result_format
+from atlas_ld.store.guard import inspect_query
+
+PATHS = ("/sparql", "/sparql/")
+
+
+class FastAnswers:
+    """ASGI middleware: see the module's docstring. `respond` is the chain of middlewares every
+    response of the normal path passes through that set headers (CORS, security headers)."""
+
+    def __init__(self, app, site, respond):
+        self.app = app
+        self.site = site
+        self.respond = respond(_send_prepared)
+
+    async def __call__(self, scope, receive, send):
+        if (
+            scope["type"] != "http"
+            or scope["path"] not in PATHS
+            or scope["method"] not in ("GET", "POST")
+        ):
+            return await self.app(scope, receive, send)
+        headers = Headers(scope=scope)
+        body = b""
+        if scope["method"] == "POST":
+            size = headers.get("content-length", "")
+            if not size.isdigit() or int(size) > self.site.config.max_body:
+                return await self.app(scope, receive, send)  # the normal path says why
+            body, receive = await _read(receive, int(size))
+        response = await self._answer(scope, headers, body)
+        if response is None:
+            return await self.app(scope, receive, send)
+        scope["atlas.response"] = response
+        return await self.respond(scope, receive, send)
+
+    async def _answer(self, scope, headers: Headers, body: bytes) -> Response | None:
+        """The response when the answer is at hand, else None (the normal path answers)."""
+        from atlas_ld.serve.app import results_response  # the app imports this module
+
+        site = self.site
+        try:
+            parsed = parse_request(scope["method"], scope["query_string"], headers, body)
+            if parsed.query is None:
+                return None
+            info = inspect_query(parsed.query)
+            fmt, media = result_format(info.form, headers.get("accept"), parsed.format)
+            job = site.job(parsed.query, fmt, parsed, info, site.endpoint)
+            key = site.key(job)
+            fresh = wants_fresh(headers)
+            if not fresh and site.validators.not_modified(headers, key):
+                return Response(status_code=304, headers=site.validators.headers(key))
+            if not site.at_hand(job, key, fresh):
+                return None
+            answer = await site.answer(job, fresh=fresh, public=True, key=key)
+        except (AtlasError, ValueError):
+            return None  # the normal path reads the request again and writes the error
+        if answer.written.path is not None:
+            return None  # streamed from its file by the normal path (a cache hit there)
+        return results_response(site, answer, media)
+
+
+async def _send_prepared(scope, receive, send) -> None:
+    await scope["atlas.response"](scope, receive, send)
+
+
+async def _read(receive, size: int):
+    """The body of a request (`size` bytes, within the limit), and a `receive` that gives it
+    again to the normal path, then passes on what the server sends next (a disconnect)."""
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"", _replay([message], receive)
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    return body, _replay([{"type": "http.request", "body": body, "more_body": False}], receive)
+
+
+def _replay(messages: list[dict], receive):
+    async def replayed():
+        return messages.pop(0) if messages else await receive()
+
+    return replayed
