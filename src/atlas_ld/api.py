@@ -35,8 +35,11 @@ def build(
     archive: str | os.PathLike[str] | None = None,
     base: str | None = None,
     processes: int | None = None,
+    answers: bool = False,
 ) -> BuildReport:
-    """Build a store from pages (files, URLs or `Page`s), a harvest archive, or the sample."""
+    """Build a store from pages (files, URLs or `Page`s), a harvest archive, or the sample;
+    `answers=True` also computes the canned queries' answers (else the server's first start
+    does)."""
     if archive is not None:
         from atlas_ld.harvest.archive_reader import iter_latest_pages
 
@@ -48,7 +51,7 @@ def build(
     else:
         source = _pages(pages)
     base = check_base(base) if base else base_from_env()
-    return _build(source, Path(store), base=base, processes=processes)
+    return _build(source, Path(store), base=base, processes=processes, answers=answers)
 
 
 def query(

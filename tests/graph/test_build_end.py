@@ -5,14 +5,17 @@ benchmarks/bench_build.py, not here."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from decimal import Decimal
 
 import pyoxigraph as ox
 
-from atlas_ld.graph.pipeline import build_sample
+from atlas_ld.core.namespaces import FOAF, VCARD
+from atlas_ld.graph.pipeline import build, build_sample
+from atlas_ld.sample.corpus import sample_pages
 from atlas_ld.store.answers import Precomputation, answers_root, precompute
 from atlas_ld.store.canned import get_query, list_queries, run_query
-from atlas_ld.store.public_copy import public_copy
+from atlas_ld.store.public_copy import current_copy, public_copy
 from atlas_ld.store.search_index import index_path
 
 # Two financing rows of one named funder with two names, one row of a funder the page does not
@@ -99,3 +102,63 @@ def test_canned_answers_computed_in_a_child_process_are_kept(built_sample, tmp_p
     shutil.copytree(built_sample, store_dir)
     job = Precomputation.start(store_dir)
     assert job.wait() == 2 * len(list_queries())
+
+
+def _personal_texts(store_dir) -> set[str]:
+    """Contacts' full names and e-mail addresses, as the store's personal graphs hold them."""
+    name, email = ox.NamedNode(f"{FOAF}name"), ox.NamedNode(f"{VCARD}hasEmail")
+    return {
+        q.object.value
+        for q in ox.Store.read_only(str(store_dir)).quads_for_pattern(None, None, None)
+        if "/graph/personal/" in str(q.graph_name) and q.predicate in (name, email)
+    }
+
+
+def _bytes_of(folder) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file())
+
+
+def _changed_title(pages, index: int):
+    page = pages[index]
+    body = page.body.replace("Coopération".encode(), "Coopération modifiée".encode(), 1)
+    assert body != page.body
+    return [*pages[:index], replace(page, body=body), *pages[index + 1 :]]
+
+
+def test_the_build_writes_the_public_copy_without_ever_holding_personal_data(tmp_path):
+    """The copy was a backup of the store with the personal graphs removed: 7.8 s on 12,700
+    pages, and its files kept the removed texts. It is now written first, from the public quads
+    only, and the store is made from it; a rebuild patches the previous copy."""
+    store_dir = tmp_path / "store"
+    pages = sample_pages()
+    build(pages, store_dir, processes=1)
+    copy = public_copy(store_dir)  # the build's: current, so not remade here
+    assert copy == store_dir.with_name("store.public")
+    expected = {q for q in _quads(store_dir) if "/graph/personal/" not in str(q.graph_name)}
+    assert _quads(copy) == expected
+    personal = _personal_texts(store_dir)
+    assert any(text.startswith("mailto:") for text in personal)
+    files = _bytes_of(copy)
+    assert not [text for text in personal if text.encode() in files]
+
+    report = build(_changed_title(pages, 3), store_dir, processes=1)
+    assert report.reused == len(pages) - 1
+    assert current_copy(store_dir) == copy
+    expected = {q for q in _quads(store_dir) if "/graph/personal/" not in str(q.graph_name)}
+    titles = [q.object.value for q in expected if isinstance(q.object, ox.Literal)]
+    assert any("Coopération modifiée" in title for title in titles)
+    assert _quads(copy) == expected
+    files = _bytes_of(copy)
+    assert not [text for text in _personal_texts(store_dir) if text.encode() in files]
+    assert not list(tmp_path.glob("store.new-*")) and not list(tmp_path.glob("store.public.*"))
+
+
+def test_canned_answers_are_computed_by_the_build_only_when_asked(tmp_path):
+    """Left to the server's first start by default (the build is as fast as before they were
+    added); `build --answers` computes them."""
+    store_dir = tmp_path / "store"
+    build(sample_pages(), store_dir, processes=1)
+    assert not list(answers_root(store_dir).glob("*/*.json"))
+    report = build(sample_pages(), store_dir, processes=1, answers=True)
+    assert "canned answers" in report.steps
+    assert len(list(answers_root(store_dir).glob("*/*.json"))) == 2 * len(list_queries())

@@ -173,6 +173,12 @@ def _report_warnings(warnings: list[str], report_csv: Path | None) -> None:
     help="Percentage of pages that may fail (and be left out) before the build refuses to "
     "replace the store.",
 )
+@click.option(
+    "--answers",
+    is_flag=True,
+    help="Also compute the canned queries' answers (otherwise `atlas-ld serve` computes them in "
+    "the background at its first start on this store, and keeps them).",
+)
 @max_bytes_option
 def build(
     pages: tuple[str, ...],
@@ -184,6 +190,7 @@ def build(
     processes: int | None,
     strict: bool,
     max_failures: float,
+    answers: bool,
     max_bytes: int,
 ) -> None:
     """Parse, map, validate and load pages into a pyoxigraph store on disk.
@@ -213,6 +220,7 @@ def build(
             strict=strict,
             use_cache=not no_cache,
             max_failures=max_failures / 100,
+            answers=answers,
         )
     except BuildRefused as exc:
         _report_skipped(reader)

@@ -45,6 +45,7 @@ class PageResult:
     key: str = ""
     partnership: str = ""
     nquads: str | None = None  # None when read from the cache: `ResultCache.nquads` has them
+    personal: str = ""  # the quads of the page's personal-data graph (few: kept with the rest)
     quads: int = 0
     reference: str = ""
     issues: list[Issue] = field(default_factory=list)
@@ -119,7 +120,7 @@ def page_digest(page: Page, base: str, fingerprint: str) -> str:
 
 
 class ResultCache:
-    """Per page digest, `<digest>.json` (all but the quads) and `<digest>.nq` (the quads), so a
+    """Per page digest, `<digest>.json` (all but the public quads) and `<digest>.nq` (those), so a
     rebuild that patches the store reads only the small files of unchanged pages. A missing or
     unreadable file is a cache miss; a file that cannot be written is skipped (`problem`)."""
 

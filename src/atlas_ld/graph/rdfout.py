@@ -21,8 +21,9 @@ def page_rdf(results, base: str, fmt: str, *, include_personal: bool = False) ->
     """The RDF of mapped pages (`build.PageResult`s) with the shared nodes they name."""
     quads: list[pyoxigraph.Quad] = []
     for result in results:
-        for quad in pyoxigraph.parse(result.nquads, format=pyoxigraph.RdfFormat.N_QUADS):
-            if may_see(quad.graph_name, include_personal=include_personal):
+        text = result.nquads + result.personal if include_personal else result.nquads
+        for quad in pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_QUADS):
+            if may_see(quad.graph_name, include_personal=include_personal):  # the one rule
                 quads.append(quad)
     graph = reference_graph(base)
     reference = {

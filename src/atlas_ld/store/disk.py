@@ -262,6 +262,9 @@ def remove_orphans(store_dir: Path) -> list[Path]:
         removed.append(path)
     for path in store_dir.parent.glob(f"{pattern}*.link-*"):
         path.unlink(missing_ok=True)
+    for path in sorted(store_dir.parent.glob(f"{pattern}.public.old-*")):
+        shutil.rmtree(path, ignore_errors=True)  # a copy replaced by one whose install died
+        removed.append(path)
     return removed + collect_generations(store_dir)
 
 

@@ -7,9 +7,13 @@ the store whose personal graphs are removed (`<store>.public`, next to the store
 remade only when the store's manifest changes. Queries keep the fast union default graph, and no
 query, `FROM` clause or protocol parameter can reach quads that are not there.
 
-The copy's files are for the server only, never published: its string table may still hold texts
-of the removed graphs (pyoxigraph keeps strings that no quad uses any more), which no query can
-reach. Releases and dumps are written from quads, filtered by `personal.may_see`.
+`atlas-ld build` writes the copy first and the store from it (a hard-link backup plus the personal
+graphs), then installs both (`install`): the copy never held a personal quad. A store made
+otherwise (an older build, a store copied by hand) gets its copy from `public_copy`, which removes
+the personal graphs from a backup; that copy's string table may still hold texts of the removed
+graphs (pyoxigraph keeps strings that no quad uses any more), which no query can reach. The
+copy's files are for the server only, never published. Releases and dumps are written from
+quads, filtered by `personal.may_see`.
 """
 
 from __future__ import annotations
@@ -34,29 +38,68 @@ def has_personal_graphs(store: ox.Store) -> bool:
 
 def _is_current(target: Path, digest: str) -> bool:
     stamp = target / STAMP
-    return stamp.is_file() and stamp.read_text(encoding="ascii") == digest
+    try:
+        return stamp.is_file() and stamp.read_text(encoding="ascii") == digest
+    except (OSError, UnicodeError):
+        return False
+
+
+def _manifest_digest(store_dir: Path) -> str:
+    return hashlib.sha256((store_dir / MANIFEST).read_bytes()).hexdigest()
+
+
+def copy_path(store_dir: Path) -> Path:
+    """Where the public copy of `store_dir` lives: `<store>.public`, next to it."""
+    return store_dir.with_name(store_dir.name + ".public")
+
+
+def current_copy(store_dir: Path) -> Path | None:
+    """The public copy of `store_dir` when it is there and made from the store as it is now."""
+    store_dir = Path(store_dir)
+    try:
+        digest = _manifest_digest(store_dir)
+    except OSError:
+        return None
+    target = copy_path(store_dir)
+    return target if _is_current(target, digest) else None
 
 
 def public_copy(store_dir: Path) -> Path:
     """The path of an up-to-date copy of `store_dir` without personal-data graphs."""
     store_dir = Path(store_dir)
     source = open_store(store_dir, read_only=True)
-    digest = hashlib.sha256((store_dir / MANIFEST).read_bytes()).hexdigest()
-    target = store_dir.with_name(store_dir.name + ".public")
-    if _is_current(target, digest):
-        return target
+    found = current_copy(store_dir)
+    if found is not None:
+        return found
     scratch = store_dir.with_name(f"{store_dir.name}.public.new-{os.getpid()}")
     shutil.rmtree(scratch, ignore_errors=True)
     try:
         _copy_without_personal_graphs(source, scratch)
+    except OSError as exc:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise StoreError(
+            f"cannot write the public copy of the store: {exc}", where=str(copy_path(store_dir))
+        ) from None
+    return install(scratch, store_dir)
+
+
+def install(scratch: Path, store_dir: Path) -> Path:
+    """Make `scratch`, a store holding every quad of `store_dir` but its personal graphs, the
+    public copy of `store_dir` (stamped with the store's manifest); returns its path. A copy
+    another process made meanwhile for the same store is kept and `scratch` removed."""
+    target = copy_path(store_dir)
+    try:
+        digest = _manifest_digest(store_dir)
         shutil.copyfile(store_dir / MANIFEST, scratch / MANIFEST)
         (scratch / STAMP).write_text(digest, encoding="ascii")
-        if _is_current(target, digest):  # another server made it meanwhile: keep theirs
+        if _is_current(target, digest):
             shutil.rmtree(scratch)
             return target
+        old = target.with_name(f"{target.name}.old-{os.getpid()}")
         if target.exists():
-            shutil.rmtree(target)
+            target.rename(old)  # then one rename: no reader finds the copy half removed
         scratch.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
     except OSError as exc:
         shutil.rmtree(scratch, ignore_errors=True)
         raise StoreError(
