@@ -6,12 +6,17 @@ case and accents (`unicode61 remove_diacritics 2`: "quebec" finds "Québec"), ma
 ("burk" finds "Burkina") and ranks by BM25; facet counts are plain SQL `GROUP BY`s.
 
 The index is a derived file, `<store>.search.sqlite`, keyed by the store's build id (the digest of
-its manifest, which every build rewrites). `atlas-ld build` writes it at the end of a build, and the
-server makes it in the background when it is missing or belongs to another build. It is written
-to a scratch file and renamed, so a reader never sees half an index.
+its manifest, which every build rewrites). It is written to a scratch file and renamed, so a
+reader never sees half an index. Two ways lead to it, through one assembly (`assemble`):
+- `atlas-ld build` gives each partnership's `PageFacts`, read from the page's own triples by the
+  build's workers and cached with the page, and reads from the new store only what documents
+  share (labels, broader themes, actors' names, kinds and places: `read_tables`);
+- a server whose index is missing or stale, or that reads a remote endpoint, reads the facts too
+  with SPARQL (`read_facts`). Both give the same index (tests/test_search_index.py).
+See docs/search-index.md for the figures.
 
-Personal data: every statement the index reads is matched inside `GRAPH ?g` with the personal
-graphs (`graph/personal/*`) excluded, whatever store or repository it is given.
+Personal data: the facts skip the personal graphs (`graph/personal/*`), and every statement read
+with SPARQL is matched inside `GRAPH ?g` with those graphs excluded, whatever the source.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from atlas_ld.core.iris import reference_graph
 from atlas_ld.core.namespaces import ATLAS
 from atlas_ld.core.text import fold as text_fold
 from atlas_ld.store.disk import MANIFEST, open_store, read_manifest
+from atlas_ld.store.personal import visible_quads
 
 log = logging.getLogger("atlas_ld.store.search_index")
 
@@ -132,11 +138,6 @@ _PARTNERSHIP = ATLAS + "Partnership"
 _LINKS = tuple(ATLAS + name for name in ("country", "status", "mainTheme", "otherTheme"))
 
 
-def is_personal(graph: str) -> bool:
-    """A personal-data graph (contacts, volunteers): nothing in it ever reaches the index."""
-    return "/graph/personal/" in graph
-
-
 @dataclass(slots=True)
 class PageFacts:
     """What the index needs of one partnership, and nothing else of the store.
@@ -186,10 +187,10 @@ def page_facts(
     """The facts of `partnership` from one page's mapped quads (personal graphs skipped) and its
     reference triples: what the SPARQL of `read_facts` finds in a store holding them. None when
     they do not make `partnership` a partnership."""
-    public = (
+    public = (  # named graphs only, as `GRAPH ?g` reads them
         (q.subject, q.predicate, q.object)
-        for q in quads
-        if isinstance(q.graph_name, pyoxigraph.NamedNode) and not is_personal(q.graph_name.value)
+        for q in visible_quads(quads, include_personal=False)
+        if isinstance(q.graph_name, pyoxigraph.NamedNode)
     )
     described = ((t.subject, t.predicate, t.object) for t in reference)
     said: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
@@ -453,13 +454,17 @@ def assemble(
     facet_labels: FacetLabels = {}
     funder_names: dict[str, Counter[str]] = defaultdict(Counter)
 
+    values: dict[tuple[str, str], str | None] = {}  # (facet, IRI): its value, found once
+
     def add_facet(doc: _Doc, facet: str, iri: str) -> str | None:
-        value = FACETS[facet].value_of(iri, base)
-        if value is not None:
-            doc.facets.add((facet, value))
-            if (facet, value) not in facet_labels:
+        if (facet, iri) not in values:
+            value = values[(facet, iri)] = FACETS[facet].value_of(iri, base)
+            if value is not None and (facet, value) not in facet_labels:
                 french = labels.get(iri) or value
                 facet_labels[(facet, value)] = (french, labels.get(iri, "en") or french)
+        value = values[(facet, iri)]
+        if value is not None:
+            doc.facets.add((facet, value))
         return value
 
     for fact in facts:
