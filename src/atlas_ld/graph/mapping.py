@@ -172,7 +172,8 @@ class _PageMapper:
         self.record = record
         self.page = page
         self.ids = ids
-        key = partnership_key(record.atlas_id, _content(record))
+        # the content is only read for a page without id (and costs a tenth of the mapping)
+        key = partnership_key(record.atlas_id, "" if record.atlas_id else _content(record))
         self.out = MappedPage(key=key, partnership=ids.partnership(key))
         self.graph = partnership_graph(ids.base, key)
         self.personal = personal_graph(ids.base, key)
