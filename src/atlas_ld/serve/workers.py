@@ -7,7 +7,7 @@ while the other workers go on answering. Every worker opens the store read-only 
 several read-only processes on one directory), and queries run in parallel on all cores.
 
 The web server talks to a worker through a pipe and waits on it with the event loop
-(`add_reader`), so waiting costs no thread.
+(`add_reader`), so waiting costs no thread; answers are read as they arrive (`_Inbox`).
 
 Memory: each worker sets its own data-segment limit (`RLIMIT_DATA`, `--query-memory`) before it
 opens the store. pyoxigraph aborts the process when an allocation fails, so a query that needs
@@ -25,9 +25,11 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import pickle
 import re
 import resource
 import signal
+import struct
 import tempfile
 import time
 from dataclasses import dataclass, replace
@@ -207,9 +209,58 @@ def _die_with_parent() -> None:
         pass  # not Linux: the daemon flag still stops workers on a clean exit
 
 
+class _Inbox:
+    """A worker's messages, read in the event loop as they arrive, whatever their size.
+
+    The worker sends with `Connection.send` (a 4-byte length, or -1 and an 8-byte one, then the
+    pickle). Reading here, one `os.read` per readiness of the pipe, never blocks the event loop
+    and works whether the loop left the descriptor blocking (asyncio) or made it non-blocking
+    (uvloop): `Connection.recv` after the first readiness waited for the rest of a large
+    answer in blocking mode and failed in non-blocking mode, so under uvloop an answer larger
+    than the pipe's buffer never arrived."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.buffer = bytearray()
+
+    def read(self) -> bool:
+        """Take in what the pipe holds; True once a whole message is here."""
+        try:
+            chunk = os.read(self.conn.fileno(), 1 << 20)
+        except BlockingIOError:
+            chunk = None
+        if chunk == b"":
+            raise EOFError("the worker closed its pipe")
+        if chunk:
+            self.buffer += chunk
+        return self._span() is not None
+
+    def _span(self) -> tuple[int, int] | None:
+        if len(self.buffer) < 4:
+            return None
+        (size,) = struct.unpack_from("!i", self.buffer)
+        start = 4
+        if size == -1:
+            if len(self.buffer) < 12:
+                return None
+            (size,) = struct.unpack_from("!Q", self.buffer, 4)
+            start = 12
+        return (start, start + size) if len(self.buffer) >= start + size else None
+
+    def take(self):
+        """The first whole message, or None."""
+        span = self._span()
+        if span is None:
+            return None
+        message = pickle.loads(self.buffer[span[0] : span[1]])
+        del self.buffer[: span[1]]
+        return message
+
+
 class _Worker:
     def __init__(self, context, store_path: str, memory: int | None, spool: str | None):
         self.conn, child = context.Pipe()
+        self.inbox = _Inbox(self.conn)
         self.process = context.Process(
             target=_worker_main,
             args=(child, store_path, memory, spool),
@@ -224,6 +275,28 @@ class _Worker:
         self.process.kill()
         self.process.join()
         self.conn.close()
+
+
+async def _readable(worker: _Worker, deadline: float) -> None:
+    """Wait (until `deadline`) for the worker's pipe to complete a message in its inbox."""
+    loop = asyncio.get_running_loop()
+    arrived = loop.create_future()
+
+    def take_in() -> None:
+        if arrived.done():
+            return
+        try:
+            if worker.inbox.read():
+                arrived.set_result(None)
+        except (EOFError, OSError) as exc:
+            arrived.set_exception(exc)
+
+    fd = worker.conn.fileno()
+    loop.add_reader(fd, take_in)
+    try:
+        await asyncio.wait_for(arrived, max(0.0, deadline - time.monotonic()))
+    finally:
+        loop.remove_reader(fd)
 
 
 class QueryPool:
@@ -355,20 +428,17 @@ class QueryPool:
         )
 
     async def _exchange(self, worker: _Worker, job: QueryJob, deadline: float):
-        loop = asyncio.get_running_loop()
+        fd = worker.conn.fileno()
+        os.set_blocking(fd, True)  # a long query is written whole (uvloop leaves it non-blocking)
         worker.conn.send(job)
         while True:
-            arrived = loop.create_future()
-            fd = worker.conn.fileno()
-            loop.add_reader(fd, lambda f=arrived: f.done() or f.set_result(None))
-            try:
-                await asyncio.wait_for(arrived, max(0.0, deadline - time.monotonic()))
-            finally:
-                loop.remove_reader(fd)
-            message = worker.conn.recv()
-            if message[0] != "ready":  # a replacement worker first says it is ready
+            message = worker.inbox.take()
+            if message is None:
+                await _readable(worker, deadline)
+            elif message[0] != "ready":  # a replacement worker first says it is ready
                 return message
-            worker.ready = True
+            else:
+                worker.ready = True
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()

@@ -243,6 +243,17 @@ class Precomputation:
         self.child.join()
 
 
+def answered(folder: Path, json_key: str, csv_key: str) -> bool:
+    """Has this build's canned query been answered ahead? Both formats come from one
+    evaluation: the SPARQL JSON on disk, or the CSV with the kinds of its terms, means it ran,
+    and the other format was over the byte limit (at Atlas scale the JSON of `roles`). Waiting
+    for both made every unchanged rebuild run `roles` again; a CSV without its kinds (kept by
+    an earlier version) is answered again, so that its pages can be cut from it."""
+    if read_answer(folder, json_key) is not None:
+        return True
+    return read_answer(folder, csv_key) is not None and read_types(folder, csv_key) is not None
+
+
 def _answer_count(root: Path) -> int:
     return sum(1 for _ in root.glob("*/*.json")) if root.is_dir() else 0
 
@@ -265,10 +276,7 @@ def _precompute(store_dir: Path, row_limit: int, max_bytes: int) -> int:
             fmt: answer_key(stamp.id, canned.sparql, fmt, row_limit=row_limit, max_bytes=max_bytes)
             for fmt in MEDIA_TYPES
         }
-        # Both formats come from one evaluation: one of them on disk means this build's query
-        # ran already, and the other was over `max_bytes` (at Atlas scale the JSON of `roles`),
-        # left to the server. Waiting for both made every unchanged rebuild run `roles` again.
-        if any(read_answer(folder, key) is not None for key in keys.values()):
+        if answered(folder, keys["json"], keys["csv"]):
             continue
         try:
             result = repo.query(canned.sparql, use_default_graph_as_union=True)
