@@ -146,9 +146,9 @@ def test_a_page_is_cut_from_the_kept_full_answer_and_equals_the_evaluated_one(se
     assert [b["actor"]["value"] for b in bindings] == [row[5] for row in roles_rows[200:300]]
 
 
-def test_pages_past_the_row_limit_of_the_full_answer_are_evaluated(sample_store, roles_rows):
+def test_pages_past_the_row_limit_of_the_full_answer_stay_reachable(sample_store, roles_rows):
     """With --max-rows 150 the full answer is cut at 150 rows: page 2 (rows 101-200) cannot be
-    cut from it and is evaluated, so rows past the cut stay reachable."""
+    cut from it; it comes from the whole CSV kept beside it (or is evaluated)."""
     for server in start_server(sample_store, "--workers", "1", "--max-rows", "150"):
         full = requests.get(f"{server.url}/queries/roles.csv", timeout=60)
         assert len(_csv(full)) == 150 and "X-Atlas-Truncated" in full.headers
@@ -206,3 +206,46 @@ def test_pages_of_an_answer_kept_as_csv_only_are_cut_from_it(sample_store, tmp_p
         assert html.status_code == 200
         assert html.text.split("<tbody>", 1)[1].count("<tr>") == PAGE_ROWS
     assert not [query for query in evaluated if "asWritten" in query]
+
+
+def test_pages_past_the_row_limit_are_cut_from_the_whole_csv_kept_beside(sample_store, tmp_path):
+    """Finding: at Atlas scale the full answer of `roles` is cut at the 100,000-row limit, and
+    the pages past the cut were evaluated (past the time limit). The build keeps the whole CSV
+    beside it (never sent whole); with a row limit of 150 here, pages 3 and 4 come from it."""
+    roles = next(q for q in list_queries() if q.name == "roles")
+    store_dir = tmp_path / "store"
+    shutil.copytree(sample_store, store_dir)
+    precompute(store_dir, row_limit=150, budget=None)
+    store = ox.Store.read_only(str(sample_store))
+    page_query = f"{roles.sparql}\nLIMIT {PAGE_ROWS} OFFSET {3 * PAGE_ROWS}"
+    expected = json.loads(
+        store.query(page_query, use_default_graph_as_union=True).serialize(
+            format=ox.QueryResultsFormat.JSON
+        )
+    )
+    expected_csv = store.query(page_query, use_default_graph_as_union=True).serialize(
+        format=ox.QueryResultsFormat.CSV
+    )
+    app = create_app(ServerConfig(store=store_dir, workers=1, max_rows=150))
+    evaluated: list[str] = []
+    run = app.state.site.pool.run
+
+    async def counted(job, *args, **kwargs):
+        evaluated.append(job.query)
+        return await run(job, *args, **kwargs)
+
+    app.state.site.pool.run = counted
+    with TestClient(app) as client:
+        full = client.get("/queries/roles.csv")
+        assert full.headers["X-Atlas-Truncated"] and len(full.text.splitlines()) == 151
+        as_json = client.get("/queries/roles.json?page=4")
+        assert as_json.json()["results"]["bindings"] == expected["results"]["bindings"]
+        as_csv = client.get("/queries/roles.csv?page=4")
+        assert _rows_of(as_csv.content) == _rows_of(expected_csv)
+        html = client.get("/queries/roles?page=3", headers=HTML)
+        assert html.text.split("<tbody>", 1)[1].count("<tr>") == PAGE_ROWS
+    assert not [query for query in evaluated if "asWritten" in query]
+
+
+def _rows_of(body: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(body.decode(), newline="")))[1:]

@@ -75,6 +75,7 @@ from atlas_ld.store.answers import (
     answer_key,
     answered,
     open_answers,
+    whole_key,
 )
 from atlas_ld.store.canned import list_queries
 from atlas_ld.store.disk import read_manifest
@@ -365,10 +366,15 @@ class Site:
                 except AtlasError as exc:
                     log.info("canned query %s not answered ahead: %s", canned.name, exc)
 
-    def _canned_keys(self) -> list[tuple[str, str]]:
-        """Per canned query, the cache keys of its full answer in SPARQL JSON and in CSV."""
+    def _canned_keys(self) -> list[tuple[str, str, str]]:
+        """Per canned query, the cache keys of its full answer in SPARQL JSON and in CSV, and
+        of its whole CSV (kept when the full answer is cut at the row limit)."""
         return [
-            (self.key(self.job(canned.sparql, "json")), self.key(self.job(canned.sparql, "csv")))
+            (
+                self.key(self.job(canned.sparql, "json")),
+                self.key(self.job(canned.sparql, "csv")),
+                whole_key(self.validators.build_id, canned.sparql),
+            )
             for canned in list_queries()
         ]
 

@@ -243,15 +243,23 @@ class Precomputation:
         self.child.join()
 
 
-def answered(folder: Path, json_key: str, csv_key: str) -> bool:
-    """Has this build's canned query been answered ahead? Both formats come from one
-    evaluation: the SPARQL JSON on disk, or the CSV with the kinds of its terms, means it ran,
-    and the other format was over the byte limit (at Atlas scale the JSON of `roles`). Waiting
-    for both made every unchanged rebuild run `roles` again; a CSV without its kinds (kept by
-    an earlier version) is answered again, so that its pages can be cut from it."""
-    if read_answer(folder, json_key) is not None:
-        return True
-    return read_answer(folder, csv_key) is not None and read_types(folder, csv_key) is not None
+def answered(folder: Path, json_key: str, csv_key: str, whole: str) -> bool:
+    """Has this build's canned query been answered ahead (`json_key`, `csv_key`: its full
+    answer's keys; `whole`: its `whole_key`)?
+
+    Both formats come from one evaluation: the SPARQL JSON on disk, or the CSV with the kinds
+    of its terms, means it ran, and the other format was over the byte limit (at Atlas scale
+    the JSON of `roles`). Waiting for both made every unchanged rebuild run `roles` again. An
+    answer cut at the row limit also needs its whole CSV. What an earlier version kept without
+    these (a CSV without its kinds, no whole CSV) is answered again, so pages can be cut."""
+    kept = read_answer(folder, json_key)
+    if kept is None:
+        kept = read_answer(folder, csv_key)
+        if kept is None or read_types(folder, csv_key) is None:
+            return False
+    if kept.truncated and kept.cut_by == "rows":
+        return read_answer(folder, whole) is not None and read_types(folder, whole) is not None
+    return True
 
 
 def _answer_count(root: Path) -> int:
@@ -276,7 +284,7 @@ def _precompute(store_dir: Path, row_limit: int, max_bytes: int) -> int:
             fmt: answer_key(stamp.id, canned.sparql, fmt, row_limit=row_limit, max_bytes=max_bytes)
             for fmt in MEDIA_TYPES
         }
-        if answered(folder, keys["json"], keys["csv"]):
+        if answered(folder, keys["json"], keys["csv"], whole_key(stamp.id, canned.sparql)):
             continue
         try:
             result = repo.query(canned.sparql, use_default_graph_as_union=True)
@@ -287,35 +295,50 @@ def _precompute(store_dir: Path, row_limit: int, max_bytes: int) -> int:
             log.warning("canned query %s not computed ahead: %s", canned.name, exc)
             continue
         data = json.loads(body)
+        # (key, bytes, rows, cut at the row limit, byte limit, kinds of a CSV's terms)
+        outputs: list[tuple[str, bytes, int, bool, int, dict | None]] = []
         # A long answer is cut at the row limit, as the server would cut it (and says so): at
         # Atlas scale `roles` takes longer than the time limit, and answers this way at once.
+        # Its whole CSV is kept beside, never sent whole: the pages past the cut come from it.
         truncated = len(data["results"]["bindings"]) > row_limit
         if truncated:
+            total = len(data["results"]["bindings"])
+            whole = whole_key(stamp.id, canned.sparql)
+            outputs.append((whole, _csv(data), total, False, 0, column_types(data)))
             del data["results"]["bindings"][row_limit:]
-            body = json.dumps(data, ensure_ascii=False).encode()
+            body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
         rows = len(data["results"]["bindings"])
-        # One evaluation, two formats: the CSV is written from the JSON answer.
+        # One evaluation, two formats: the CSV is written from the JSON answer; a format over
+        # the byte limit is left out (the server cuts it when asked).
         for fmt, answer in (("json", body), ("csv", _csv(data))):
-            if len(answer) > max_bytes:
-                continue
+            if len(answer) <= max_bytes:
+                kinds = column_types(data) if fmt == "csv" else None
+                outputs.append((keys[fmt], answer, rows, truncated, max_bytes, kinds))
+        for key, answer, count, cut, limit, kinds in outputs:
             try:
-                if fmt == "csv":
-                    write_types(folder, keys[fmt], column_types(data))
+                if kinds is not None:
+                    write_types(folder, key, kinds)
                 write_answer(
                     folder,
-                    keys[fmt],
+                    key,
                     answer,
-                    media_type=MEDIA_TYPES[fmt],
-                    rows=rows,
-                    truncated=truncated,
-                    cut_by="rows" if truncated else "",
-                    max_bytes=max_bytes,
+                    media_type=MEDIA_TYPES["csv" if kinds is not None else "json"],
+                    rows=count,
+                    truncated=cut,
+                    cut_by="rows" if cut else "",
+                    max_bytes=limit,
                 )
             except OSError as exc:
                 log.warning("canned answers not kept: %s", exc)
                 return written
             written += 1
     return written
+
+
+def whole_key(build_id: str, query: str) -> str:
+    """The key of a canned query's whole answer as CSV, kept when its answer is cut at the row
+    limit so that pages past the cut are cut from it (no row or byte limit: never sent whole)."""
+    return answer_key(build_id, query, "csv", row_limit=0, max_bytes=0)
 
 
 def _csv(data: dict) -> bytes:

@@ -33,7 +33,7 @@ from atlas_ld.serve.i18n import DEFAULT, translator
 from atlas_ld.serve.negotiation import negotiate
 from atlas_ld.serve.results import Written
 from atlas_ld.serve.views.base import error_page, not_found, render, result_table, wants_html
-from atlas_ld.store.answers import MEDIA_TYPES, read_types, typed_bindings
+from atlas_ld.store.answers import MEDIA_TYPES, read_types, typed_bindings, whole_key
 from atlas_ld.store.canned import CannedQuery, list_queries, read_header
 from atlas_ld.store.guard import QueryInfo, inspect_query
 
@@ -125,7 +125,8 @@ def _full_answer(
 ) -> tuple[Written, dict | None] | None:
     """The kept full answer that holds rows up to `stop`: in `fmt`, or for SPARQL JSON the CSV
     answer with the kinds of its terms kept beside it (where the build kept `roles` as CSV only,
-    its JSON being over the byte limit); None when no kept answer holds them."""
+    its JSON being over the byte limit), or the whole CSV kept when the full answer was cut at
+    the row limit; None when no kept answer holds them."""
 
     def holding(kind: str) -> Written | None:
         full = site.answers.get(site.key(site.job(sparql, kind, info=info)))
@@ -134,13 +135,20 @@ def _full_answer(
     full = holding(fmt)
     if full is not None:
         return full, None
-    if fmt != "json" or site.answers.folder is None:
+    if site.answers.folder is None:
         return None
-    full = holding("csv")
-    if full is None:
-        return None
-    types = read_types(site.answers.folder, site.key(site.job(sparql, "csv", info=info)))
-    return (full, types) if types is not None else None
+    whole = whole_key(site.validators.build_id, sparql)
+    if fmt == "csv":
+        full = site.answers.get(whole)
+        return (full, None) if full is not None else None
+    for key in (site.key(site.job(sparql, "csv", info=info)), whole):
+        full = site.answers.get(key)
+        if full is None or (full.truncated and full.rows < stop):
+            continue
+        types = read_types(site.answers.folder, key)
+        if types is not None:
+            return full, types
+    return None
 
 
 async def prime_page(site, sparql: str, fmt: str, page: Paging, extra: int = 0) -> None:
