@@ -132,23 +132,22 @@ def _full_answer(
         full = site.answers.get(site.key(site.job(sparql, kind, info=info)))
         return None if full is None or (full.truncated and full.rows < stop) else full
 
-    full = holding(fmt)
-    if full is not None:
-        return full, None
-    if site.answers.folder is None:
-        return None
-    whole = whole_key(site.validators.build_id, sparql)
+    folder = site.answers.folder
+    whole = whole_key(site.validators.build_id, sparql) if folder else None
     if fmt == "csv":
-        full = site.answers.get(whole)
+        full = holding("csv") or (site.answers.get(whole) if whole else None)
         return (full, None) if full is not None else None
-    for key in (site.key(site.job(sparql, "csv", info=info)), whole):
+    # SPARQL JSON: from a CSV with its kinds first, read only up to the page (parsing the whole
+    # JSON answer, 50 MB for `roles` at Atlas scale, took a second a page)
+    for key in (site.key(site.job(sparql, "csv", info=info)), whole) if folder else ():
         full = site.answers.get(key)
         if full is None or (full.truncated and full.rows < stop):
             continue
-        types = read_types(site.answers.folder, key)
+        types = read_types(folder, key)
         if types is not None:
             return full, types
-    return None
+    full = holding("json")
+    return (full, None) if full is not None else None
 
 
 async def prime_page(site, sparql: str, fmt: str, page: Paging, extra: int = 0) -> None:
