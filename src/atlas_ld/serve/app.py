@@ -84,14 +84,17 @@ from atlas_ld.store.remote import RemoteSource
 from atlas_ld.store.repo import Repo, open_embedded
 
 log = logging.getLogger("atlas_ld.serve.app")
+_PREFIXES = tuple(PREFIXES.items())  # every job's, for graph results in Turtle
 PAGE_CACHE = 2000
 FAILURE_TTL = 60.0  # seconds a query stopped for time or memory is refused at once
 PERSIST_AFTER = 0.02  # answers that took longer are also kept on disk (survive restarts)
 # The lean path (docs/server.md): a query a worker answered whole within LEAN_SECONDS, in an
 # answer under SPOOL_BYTES, is evaluated again in the server process, LEAN_AT_ONCE at a time
-# (the others wait for a worker as before); one that then takes LEAN_SLACK times longer than
-# that goes back to the workers. The last LEAN_KEYS such queries are remembered, per build.
+# (the others wait for a worker as before): in a thread, or in the event loop itself when it
+# took under LEAN_INLINE here (a thread hop costs more); one that then takes LEAN_SLACK times
+# longer goes back to the workers. The last LEAN_KEYS queries are remembered, per build.
 LEAN_SECONDS = 0.025
+LEAN_INLINE = 0.002
 LEAN_SLACK = 4
 LEAN_AT_ONCE = 2
 LEAN_KEYS = 10_000
@@ -180,8 +183,10 @@ class Site:
         self._failed: OrderedDict[str, tuple[float, QueryError]] = OrderedDict()
         self._inflight: dict[str, asyncio.Future[Written]] = {}
         self._rows: OrderedDict[tuple, list[dict[str, dict]]] = OrderedDict()
-        # keys the lean path may answer, with the rows of their answers
-        self._lean: OrderedDict[str, int] = OrderedDict()
+        # rows of the answers known whole (see `QueryJob.known_rows`), by key
+        self._known: OrderedDict[str, int] = OrderedDict()
+        # keys the lean path may answer, with the seconds their evaluation took
+        self._lean: OrderedDict[str, float] = OrderedDict()
         self._leaning = 0  # lean evaluations running now
 
     def _answers(self, config: ServerConfig) -> tuple[Validators, ResultCache]:
@@ -242,6 +247,8 @@ class Site:
             evaluation = time.perf_counter() - evaluating
             written = self.answers.put(key, written, persist=False)
             return Answer(written, key, "miss", time.perf_counter() - started, evaluation)
+        if key in self._known:
+            job = replace(job, known_rows=self._known[key])
         if key in self._lean and self._leaning < LEAN_AT_ONCE:
             return await self._answer_here(job, key, started)
         flight = self._inflight.get(key)
@@ -268,10 +275,10 @@ class Site:
         finally:
             del self._inflight[key]
         evaluation = time.perf_counter() - evaluating
+        if not written.truncated:
+            _bounded_put(self._known, key, written.rows)
         if self._may_lean(job, written, evaluation):
-            self._lean[key] = written.rows
-            while len(self._lean) > LEAN_KEYS:
-                self._lean.popitem(last=False)
+            _bounded_put(self._lean, key, evaluation)
         written = self.answers.put(key, written, persist=evaluation >= PERSIST_AFTER)
         flight.set_result(written)
         return Answer(written, key, "miss", time.perf_counter() - started, evaluation)
@@ -303,11 +310,16 @@ class Site:
         self._leaning += 1
         evaluating = time.perf_counter()
         try:
-            written = await asyncio.to_thread(evaluate_here, self.store, job, self._lean[key])
+            if self._lean[key] <= LEAN_INLINE:
+                written = evaluate_here(self.store, job)
+            else:
+                written = await asyncio.to_thread(evaluate_here, self.store, job)
         finally:
             self._leaning -= 1
         evaluation = time.perf_counter() - evaluating
-        if not self._may_lean(job, written, evaluation / LEAN_SLACK):
+        if self._may_lean(job, written, evaluation / LEAN_SLACK):
+            self._lean[key] = evaluation  # measured here, without the hop to a worker
+        else:
             self._lean.pop(key, None)  # slower than it was (a loaded machine): back to workers
         written = self.answers.put(key, written, persist=evaluation >= PERSIST_AFTER)
         return Answer(written, key, "miss", time.perf_counter() - started, evaluation)
@@ -413,7 +425,7 @@ class Site:
             row_limit=self.config.max_rows,
             default_graphs=default,
             named_graphs=named,
-            prefixes=tuple(PREFIXES.items()),
+            prefixes=_PREFIXES,
             base_iri=base_iri,
             union_default=not (info and info.has_from),
             max_bytes=self.config.max_result_bytes,
@@ -454,6 +466,12 @@ class Site:
         if key not in self._cache:
             self._cache[key] = await asyncio.to_thread(make)
         return self._cache[key]
+
+
+def _bounded_put(kept: OrderedDict, key: str, value) -> None:
+    kept[key] = value
+    while len(kept) > LEAN_KEYS:
+        kept.popitem(last=False)
 
 
 def _fail(flight: asyncio.Future, exc: BaseException) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -49,7 +50,7 @@ class Validators:
     def headers(self, key: str) -> dict[str, str]:
         return {
             "ETag": self.etag(key),
-            "Last-Modified": formatdate(self.build_time, usegmt=True),
+            "Last-Modified": _http_date(self.build_time),
             "Cache-Control": self.cache_control,
         }
 
@@ -66,6 +67,11 @@ class Validators:
             except (TypeError, ValueError, IndexError):
                 return False
         return False
+
+
+@functools.lru_cache(maxsize=16)
+def _http_date(when: float) -> str:
+    return formatdate(when, usegmt=True)
 
 
 def wants_fresh(request_headers: Headers) -> bool:

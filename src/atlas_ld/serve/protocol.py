@@ -9,6 +9,7 @@ a GET without a query returns.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -163,8 +164,10 @@ def _decode(body: bytes, options: str) -> str:
         raise ProtocolError(f"the body is not UTF-8 (byte {exc.start})") from None
 
 
+@functools.lru_cache(maxsize=1024)
 def result_format(form: str, accept: str | None, requested: str | None) -> tuple[str, str]:
-    """(format key, media type) for a query form, from `format=` first, else from `Accept`."""
+    """(format key, media type) for a query form, from `format=` first, else from `Accept`
+    (remembered: clients send the same few `Accept` headers again and again)."""
     kind = FORM_KIND[form]
     offers = {"solutions": SOLUTION_OFFERS, "boolean": BOOLEAN_OFFERS, "graph": GRAPH_OFFERS}[kind]
     if requested:

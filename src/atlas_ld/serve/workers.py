@@ -97,14 +97,15 @@ class QueryJob:
     # (SEP-0007) instead of being pasted into the query text
     substitutions: tuple[tuple[str, str, str], ...] = ()
     max_bytes: int = DEFAULT_MAX_BYTES
+    known_rows: int | None = None  # the answer is whole, of this many rows (see `evaluate`)
 
 
-def evaluate(store: ox.Store, job: QueryJob, known_rows: int | None = None) -> Written:
+def evaluate(store: ox.Store, job: QueryJob) -> Written:
     """Run one job on an open store (what a worker does; also usable in-process).
 
-    `known_rows`: this job's answer is known to be whole, of that many rows, within the limits
-    (this build answered it before: the store does not change); pyoxigraph then writes SPARQL
-    JSON itself instead of the row-by-row writer that watches the limits (the same bytes)."""
+    With `job.known_rows` (its answer is known to be whole, of that many rows, within the
+    limits: this build answered it before, and the store does not change), pyoxigraph writes
+    SPARQL JSON itself instead of the row-by-row writer that watches the limits (same bytes)."""
     kwargs: dict = {"base_iri": job.base_iri}
     if job.default_graphs is None:
         kwargs["use_default_graph_as_union"] = job.union_default
@@ -124,16 +125,16 @@ def evaluate(store: ox.Store, job: QueryJob, known_rows: int | None = None) -> W
         prefixes = dict(job.prefixes)
         return write_triples(result, job.result_format, job.row_limit, prefixes, job.max_bytes)
     order = star_columns(job.query)
-    if known_rows is not None and order is None and job.result_format == "json":
+    if job.known_rows is not None and order is None and job.result_format == "json":
         body = result.serialize(format=ox.QueryResultsFormat.JSON)
-        return Written(body, SOLUTION_TYPES["json"], known_rows, False, max_bytes=job.max_bytes)
+        return Written(body, SOLUTION_TYPES["json"], job.known_rows, False, max_bytes=job.max_bytes)
     return write_solutions(result, job.result_format, job.row_limit, order or (), job.max_bytes)
 
 
-def evaluate_here(store: ox.Store, job: QueryJob, known_rows: int | None = None) -> Written:
+def evaluate_here(store: ox.Store, job: QueryJob) -> Written:
     """`evaluate` in this process, with the errors a worker would report."""
     try:
-        return evaluate(store, job, known_rows)
+        return evaluate(store, job)
     except SyntaxError as exc:
         text, where = _syntax_message(str(exc))
         raise QueryError(text, where=where) from None
