@@ -180,7 +180,7 @@ def test_page_facts_survive_the_cache_as_json(built_sample):
     facts = search_index.read_facts(open_store(store_dir, read_only=True))
     assert facts
     for fact in facts:
-        assert search_index.PageFacts.from_json(fact.to_json()) == fact
+        assert search_index.PageFacts.loads(fact.dumps()) == fact
 
 
 def test_actors_read_from_the_reference_graph_are_those_of_every_public_graph(

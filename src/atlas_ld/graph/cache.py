@@ -53,7 +53,7 @@ class PageResult:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     stage: str = ""
-    search: dict | None = None  # the page's facts for the search index (`PageFacts` as JSON)
+    search: str | None = None  # the page's facts for the search index (`PageFacts.dumps`)
 
     def to_json(self) -> dict:
         data = asdict(self)

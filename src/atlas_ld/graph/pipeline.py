@@ -162,7 +162,7 @@ def _map_page(page: Page, ids: Ids, digest: str) -> tuple[PageResult, MappedPage
         reference = sorted(mapped.reference, key=str)
         result.reference = pyoxigraph.serialize(reference, format=_NT).decode()
         facts = page_facts(quads, mapped.reference, mapped.partnership.value)
-        result.search = facts.to_json() if facts is not None else None
+        result.search = facts.dumps() if facts is not None else None
     except UnicodeError as exc:
         result.error, result.stage = _one_line(exc), "decode"
         return result, None
@@ -633,7 +633,7 @@ def _build(
     report.steps["store"], step = time.monotonic() - step, time.monotonic()
     try:
         if not search_index_is_current(store_dir):
-            facts = [PageFacts.from_json(r.search) for r in kept if r.search is not None]
+            facts = [PageFacts.loads(r.search) for r in kept if r.search is not None]
             aliases = actor_aliases(options.base, kept)
             build_search_index(store_dir, facts=facts, aliases=aliases)
     except StoreError as exc:
