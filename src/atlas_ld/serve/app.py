@@ -121,7 +121,7 @@ class ServerConfig:
     cache_memory: int = 64 << 20
     cache_disk: int = 1 << 30
     graph_prefix: str | None = None  # of the endpoint, serve only graphs whose IRI starts so
-    fast_path: bool = True  # answers at hand skip Starlette's layers (serve.fast); off in tests
+    fast_path: bool = True  # answers at hand skip Starlette's layers (serve.fast)
 
 
 @dataclass(frozen=True, slots=True)
@@ -673,7 +673,7 @@ def create_app(config: ServerConfig) -> Starlette:
         routes=routes,
         middleware=[
             *(trusted if config.trusted_hosts else []),
-            *(fast if config.fast_path else []),
+            *fast,
             Middleware(PublicOrigin, url=site.public_url),
             Middleware(SecurityHeaders),
             Middleware(PageValidators, validators=site.validators),

@@ -39,6 +39,7 @@ class FastAnswers:
     async def __call__(self, scope, receive, send):
         if (
             scope["type"] != "http"
+            or not self.site.config.fast_path
             or scope["path"] not in PATHS
             or scope["method"] not in ("GET", "POST")
         ):
