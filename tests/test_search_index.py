@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 
 import pyoxigraph
@@ -192,3 +193,44 @@ def test_actors_read_from_the_reference_graph_are_those_of_every_public_graph(
     facts = search_index.read_facts(open_store(store_dir, read_only=True))
     path = search_index.build_search_index(store_dir, facts=facts, aliases={})
     assert _dump(path) == _from_sparql(store_dir, tmp_path)
+
+
+def _reference_store(nquads: str) -> pyoxigraph.Store:
+    store = pyoxigraph.Store()
+    store.load(nquads.encode(), format=pyoxigraph.RdfFormat.N_QUADS)
+    return store
+
+
+def test_a_funder_is_shown_as_most_pages_write_it_and_merged_actors_are_found():
+    """Hand-written facts and tables: the funder label was whichever written name SPARQL
+    returned first; an actor merged by the build is looked up under its merged IRI."""
+    actor = f"{DEFAULT_BASE}id/actor/"
+    reference = f"<{DEFAULT_BASE}graph/reference>"
+    store = _reference_store(
+        f'<{actor}atlas-7> <https://schema.org/name> "Région Bretagne" {reference} .\n'
+        f"<{actor}atlas-7> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+        f"<{ATLAS}RegionalAuthority> {reference} .\n"
+    )
+    tables = search_index.read_tables(store, reference=f"{DEFAULT_BASE}graph/reference")
+    rows = [
+        ("REGION BRETAGNE", "10"),
+        ("Région Bretagne", "20.5"),
+        ("Région Bretagne", None),
+    ]
+    facts = [
+        search_index.PageFacts(
+            iri=f"{DEFAULT_BASE}id/partnership/{i}",
+            title=f"P{i}",
+            actors=[(f"{actor}region-bretagne", None)],
+            financing=[(f"{actor}region-bretagne", name, amount)],
+        )
+        for i, (name, amount) in enumerate(rows)
+    ]
+    aliases = {f"{actor}region-bretagne": f"{actor}atlas-7"}
+    for order in (facts, facts[::-1]):
+        docs, labels = search_index.assemble(order, tables, DEFAULT_BASE, aliases)
+        assert labels[("funder", "atlas-7")] == ("Région Bretagne", "Région Bretagne")
+        assert all(("kind", "RegionalAuthority") in doc.facets for doc in docs.values())
+        assert all("Région Bretagne" in doc.actors for doc in docs.values())
+        totals = {doc.title: (doc.total, doc.has_amount) for doc in docs.values()}
+        assert totals == {"P0": (10, True), "P1": (Decimal("20.5"), True), "P2": (0, False)}

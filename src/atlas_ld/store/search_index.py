@@ -185,13 +185,13 @@ def _title(candidates: Iterable[tuple[str, str]]) -> str:
 
 
 def page_facts(
-    quads: Iterable[Any], reference: Iterable[Any], partnership: str
+    quads: Iterable[pyoxigraph.Quad], reference: Iterable[pyoxigraph.Triple], partnership: str
 ) -> PageFacts | None:
     """The facts of `partnership` from one page's mapped quads (personal graphs skipped) and its
     reference triples: what the SPARQL of `read_facts` finds in a store holding them. None when
     they do not make `partnership` a partnership."""
     said: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    readable: dict[Any, bool] = {}  # graph: named and not personal (`GRAPH ?g` reads named ones)
+    readable: dict[Any, bool] = {}  # per graph: named and not personal (`GRAPH ?g` reads these)
     for q in quads:
         graph = q.graph_name
         if readable.get(graph) is None:
