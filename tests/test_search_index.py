@@ -190,7 +190,15 @@ def test_actors_read_from_the_reference_graph_are_those_of_every_public_graph(
     """The build reads actors from the reference graph only: the same index as from every graph."""
     store_dir = tmp_path / "store"
     shutil.copytree(built_sample, store_dir, ignore=shutil.ignore_patterns("LOCK"))
-    facts = search_index.read_facts(open_store(store_dir, read_only=True))
+    store = open_store(store_dir, read_only=True)
+    everywhere = search_index.read_tables(store).agents
+    reference = search_index.read_tables(store, f"{DEFAULT_BASE}graph/reference").agents
+    assert len(everywhere) > 50
+    assert {a: sorted(v) for a, v in reference.items()} == {
+        a: sorted(v) for a, v in everywhere.items()
+    }
+    facts = search_index.read_facts(store)
+    del store
     path = search_index.build_search_index(store_dir, facts=facts, aliases={})
     assert _dump(path) == _from_sparql(store_dir, tmp_path)
 
