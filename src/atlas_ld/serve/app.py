@@ -712,11 +712,11 @@ def serve(config: ServerConfig, host: str = "127.0.0.1", port: int = 8000) -> No
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     print(f"atlas-ld: serving on http://{shown}:{bound}/", flush=True)
     sys.stdout.flush()
-    # uvloop where it is installed (8 to 15 % more requests/s on small answers than asyncio's
-    # own loop). It once made larger answers end in a 503: the worker pool read a worker's
-    # pipe with a blocking `recv` that uvloop's non-blocking descriptor broke; answers are now
-    # read as they arrive (`workers._Inbox`), and tests/server/test_paging.py covers it.
+    # The standard event loop, even where uvloop is installed. uvloop gave 8 to 15 % more
+    # trivial requests/s, but under the mixed soak (benchmarks/bench_soak.py, same load) the
+    # healthy p95 rose from 194 to 239 ms, search (which runs in threads) slowing most. (It
+    # once also broke larger answers from the workers; `workers._Inbox` reads them either way.)
     server = uvicorn.Server(
-        uvicorn.Config(app, access_log=True, log_level="info", proxy_headers=False, loop="auto")
+        uvicorn.Config(app, access_log=True, log_level="info", proxy_headers=False, loop="asyncio")
     )
     server.run(sockets=[sock])
