@@ -93,7 +93,7 @@ PERSIST_AFTER = 0.02  # answers that took longer are also kept on disk (survive 
 # (the others wait for a worker as before): in a thread, or in the event loop itself when it
 # took under LEAN_INLINE here (a thread hop costs more); one that then takes LEAN_SLACK times
 # longer goes back to the workers. The last LEAN_KEYS queries are remembered, per build.
-LEAN_SECONDS = 0.025
+LEAN_SECONDS = 0.05
 LEAN_INLINE = 0.002
 LEAN_SLACK = 4
 LEAN_AT_ONCE = 2
