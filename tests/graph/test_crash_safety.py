@@ -176,6 +176,8 @@ def _crash_in_swap(page: Path, store: Path, kill_at: int) -> int:
 
 def _legacy(store: Path) -> None:
     """Turn a store into the layout before generations: a real directory at STORE."""
+    if not store.is_symlink():
+        return  # already one: a build that changes nothing keeps the store as it is
     target = store.resolve()
     store.unlink()
     target.rename(store)

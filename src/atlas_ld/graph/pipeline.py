@@ -49,12 +49,14 @@ from atlas_ld.core.resources import ontology_dir
 from atlas_ld.graph.cache import PageResult, ResultCache, fingerprint, page_digest
 from atlas_ld.graph.mapping import MappedPage, map_record, scheme_triples, territory_triples
 from atlas_ld.graph.validate import (
+    QUALITY_NAME,
     Issue,
     count,
+    has_quality,
+    quality_text,
     shape_predicates,
     shapes_graph,
     validate_graph,
-    write_quality,
 )
 from atlas_ld.store.answers import precompute
 from atlas_ld.store.disk import (
@@ -628,7 +630,8 @@ def _build(
     # The store is in place by now: what cannot be written after this point is remade by the
     # first reader, so it is a warning.
     try:
-        install(public_dir, store_dir)
+        if public_dir is not None:
+            install(public_dir, store_dir)
     except StoreError as exc:
         report.warnings.append(str(exc))
     report.steps["store"], step = time.monotonic() - step, time.monotonic()
@@ -692,7 +695,7 @@ def _write_store(
     cache: ResultCache,
     issues: list[Issue],
     validated: bool,
-) -> tuple[int, Path]:
+) -> tuple[int, Path | None]:
     """Write the new store and its public copy next to the old ones and swap the store in;
     returns the store's quad count and the copy, which `public_copy.install` puts in place.
 
@@ -700,7 +703,9 @@ def _write_store(
     made by removing graphs from a copy of the store, which took 7.8 s on 12,700 pages and left
     the removed texts in its files. From scratch, the copy is loaded with the public quads and the
     store is a hard-link backup of it plus the personal graphs. A rebuild patches a hard-link
-    backup of each (the current copy and the current store) with the pages that changed."""
+    backup of each (the current copy and the current store) with the pages that changed, unless
+    most of them did (removing a graph costs more than loading it). When nothing changed, the
+    current store and copy stay: no copy is returned."""
     new_dir = scratch_dir(store_dir)
     public_dir = sibling(store_dir, f".new-{os.getpid()}-public")
     shutil.rmtree(public_dir, ignore_errors=True)
@@ -711,6 +716,15 @@ def _write_store(
         previous_copy = current_copy(store_dir) if previous is not None else None
         if previous is not None and previous.aliases != _aliases_digest(aliases):
             previous = None  # actors merged differently: every page graph must be reloaded
+        quality = quality_text(issues, validated=validated)
+        if previous is not None and previous_copy is not None:
+            pages = {r.key: r.digest for r in results}
+            if pages == previous.pages and has_quality(store_dir, quality):
+                shutil.rmtree(new_dir, ignore_errors=True)
+                return previous.quads, None  # the same store, quad for quad
+            gone = [key for key, digest in previous.pages.items() if pages.get(key) != digest]
+            if len(gone) + len(pages) - len(previous.pages) > len(pages) // 4:
+                previous = None
         if previous is None or previous_copy is None:
             public = pyoxigraph.Store(str(public_dir))
             _load_pages(public, results, cache, rename)
@@ -742,7 +756,7 @@ def _write_store(
             quads=quads,
             aliases=_aliases_digest(aliases),
         ).write(new_dir)
-        write_quality(new_dir, issues, validated=validated)  # for dump and server
+        (new_dir / QUALITY_NAME).write_text(quality, encoding="utf-8")  # for dump and server
         swap_in(new_dir, store_dir)
     except (OSError, SyntaxError, ValueError, StoreError) as exc:
         shutil.rmtree(new_dir, ignore_errors=True)

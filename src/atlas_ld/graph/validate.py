@@ -295,13 +295,26 @@ class QualityRecord:
     issues: list[Issue] = field(default_factory=list)
 
 
+def quality_text(issues: list[Issue], *, validated: bool = True) -> str:
+    """`quality.json` as `write_quality` writes it."""
+    data = {"validated": validated, "issues": [asdict(i) for i in sorted(issues, key=_order)]}
+    return json.dumps(data, ensure_ascii=False)
+
+
 def write_quality(store_dir: Path, issues: list[Issue], *, validated: bool = True) -> None:
     """Write the build's SHACL results into the store directory (`quality.json`), atomically."""
     path = Path(store_dir) / QUALITY_NAME
-    data = {"validated": validated, "issues": [asdict(i) for i in sorted(issues, key=_order)]}
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    tmp.write_text(quality_text(issues, validated=validated), encoding="utf-8")
     tmp.replace(path)
+
+
+def has_quality(store_dir: Path, text: str) -> bool:
+    """Whether the store's `quality.json` is `text` (see `quality_text`)."""
+    try:
+        return (Path(store_dir) / QUALITY_NAME).read_text(encoding="utf-8") == text
+    except (OSError, UnicodeError):
+        return False
 
 
 def read_quality(store_dir: Path) -> QualityRecord | None:
