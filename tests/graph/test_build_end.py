@@ -15,6 +15,7 @@ from atlas_ld.graph.pipeline import build, build_sample
 from atlas_ld.sample.corpus import sample_pages
 from atlas_ld.store.answers import Precomputation, answers_root, precompute
 from atlas_ld.store.canned import get_query, list_queries, run_query
+from atlas_ld.store.disk import read_manifest
 from atlas_ld.store.public_copy import current_copy, public_copy
 from atlas_ld.store.search_index import index_path
 
@@ -151,6 +152,17 @@ def test_the_build_writes_the_public_copy_without_ever_holding_personal_data(tmp
     files = _bytes_of(copy)
     assert not [text for text in _personal_texts(store_dir) if text.encode() in files]
     assert not list(tmp_path.glob("store.new-*")) and not list(tmp_path.glob("store.public.*"))
+
+
+def test_a_patched_store_counts_its_quads_right(tmp_path):
+    """A rebuild counts the quads of the graphs it replaces instead of the whole store."""
+    store_dir = tmp_path / "store"
+    pages = sample_pages()
+    build(pages, store_dir, processes=1)
+    for changed in (_changed_title(pages, 3), pages[1:], pages[2:] + pages[:1]):
+        report = build(changed, store_dir, processes=1)
+        assert 0 < report.reused < report.pages
+        assert read_manifest(store_dir).quads == report.quads == len(_quads(store_dir))
 
 
 def test_canned_answers_are_computed_by_the_build_only_when_asked(tmp_path):

@@ -725,6 +725,8 @@ def _write_store(
             gone = [key for key, digest in previous.pages.items() if pages.get(key) != digest]
             if len(gone) + len(pages) - len(previous.pages) > len(pages) // 4:
                 previous = None
+        ontology = (ontology_dir() / "atlas.ttl").read_bytes()
+        reference_digest = hashlib.sha256(reference + ontology).hexdigest()
         if previous is None or previous_copy is None:
             public = pyoxigraph.Store(str(public_dir))
             _load_pages(public, results, cache, rename)
@@ -736,6 +738,8 @@ def _write_store(
             personal = rename("".join(r.personal for r in results))
             if personal:
                 store.bulk_load(input=personal.encode(), format=_NQ, lenient=True)
+            store.flush()
+            quads = len(store)
         else:
             for source, target, personal in (
                 (previous_copy, public_dir, False),
@@ -744,17 +748,19 @@ def _write_store(
                 # a backup is made of hard links: cheap, and the served stores are only read
                 pyoxigraph.Store.read_only(str(source)).backup(str(target))
                 store = pyoxigraph.Store(str(target))
-                _patch_pages(store, base, previous, results, cache, rename, personal=personal)
-                _load_reference(store, base, reference)
+                # counted graph by graph: `len(store)` reads all of it (a second at Atlas scale)
+                quads = previous.quads
+                quads += _patch_pages(store, base, previous, results, cache, rename, personal)
+                if previous.reference != reference_digest:
+                    quads += _load_reference(store, base, reference)
                 store.flush()
-        store.flush()
-        quads = len(store)
         del store
         StoreManifest(
             base=base,
             pages={r.key: r.digest for r in results},
             quads=quads,
             aliases=_aliases_digest(aliases),
+            reference=reference_digest,
         ).write(new_dir)
         (new_dir / QUALITY_NAME).write_text(quality, encoding="utf-8")  # for dump and server
         swap_in(new_dir, store_dir)
@@ -820,25 +826,33 @@ def _patch_pages(
     results: list[PageResult],
     cache: ResultCache,
     rename,
-    *,
     personal: bool,
-) -> None:
+) -> int:
     """Drop the graphs of pages that changed or went away, load the new ones (with their
-    personal graphs when `personal`)."""
+    personal graphs when `personal`); returns how many quads the store gained (or lost)."""
     current = {r.key: r.digest for r in results}
-    for key, digest in previous.pages.items():
-        if current.get(key) != digest:
-            for graph in (partnership_graph(base, key), personal_graph(base, key)):
-                if store.contains_named_graph(graph):
-                    store.remove_graph(graph)
     changed = [r for r in results if previous.pages.get(r.key) != r.digest]
+    keys = [key for key, digest in previous.pages.items() if current.get(key) != digest]
+    keys = list(dict.fromkeys([*keys, *(r.key for r in changed)]))
+    graphs = [g for key in keys for g in (partnership_graph(base, key), personal_graph(base, key))]
+    before = sum(_graph_size(store, graph) for graph in graphs)
+    for graph in graphs:
+        if store.contains_named_graph(graph):
+            store.remove_graph(graph)
     _load_pages(store, changed, cache, rename, personal=personal)
+    return sum(_graph_size(store, graph) for graph in graphs) - before
 
 
-def _load_reference(store: pyoxigraph.Store, base: str, reference: bytes) -> None:
-    """Replace the reference graph with `reference` (N-Triples) and the ontology."""
+def _graph_size(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode) -> int:
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+
+
+def _load_reference(store: pyoxigraph.Store, base: str, reference: bytes) -> int:
+    """Replace the reference graph with `reference` (N-Triples) and the ontology; returns how
+    many quads the store gained (or lost)."""
     graph = reference_graph(base)
-    if store.contains_named_graph(graph):
+    before = _graph_size(store, graph)
+    if before:
         store.remove_graph(graph)
     store.bulk_load(input=reference, format=_NT, to_graph=graph, lenient=True)
     store.bulk_load(
@@ -846,6 +860,7 @@ def _load_reference(store: pyoxigraph.Store, base: str, reference: bytes) -> Non
         format=pyoxigraph.RdfFormat.TURTLE,
         to_graph=graph,
     )
+    return _graph_size(store, graph) - before
 
 
 def build_sample(store_dir: Path = DEFAULT_STORE, *, base: str = DEFAULT_BASE) -> BuildReport:

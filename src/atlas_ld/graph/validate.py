@@ -21,7 +21,7 @@ import io
 import json
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 from pathlib import Path
 
@@ -297,8 +297,9 @@ class QualityRecord:
 
 def quality_text(issues: list[Issue], *, validated: bool = True) -> str:
     """`quality.json` as `write_quality` writes it."""
-    data = {"validated": validated, "issues": [asdict(i) for i in sorted(issues, key=_order)]}
-    return json.dumps(data, ensure_ascii=False)
+    names = [f.name for f in fields(Issue)]  # `asdict` deep-copies: 1.4 s at Atlas scale
+    rows = [{name: getattr(i, name) for name in names} for i in sorted(issues, key=_order)]
+    return json.dumps({"validated": validated, "issues": rows}, ensure_ascii=False)
 
 
 def write_quality(store_dir: Path, issues: list[Issue], *, validated: bool = True) -> None:

@@ -64,6 +64,7 @@ class StoreManifest:
     quads: int = 0
     format: str = FORMAT
     aliases: str = ""  # digest of the actor merges the build made (build.actor_aliases)
+    reference: str = ""  # digest of the reference graph's N-Triples, from which it was loaded
 
     def write(self, store_dir: Path) -> None:
         data = {
@@ -72,6 +73,7 @@ class StoreManifest:
             "quads": self.quads,
             "pages": self.pages,
             "aliases": self.aliases,
+            "reference": self.reference,
         }
         tmp = store_dir / (MANIFEST + ".tmp")
         tmp.write_text(json.dumps(data, indent=0, sort_keys=True), encoding="utf-8")
@@ -100,6 +102,7 @@ def read_manifest(store_dir: Path) -> StoreManifest:
         pages=data.get("pages", {}),
         quads=data.get("quads", 0),
         aliases=data.get("aliases", ""),
+        reference=data.get("reference", ""),
     )
 
 
