@@ -487,7 +487,9 @@ def _site(request: Request) -> Site:
 async def sparql(request: Request) -> Response:
     """The SPARQL 1.1 Protocol endpoint (query only)."""
     site = _site(request)
-    parsed = await read_request(request, site.config.max_body)
+    parsed = request.scope.get("atlas.request")  # read by the fast path, which let it through
+    if parsed is None:
+        parsed = await read_request(request, site.config.max_body)
     if parsed.query is None:
         return _service_description(request, site, parsed)
     info: QueryInfo = inspect_query(parsed.query)

@@ -64,6 +64,7 @@ class FastAnswers:
         site = self.site
         try:
             parsed = parse_request(scope["method"], scope["query_string"], headers, body)
+            scope["atlas.request"] = parsed  # the normal path need not read it again
             if parsed.query is None:
                 return None
             info = inspect_query(parsed.query)

@@ -65,20 +65,33 @@ _PREFIX_OPERATORS = frozenset("!-+^")
 # Readings of the same text are remembered: a server sees the same few queries again and again
 # (canned queries, the pages' own, a client's repeated one), and tokenising a 2,000-character
 # query costs more than answering it from the cache. Texts up to `MEMO_CHARS` characters, the
-# last `MEMO_ENTRIES` of them per function: at most a few megabytes. Only results are kept
-# (immutable values); a refused query is read again, and refused again, each time.
+# last `MEMO_ENTRIES` of them per function: at most a few megabytes. A refusal is remembered
+# too (raised afresh each time): a client repeating a hostile query (5,000 nested braces) would
+# otherwise cost a full reading per request.
 MEMO_CHARS = 16_000
 MEMO_ENTRIES = 512
 _Result = TypeVar("_Result")
 
 
 def _remembered(function: Callable[[str], _Result]) -> Callable[[str], _Result]:
-    """`function` of a query text, its result kept for short texts (a pure function)."""
-    kept = functools.lru_cache(maxsize=MEMO_ENTRIES)(function)
+    """`function` of a query text, its result (or `QueryError`) kept for short texts."""
+
+    @functools.lru_cache(maxsize=MEMO_ENTRIES)
+    def kept(text: str) -> tuple[bool, object]:
+        try:
+            return True, function(text)
+        except QueryError as exc:
+            return False, (type(exc), exc.message, exc.where, exc.hint)
 
     @functools.wraps(function)
     def reading(text: str) -> _Result:
-        return kept(text) if len(text) <= MEMO_CHARS else function(text)
+        if len(text) > MEMO_CHARS:
+            return function(text)
+        ok, found = kept(text)
+        if ok:
+            return found  # type: ignore[return-value]
+        kind, message, where, hint = found  # type: ignore[misc]
+        raise kind(message, where=where, hint=hint)
 
     return reading
 
