@@ -714,11 +714,12 @@ def serve(config: ServerConfig, host: str = "127.0.0.1", port: int = 8000) -> No
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     print(f"atlas-ld: serving on http://{shown}:{bound}/", flush=True)
     sys.stdout.flush()
-    # The standard event loop, even where uvloop is installed. uvloop gave 8 to 15 % more
-    # trivial requests/s, but under the mixed soak (benchmarks/bench_soak.py, same load) the
-    # healthy p95 rose from 194 to 239 ms, search (which runs in threads) slowing most. (It
-    # once also broke larger answers from the workers; `workers._Inbox` reads them either way.)
+    # uvloop where it is installed (a dependency but on Windows): under the mixed soak
+    # (benchmarks/bench_soak.py, 30 s, same load) 454 requests/s against 313 with asyncio's
+    # own loop. It once made larger answers end in a 503 (the worker pool's blocking `recv`
+    # after the first readiness failed on uvloop's non-blocking pipe); `workers._Inbox` reads
+    # answers as they arrive, and tests/server/test_paging.py covers large ones.
     server = uvicorn.Server(
-        uvicorn.Config(app, access_log=True, log_level="info", proxy_headers=False, loop="asyncio")
+        uvicorn.Config(app, access_log=True, log_level="info", proxy_headers=False, loop="auto")
     )
     server.run(sockets=[sock])
