@@ -115,6 +115,20 @@ def start_server(store: Path, *args: str, timeout: float = 120) -> Iterator[Serv
         log.close()
 
 
+def record_evaluations(app) -> list[str]:
+    """Every query the app's worker pool is asked to evaluate from now on, in order: tests check
+    with it that an answer came from what was kept, not from a worker."""
+    evaluated: list[str] = []
+    run = app.state.site.pool.run
+
+    async def counted(job, *args, **kwargs):
+        evaluated.append(job.query)
+        return await run(job, *args, **kwargs)
+
+    app.state.site.pool.run = counted
+    return evaluated
+
+
 @pytest.fixture(scope="session")
 def sample_store(tmp_path_factory, built_sample) -> Path:
     """The sample plus a partnership whose title is hostile HTML (escaping tests)."""

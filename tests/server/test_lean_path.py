@@ -16,6 +16,8 @@ from atlas_ld.serve.app import ServerConfig, create_app
 from atlas_ld.serve.results import write_solutions
 from atlas_ld.store.canned import list_queries
 
+from .conftest import record_evaluations
+
 JSON = {"Accept": "application/sparql-results+json"}
 FRESH = {**JSON, "Cache-Control": "no-cache"}
 SAME = ("content-type", "etag", "last-modified", "cache-control", "vary", "x-content-type-options")
@@ -27,14 +29,7 @@ def lean(sample_store):
     patch = pytest.MonkeyPatch()
     patch.setattr(app_module, "LEAN_SECONDS", 60.0)
     app = create_app(ServerConfig(store=sample_store, workers=1, timeout=10))
-    sent: list[str] = []
-    run = app.state.site.pool.run
-
-    async def counted(job, *args, **kwargs):
-        sent.append(job.query)
-        return await run(job, *args, **kwargs)
-
-    app.state.site.pool.run = counted
+    sent = record_evaluations(app)
     with TestClient(app) as client:
         yield client, sent
     patch.undo()
@@ -74,14 +69,7 @@ def test_select_star_keeps_the_columns_in_query_order_on_the_lean_path(lean):
 
 def test_an_answer_cut_at_the_row_limit_never_takes_the_lean_path(sample_store):
     app = create_app(ServerConfig(store=sample_store, workers=1, max_rows=3))
-    sent: list[str] = []
-    run = app.state.site.pool.run
-
-    async def counted(job, *args, **kwargs):
-        sent.append(job.query)
-        return await run(job, *args, **kwargs)
-
-    app.state.site.pool.run = counted
+    sent = record_evaluations(app)
     query = "SELECT ?s WHERE { ?s a ?type } ORDER BY ?s"
     with TestClient(app) as client:
         for _ in range(2):

@@ -21,7 +21,7 @@ from atlas_ld.serve.views.queries import PAGE_ROWS
 from atlas_ld.store.answers import precompute
 from atlas_ld.store.canned import list_queries
 
-from .conftest import start_server
+from .conftest import record_evaluations, start_server
 
 HTML = {"Accept": "text/html"}
 
@@ -186,14 +186,7 @@ def test_pages_of_an_answer_kept_as_csv_only_are_cut_from_it(sample_store, tmp_p
         )
     )
     app = create_app(ServerConfig(store=store_dir, workers=1, max_result_bytes=limit))
-    evaluated: list[str] = []
-    run = app.state.site.pool.run
-
-    async def counted(job, *args, **kwargs):
-        evaluated.append(job.query)
-        return await run(job, *args, **kwargs)
-
-    app.state.site.pool.run = counted
+    evaluated = record_evaluations(app)
     with TestClient(app) as client:
         kept = app.state.site.answers
         assert kept.get(app.state.site.key(app.state.site.job(roles.sparql, "json"))) is None
@@ -227,14 +220,7 @@ def test_pages_past_the_row_limit_are_cut_from_the_whole_csv_kept_beside(sample_
         format=ox.QueryResultsFormat.CSV
     )
     app = create_app(ServerConfig(store=store_dir, workers=1, max_rows=150))
-    evaluated: list[str] = []
-    run = app.state.site.pool.run
-
-    async def counted(job, *args, **kwargs):
-        evaluated.append(job.query)
-        return await run(job, *args, **kwargs)
-
-    app.state.site.pool.run = counted
+    evaluated = record_evaluations(app)
     with TestClient(app) as client:
         full = client.get("/queries/roles.csv")
         assert full.headers["X-Atlas-Truncated"] and len(full.text.splitlines()) == 151
