@@ -186,3 +186,16 @@ def test_a_rebuild_that_changes_nothing_keeps_the_store_and_its_copy(tmp_path):
     assert again.reused == again.pages and again.quads == first.quads
     assert store_dir.resolve() == served
     assert current_copy(store_dir) == copy and copy.stat().st_ino == copy_inode
+
+
+def test_a_patched_store_and_copy_hold_what_a_fresh_build_writes(tmp_path):
+    """A rebuild patches the store and its copy (and keeps the reference graph when its digest
+    is unchanged): both must end as a build from scratch of the same pages."""
+    pages = sample_pages()
+    patched, fresh = tmp_path / "patched", tmp_path / "fresh"
+    build(pages[2:], patched, processes=1)
+    build(_changed_title(pages, 3), patched, processes=1)  # two pages more: new shared nodes
+    build(_changed_title(pages, 3), fresh, processes=1, use_cache=False)
+    assert _quads(patched) == _quads(fresh)
+    assert _quads(current_copy(patched)) == _quads(current_copy(fresh))
+    assert read_manifest(patched).reference == read_manifest(fresh).reference

@@ -720,13 +720,12 @@ def _write_store(
         if previous is not None and previous_copy is not None:
             pages = {r.key: r.digest for r in results}
             if pages == previous.pages and has_quality(store_dir, quality):
-                shutil.rmtree(new_dir, ignore_errors=True)
                 return previous.quads, None  # the same store, quad for quad
             gone = [key for key, digest in previous.pages.items() if pages.get(key) != digest]
             if len(gone) + len(pages) - len(previous.pages) > len(pages) // 4:
                 previous = None
-        ontology = (ontology_dir() / "atlas.ttl").read_bytes()
-        reference_digest = hashlib.sha256(reference + ontology).hexdigest()
+        reference += (ontology_dir() / "atlas.ttl").read_bytes()  # N-Triples, then Turtle
+        reference_digest = hashlib.sha256(reference).hexdigest()
         if previous is None or previous_copy is None:
             public = pyoxigraph.Store(str(public_dir))
             _load_pages(public, results, cache, rename)
@@ -741,19 +740,21 @@ def _write_store(
             store.flush()
             quads = len(store)
         else:
+            # The store's quads are counted graph by graph as they are replaced: `len(store)`
+            # reads all of it (a second at Atlas scale).
+            quads = previous.quads
             for source, target, personal in (
                 (previous_copy, public_dir, False),
-                (store_dir, new_dir, True),
+                (store_dir, new_dir, True),  # last: `quads` counts this one
             ):
                 # a backup is made of hard links: cheap, and the served stores are only read
                 pyoxigraph.Store.read_only(str(source)).backup(str(target))
                 store = pyoxigraph.Store(str(target))
-                # counted graph by graph: `len(store)` reads all of it (a second at Atlas scale)
-                quads = previous.quads
-                quads += _patch_pages(store, base, previous, results, cache, rename, personal)
+                gained = _patch_pages(store, base, previous, results, cache, rename, personal)
                 if previous.reference != reference_digest:
-                    quads += _load_reference(store, base, reference)
+                    gained += _load_reference(store, base, reference)
                 store.flush()
+            quads += gained
         del store
         StoreManifest(
             base=base,
@@ -848,17 +849,14 @@ def _graph_size(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode) -> int:
 
 
 def _load_reference(store: pyoxigraph.Store, base: str, reference: bytes) -> int:
-    """Replace the reference graph with `reference` (N-Triples) and the ontology; returns how
-    many quads the store gained (or lost)."""
+    """Replace the reference graph with `reference` (the pages' shared nodes in N-Triples, then
+    the ontology in Turtle, which reads them too); returns how many quads the store gained."""
     graph = reference_graph(base)
     before = _graph_size(store, graph)
     if before:
         store.remove_graph(graph)
-    store.bulk_load(input=reference, format=_NT, to_graph=graph, lenient=True)
     store.bulk_load(
-        input=(ontology_dir() / "atlas.ttl").read_bytes(),
-        format=pyoxigraph.RdfFormat.TURTLE,
-        to_graph=graph,
+        input=reference, format=pyoxigraph.RdfFormat.TURTLE, to_graph=graph, lenient=True
     )
     return _graph_size(store, graph) - before
 
