@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
 import pytest
 from click.testing import CliRunner
 
@@ -35,20 +36,15 @@ def _titles(store: Path) -> set[str]:
 
 
 def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        text = (task / "children").read_text()
-        found += [int(c) for c in text.split()]
-    return found
+    return [child.pid for child in psutil.Process(pid).children()]
 
 
 def _running(pid: int) -> bool:
     """Alive and not a zombie (a killed orphan is reaped by init, maybe not at once)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+        return psutil.Process(pid).status() not in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)
+    except psutil.NoSuchProcess:
         return False
-    return fields[0] not in ("Z", "X")
 
 
 def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:

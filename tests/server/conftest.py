@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pyoxigraph as ox
 import pytest
 import requests
@@ -42,17 +43,8 @@ class Server:
     log: Callable[[], str] = str  # the server's standard error so far
 
     def children(self) -> set[int]:
-        """PIDs of the server's worker processes (read from /proc)."""
-        found = set()
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                except OSError:
-                    continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
-                    found.add(int(entry.name))
-        return found
+        """PIDs of the server's child processes (its query workers, the resource tracker)."""
+        return {child.pid for child in psutil.Process(self.process.pid).children()}
 
 
 def _settle(server: Server, args: tuple[str, ...], seconds: float = 120) -> None:

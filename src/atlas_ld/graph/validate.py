@@ -11,7 +11,7 @@ An `Issue` keeps everything pySHACL's results graph says of a result (focus node
 value with its kind and datatype, source shape, constraint component, severity, messages), so
 `results_graph` gives that graph back whole: the release's quality report is pySHACL's own
 results, not a summary of them. The build leaves its results next to the store
-(`quality.json`, see `write_quality`) for `atlas-ld dump` and the server's quality page.
+(`quality.json`, see `quality_text`) for `atlas-ld dump` and the server's quality page.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 from dataclasses import asdict, dataclass, field, fields
 from functools import cache
@@ -296,18 +295,10 @@ class QualityRecord:
 
 
 def quality_text(issues: list[Issue], *, validated: bool = True) -> str:
-    """`quality.json` as `write_quality` writes it."""
+    """`quality.json`: the build's SHACL results, which it writes into the store directory."""
     names = [f.name for f in fields(Issue)]  # `asdict` deep-copies: 1.4 s at Atlas scale
     rows = [{name: getattr(i, name) for name in names} for i in sorted(issues, key=_order)]
     return json.dumps({"validated": validated, "issues": rows}, ensure_ascii=False)
-
-
-def write_quality(store_dir: Path, issues: list[Issue], *, validated: bool = True) -> None:
-    """Write the build's SHACL results into the store directory (`quality.json`), atomically."""
-    path = Path(store_dir) / QUALITY_NAME
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(quality_text(issues, validated=validated), encoding="utf-8")
-    tmp.replace(path)
 
 
 def has_quality(store_dir: Path, text: str) -> bool:

@@ -1,7 +1,7 @@
 """The quality page (`/quality`): the SHACL results of the build that made the served store.
 
 The build leaves every pySHACL result in the store folder (`quality.json`, see
-`graph.validate.write_quality`); this page counts them per severity and per shape and lists
+`graph.validate.quality_text`); this page counts them per severity and per shape and lists
 them with links to the partnership and the node concerned. The release carries the same
 results as pySHACL's graph (`quality/shacl-report.ttl`).
 """
