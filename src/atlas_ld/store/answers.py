@@ -42,7 +42,7 @@ log = logging.getLogger("atlas_ld.store.answers")
 DEFAULT_ROW_LIMIT = 100_000
 DEFAULT_MAX_BYTES = 50_000_000
 MEDIA_TYPES = {"json": "application/sparql-results+json", "csv": "text/csv"}
-DEFAULT_BUDGET = 300.0  # seconds a build spends on the canned answers at most
+DEFAULT_BUDGET = 300.0  # seconds spent on the canned answers at most, by a server or a build
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,9 +203,9 @@ def precompute(
 
 @dataclass(slots=True)
 class Precomputation:
-    """`precompute` running in a child process, so that a build does other work meanwhile (the
-    search index: on two cores the two overlap) and waits for it at the end. The child makes
-    the public copy first when it is missing (`repo.open_embedded`)."""
+    """`precompute` running in a child process that can be killed when its budget is spent: a
+    server starts one at its first start on a store without the answers and goes on serving
+    meanwhile. The child makes the public copy first when it is missing (`repo.open_embedded`)."""
 
     root: Path
     before: int
