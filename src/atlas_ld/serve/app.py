@@ -261,9 +261,10 @@ class Site:
         try:
             written = await self.pool.run(job, public=public)
         except (QueryTimeout, QueryOutOfMemory) as exc:
-            self._failed[key] = (time.monotonic(), exc)
-            while len(self._failed) > 10_000:
-                self._failed.popitem(last=False)
+            if self._query_at_fault(exc):
+                self._failed[key] = (time.monotonic(), exc)
+                while len(self._failed) > 10_000:
+                    self._failed.popitem(last=False)
             _fail(flight, exc)
             raise
         except AtlasError as exc:
@@ -333,6 +334,14 @@ class Site:
             and not job.substitutions
             and is_trivial(job.query)
         )
+
+    def _query_at_fault(self, exc: QueryTimeout | QueryOutOfMemory) -> bool:
+        """Whether the query itself is why it was stopped, so it would be stopped again on the
+        same store: not when it timed out after waiting for a worker, nor on a remote engine,
+        whose load (and data) this server does not know."""
+        if self.config.sparql_endpoint:
+            return False
+        return not isinstance(exc, QueryTimeout) or exc.whole_limit
 
     def _refuse_recent_failure(self, key: str) -> None:
         failed = self._failed.get(key)

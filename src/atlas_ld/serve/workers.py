@@ -55,8 +55,17 @@ _SYNTAX_POSITION = re.compile(r"^error at (\d+):(\d+): ")
 _MESSAGE_LIMIT = 300
 
 
+FAIR_WAIT = 0.05  # share of the time limit a query may wait for a worker and still own a timeout
+
+
 class QueryTimeout(QueryError):
-    """The query ran past the endpoint's time limit and was stopped."""
+    """The query ran past the endpoint's time limit and was stopped. `whole_limit`: it ran on a
+    ready worker for (nearly) the whole limit, so the time is its own, not spent waiting for a
+    free worker or for a new one to start."""
+
+    def __init__(self, message: str, *, whole_limit: bool = True, **kwargs):
+        self.whole_limit = whole_limit
+        super().__init__(message, **kwargs)
 
 
 class ServerBusy(QueryError):
@@ -391,6 +400,8 @@ class QueryPool:
         return self._lane
 
     async def _run_in(self, worker: _Worker, idle, job: QueryJob, limit: float, deadline: float):
+        waited = limit - (deadline - time.monotonic())  # for a free worker
+        whole_limit = worker.ready and waited <= FAIR_WAIT * limit
         try:
             message = await self._exchange(worker, job, deadline)
         except TimeoutError:
@@ -398,6 +409,7 @@ class QueryPool:
             raise QueryTimeout(
                 f"the query ran longer than the {limit:g} s limit and was stopped",
                 hint="add LIMIT, narrow the patterns or use a dump for whole-graph work",
+                whole_limit=whole_limit,
             ) from None
         except (EOFError, OSError):
             raise self._died(worker) from None
