@@ -48,6 +48,7 @@ from atlas_ld.serve.cache import (
     wants_fresh,
 )
 from atlas_ld.serve.fast import FastAnswers
+from atlas_ld.serve.front import Replays, front_protocol
 from atlas_ld.serve.negotiation import NotAcceptable
 from atlas_ld.serve.protocol import (
     ProtocolError,
@@ -239,18 +240,15 @@ class Site:
         written = None if fresh else self.answers.get(key)
         if written is not None:
             return Answer(written, key, "hit", time.perf_counter() - started)
-        evaluating = time.perf_counter()
         if self._inline(job):
             # Bounded by its own text (one pattern, small LIMIT): the hop to a worker would
             # cost more than the query.
-            written = evaluate_here(self.store, job)
-            evaluation = time.perf_counter() - evaluating
-            written = self.answers.put(key, written, persist=False)
-            return Answer(written, key, "miss", time.perf_counter() - started, evaluation)
+            return self._trivial_here(job, key, started)
         if key in self._known:
             job = replace(job, known_rows=self._known[key])
         if key in self._lean and self._leaning < LEAN_AT_ONCE:
             return await self._answer_here(job, key, started)
+        evaluating = time.perf_counter()
         flight = self._inflight.get(key)
         if flight is not None:
             # The same query is being evaluated for another client: share its answer (or its
@@ -308,16 +306,47 @@ class Site:
     async def _answer_here(self, job: QueryJob, key: str, started: float) -> Answer:
         """The lean path: a job a worker answered cheaply before, evaluated again here, in a
         thread (pyoxigraph lets go of the GIL while it evaluates), by the workers' own code."""
+        if self._lean[key] <= LEAN_INLINE:
+            return self._lean_here(job, key, started)
         self._leaning += 1
         evaluating = time.perf_counter()
         try:
-            if self._lean[key] <= LEAN_INLINE:
-                written = evaluate_here(self.store, job)
-            else:
-                written = await asyncio.to_thread(evaluate_here, self.store, job)
+            written = await asyncio.to_thread(evaluate_here, self.store, job)
         finally:
             self._leaning -= 1
+        return self._leaned(job, key, written, time.perf_counter() - evaluating, started)
+
+    def renew(self, job: QueryJob, key: str) -> Answer | None:
+        """The job's answer evaluated afresh, at once, in the event loop, when `answer` would
+        evaluate it there too: a query bounded by its own text, or one on the lean path that
+        took under `LEAN_INLINE`; else None. (The front's fresh answers, `serve.front`.)"""
+        started = time.perf_counter()
+        if key in self._failed:
+            return None
+        if self._inline(job):
+            return self._trivial_here(job, key, started)
+        if self._lean.get(key, LEAN_SECONDS) > LEAN_INLINE or self._leaning >= LEAN_AT_ONCE:
+            return None
+        if key in self._known:
+            job = replace(job, known_rows=self._known[key])
+        return self._lean_here(job, key, started)
+
+    def _trivial_here(self, job: QueryJob, key: str, started: float) -> Answer:
+        evaluating = time.perf_counter()
+        written = evaluate_here(self.store, job)
         evaluation = time.perf_counter() - evaluating
+        written = self.answers.put(key, written, persist=False)
+        return Answer(written, key, "miss", time.perf_counter() - started, evaluation)
+
+    def _lean_here(self, job: QueryJob, key: str, started: float) -> Answer:
+        evaluating = time.perf_counter()
+        written = evaluate_here(self.store, job)
+        return self._leaned(job, key, written, time.perf_counter() - evaluating, started)
+
+    def _leaned(
+        self, job: QueryJob, key: str, written: Written, evaluation: float, started: float
+    ) -> Answer:
+        """A lean evaluation's answer, kept; the key stays on the lean path while it is cheap."""
         if self._may_lean(job, written, evaluation / LEAN_SLACK):
             self._lean[key] = evaluation  # measured here, without the hop to a worker
         else:
@@ -704,8 +733,6 @@ def serve(config: ServerConfig, host: str = "127.0.0.1", port: int = 8000) -> No
     standard output: with `port=0` the system picks a free port and callers (tests, scripts)
     read it from that line instead of racing for one.
     """
-    import uvicorn
-
     app = create_app(config)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -728,7 +755,20 @@ def serve(config: ServerConfig, host: str = "127.0.0.1", port: int = 8000) -> No
     # own loop. It once made larger answers end in a 503 (the worker pool's blocking `recv`
     # after the first readiness failed on uvloop's non-blocking pipe); `workers._Inbox` reads
     # answers as they arrive, and tests/server/test_paging.py covers large ones.
-    server = uvicorn.Server(
-        uvicorn.Config(app, access_log=True, log_level="info", proxy_headers=False, loop="auto")
+    server_for(app).run(sockets=[sock])
+
+
+def server_for(app: Starlette):
+    """uvicorn's server for the app, with the endpoint's front (`serve.front`) as its HTTP
+    protocol: repeated requests for kept answers are written back without the ASGI stack."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        access_log=True,
+        log_level="info",
+        proxy_headers=False,
+        loop="auto",
+        http=front_protocol(Replays()),
     )
-    server.run(sockets=[sock])
+    return uvicorn.Server(config)

@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from atlas_ld.core.errors import AtlasError
 from atlas_ld.serve.cache import wants_fresh
+from atlas_ld.serve.front import REPLAY
 from atlas_ld.serve.protocol import parse_request, result_format
 from atlas_ld.store.guard import inspect_query
 
@@ -73,6 +74,7 @@ class FastAnswers:
             key = site.key(job)
             fresh = wants_fresh(headers)
             if not fresh and site.validators.not_modified(headers, key):
+                scope["atlas.replay"] = REPLAY
                 return Response(status_code=304, headers=site.validators.headers(key))
             if not site.at_hand(job, key, fresh):
                 return None
@@ -81,7 +83,24 @@ class FastAnswers:
             return None  # the normal path reads the request again and writes the error
         if answer.written.path is not None:
             return None  # streamed from its file by the normal path (a cache hit there)
+        if answer.cache == "hit" and not fresh:
+            scope["atlas.replay"] = REPLAY  # the same bytes for the same request (serve.front)
+        elif fresh:
+            scope["atlas.replay"] = _renewal(site, job, key)
         return results_response(site, answer, media)
+
+
+def _renewal(site, job, key: str):
+    """How the front answers this request again: evaluated afresh by `Site.renew` (None when
+    that is no longer done in the event loop, and the app answers)."""
+
+    def renew() -> tuple[bytes, str] | None:
+        answer = site.renew(job, key)
+        if answer is None or answer.written.path is not None:
+            return None
+        return answer.written.body, answer.timing
+
+    return renew
 
 
 async def _send_prepared(scope, receive, send) -> None:

@@ -1,0 +1,230 @@
+"""The endpoint's front (`atlas_ld.serve.front`): requests whose response the app marked
+replayable are answered again by the HTTP protocol, with the bytes the app wrote.
+
+A real uvicorn server runs in a thread of this process on a real socket, with the front as its
+protocol, so the tests can read how many responses the front wrote (`Replays.hits`). Requests
+are written on raw sockets, so the bytes compared are the bytes on the wire. The oracle is the
+app's own response to the same request: only `date` and `Server-Timing`'s durations may
+differ."""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+import threading
+import time
+from urllib.parse import quote, urlencode
+
+import pytest
+
+from atlas_ld.serve import app as app_module
+from atlas_ld.serve.app import ServerConfig, create_app, server_for
+from atlas_ld.store.canned import list_queries
+
+TRIVIAL = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
+CANNED = next(q for q in list_queries() if q.name == "regions-before-after-reform").sparql
+JSON = "application/sparql-results+json"
+
+
+class Front:
+    def __init__(self, server, port: int):
+        self.server, self.port = server, port
+        self.replays = server.config.http_protocol_class.replays
+
+    def connect(self) -> socket.socket:
+        return socket.create_connection(("127.0.0.1", self.port), timeout=30)
+
+    def exchange(self, *requests: bytes, conn: socket.socket | None = None) -> list[bytes]:
+        """Write the requests at once (pipelined), read one response for each."""
+        own = conn is None
+        conn = conn or self.connect()
+        try:
+            conn.sendall(b"".join(requests))
+            reader = conn.makefile("rb")
+            return [_response(reader) for _ in requests]
+        finally:
+            if own:
+                conn.close()
+
+
+def _response(reader) -> bytes:
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        line = reader.readline()
+        assert line, "connection closed before a whole response"
+        head += line
+    found = re.search(rb"\r\ncontent-length: (\d+)\r\n", head)
+    return head + (reader.read(int(found.group(1))) if found else b"")
+
+
+def get(target: str, *headers: str, close: bool = False) -> bytes:
+    lines = [f"GET {target} HTTP/1.1", "Host: 127.0.0.1", *headers]
+    if close:
+        lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def post(query: str, *headers: str) -> bytes:
+    body = urlencode({"query": query}).encode()
+    lines = [
+        "POST /sparql HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Content-Type: application/x-www-form-urlencoded",
+        f"Content-Length: {len(body)}",
+        *headers,
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def shown(response: bytes) -> bytes:
+    """A response without what may differ between two writings of it."""
+    response = re.sub(rb"\r\ndate: [^\r]*", b"", response)
+    return re.sub(rb"dur=[\d.]+", b"dur=#", response)
+
+
+def status(response: bytes) -> int:
+    return int(response[9:12])
+
+
+@pytest.fixture(scope="module")
+def front(sample_store):
+    # the lean path's time threshold is the machine's business, not this test's
+    patch = pytest.MonkeyPatch()
+    patch.setattr(app_module, "LEAN_SECONDS", 60.0)
+    app = create_app(ServerConfig(store=sample_store, workers=1, timeout=10))
+    server = server_for(app)
+    listening = socket.create_server(("127.0.0.1", 0))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield Front(server, listening.getsockname()[1])
+    server.should_exit = True
+    thread.join(30)
+    patch.undo()
+
+
+def _thrice(front: Front, request: bytes) -> tuple[list[bytes], int]:
+    """The same request three times, one after the other on one connection (pipelined ones
+    wait for the app's answer ahead of them: the front only answers an idle connection); how
+    many the front wrote."""
+    before = front.replays.hits
+    conn = front.connect()
+    try:
+        answers = [front.exchange(request, conn=conn)[0] for _ in range(3)]
+    finally:
+        conn.close()
+    return answers, front.replays.hits - before
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        get("/sparql?query=" + quote(TRIVIAL), f"Accept: {JSON}"),
+        get("/sparql?format=csv&query=" + quote(CANNED)),
+        post(CANNED, f"Accept: {JSON}", "Origin: https://elsewhere.example"),
+    ],
+    ids=["GET", "GET as CSV", "POST form with Origin"],
+)
+def test_a_kept_answer_is_replayed_with_the_apps_bytes(front, request_):
+    (first, second, third), replayed = _thrice(front, request_)
+    # the first may be evaluated (miss); the second is the app's hit, the third the front's
+    assert status(first) == 200 and b"x-cache: hit" in second
+    assert replayed >= 1
+    assert shown(third) == shown(second)
+
+
+def test_a_fresh_request_is_evaluated_again_by_the_front(front):
+    request = post(TRIVIAL, f"Accept: {JSON}", "Cache-Control: no-cache")
+    (first, second, third), replayed = _thrice(front, request)
+    assert replayed >= 1
+    for response in (first, second, third):
+        assert b"x-cache: miss" in response and b"eval;dur=" in response
+    assert shown(third) == shown(second) == shown(first)
+
+
+def test_a_conditional_request_gets_the_same_304(front):
+    target = "/sparql?query=" + quote(CANNED)
+    (answer,) = front.exchange(get(target, f"Accept: {JSON}"))
+    tag = re.search(rb"\r\netag: ([^\r]+)", answer).group(1).decode()
+    (first, second, third), replayed = _thrice(
+        front, get(target, f"Accept: {JSON}", f"If-None-Match: {tag}")
+    )
+    assert [status(r) for r in (first, second, third)] == [304] * 3
+    assert replayed >= 1 and shown(third) == shown(second)
+
+
+def test_any_other_header_is_another_request(front):
+    target = "/sparql?query=" + quote(TRIVIAL)
+    _thrice(front, get(target, f"Accept: {JSON}"))
+    (with_origin,) = front.exchange(get(target, f"Accept: {JSON}", "Origin: https://x.example"))
+    assert b"access-control-allow-origin: *" in with_origin
+    (as_xml,) = front.exchange(get(target, "Accept: application/sparql-results+xml"))
+    assert b"content-type: application/sparql-results+xml" in as_xml
+
+
+def test_errors_and_other_paths_are_never_replayed(front):
+    before = front.replays.hits
+    answers = front.exchange(
+        *[post("SELECT ?s WHERE {", f"Accept: {JSON}")] * 3,
+        *[get("/sparql?update=CLEAR%20ALL")] * 2,
+        *[get("/queries/themes.json")] * 2,
+    )
+    assert [status(r) for r in answers] == [400, 400, 400, 403, 403, 200, 200]
+    assert front.replays.hits == before
+
+
+def test_pipelined_requests_are_answered_in_order(front):
+    kept = get("/sparql?query=" + quote(TRIVIAL), f"Accept: {JSON}")
+    _thrice(front, kept)  # kept, and marked for replay
+    description = get("/sparql", "Accept: text/turtle")
+    answers = front.exchange(kept, description, kept, kept, description)
+    assert [status(r) for r in answers] == [200] * 5
+    kinds = [b"sparql-results+json" in r for r in answers]
+    assert kinds == [True, False, True, True, False]
+
+
+def test_connection_close_is_honoured(front):
+    target = "/sparql?query=" + quote(TRIVIAL)
+    _thrice(front, get(target, f"Accept: {JSON}"))
+    conn = front.connect()
+    try:
+        (answer,) = front.exchange(get(target, f"Accept: {JSON}", close=True), conn=conn)
+        assert status(answer) == 200 and b"connection: close" in answer
+        assert conn.recv(1) == b""  # closed by the server
+    finally:
+        conn.close()
+
+
+def test_a_replay_keeps_the_connection_alive_for_the_next_request(front):
+    kept = get("/sparql?query=" + quote(TRIVIAL), f"Accept: {JSON}")
+    conn = front.connect()
+    try:
+        for _ in range(5):
+            (answer,) = front.exchange(kept, conn=conn)
+            assert status(answer) == 200
+    finally:
+        conn.close()
+
+
+def test_every_replay_is_in_the_access_log(front):
+    lines: list[str] = []
+
+    class Kept(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+
+    handler = Kept()
+    access = logging.getLogger("uvicorn.access")
+    access.addHandler(handler)
+    try:
+        target = "/sparql?query=" + quote(TRIVIAL)
+        _, replayed = _thrice(front, get(target, f"Accept: {JSON}"))
+        assert replayed >= 1
+    finally:
+        access.removeHandler(handler)
+    logged = [line for line in lines if "GET /sparql?query=" in line]
+    assert len(logged) == 3 and all(line.endswith('HTTP/1.1" 200') for line in logged)
