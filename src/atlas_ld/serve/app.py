@@ -40,6 +40,7 @@ from starlette.staticfiles import StaticFiles
 from atlas_ld.core.errors import AtlasError, QueryError, StoreError
 from atlas_ld.core.namespaces import PREFIXES, base_from_env, check_base
 from atlas_ld.serve import views
+from atlas_ld.serve.access import log_config
 from atlas_ld.serve.cache import (
     PageValidators,
     ResultCache,
@@ -332,9 +333,13 @@ class Site:
         return self._lean_here(job, key, started)
 
     def _trivial_here(self, job: QueryJob, key: str, started: float) -> Answer:
+        if key in self._known:  # answered whole before: pyoxigraph writes it (same bytes)
+            job = replace(job, known_rows=self._known[key])
         evaluating = time.perf_counter()
         written = evaluate_here(self.store, job)
         evaluation = time.perf_counter() - evaluating
+        if not written.truncated:
+            _bounded_put(self._known, key, written.rows)
         written = self.answers.put(key, written, persist=False)
         return Answer(written, key, "miss", time.perf_counter() - started, evaluation)
 
@@ -770,5 +775,6 @@ def server_for(app: Starlette):
         proxy_headers=False,
         loop="auto",
         http=front_protocol(Replays()),
+        log_config=log_config(),
     )
     return uvicorn.Server(config)
