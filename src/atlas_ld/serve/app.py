@@ -332,6 +332,16 @@ class Site:
             job = replace(job, known_rows=self._known[key])
         return self._lean_here(job, key, started)
 
+    def renew_later(self, job: QueryJob, key: str):
+        """The job's answer evaluated afresh on the lean path in a thread, as `answer` would
+        (a coroutine), or None when `answer` would not take that path now. (The front's fresh
+        answers, `serve.front`.)"""
+        if key in self._failed or key not in self._lean or self._leaning >= LEAN_AT_ONCE:
+            return None
+        if key in self._known:
+            job = replace(job, known_rows=self._known[key])
+        return self._answer_here(job, key, time.perf_counter())
+
     def _trivial_here(self, job: QueryJob, key: str, started: float) -> Answer:
         if key in self._known:  # answered whole before: pyoxigraph writes it (same bytes)
             job = replace(job, known_rows=self._known[key])

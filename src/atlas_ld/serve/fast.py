@@ -16,6 +16,8 @@ path writes the error response), a query that needs a worker, an answer streamed
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.datastructures import Headers
 from starlette.responses import Response
 
@@ -86,21 +88,32 @@ class FastAnswers:
         if answer.cache == "hit" and not fresh:
             scope["atlas.replay"] = REPLAY  # the same bytes for the same request (serve.front)
         elif fresh:
-            scope["atlas.replay"] = _renewal(site, job, key)
+            scope["atlas.replay"] = Renewal(site, job, key)
         return results_response(site, answer, media)
 
 
-def _renewal(site, job, key: str):
-    """How the front answers this request again: evaluated afresh by `Site.renew` (None when
-    that is no longer done in the event loop, and the app answers)."""
+@dataclass(frozen=True, slots=True)
+class Renewal:
+    """How the front evaluates this request again (`serve.front.Renewal`): as `Site.answer`
+    would, in the event loop (`Site.renew`) or in a thread on the lean path
+    (`Site.renew_later`); None when neither applies any more, and the app answers."""
 
-    def renew() -> tuple[bytes, str] | None:
-        answer = site.renew(job, key)
-        if answer is None or answer.written.path is not None:
-            return None
-        return answer.written.body, answer.timing
+    site: object
+    job: object
+    key: str
 
-    return renew
+    def now(self) -> tuple[bytes, str] | None:
+        return _renewed(self.site.renew(self.job, self.key))
+
+    async def later(self) -> tuple[bytes, str] | None:
+        pending = self.site.renew_later(self.job, self.key)
+        return None if pending is None else _renewed(await pending)
+
+
+def _renewed(answer) -> tuple[bytes, str] | None:
+    if answer is None or answer.written.path is not None:
+        return None
+    return answer.written.body, answer.timing
 
 
 async def _send_prepared(scope, receive, send) -> None:

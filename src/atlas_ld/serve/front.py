@@ -10,11 +10,14 @@ keeps the last such responses, keyed on the whole request, and writes them back 
 parser's callback, with a fresh `date` header, the access log line uvicorn would write, and
 the connection handled as uvicorn handles it.
 
-A request sent with `Cache-Control: no-cache` is evaluated afresh, as the endpoint promises:
-when the app answered it in the event loop (a query bounded by its own text, or one on the lean
-path that took under `LEAN_INLINE`), the front evaluates it again the same way
-(`Site.renew`) and writes the new answer under the headers the app gave it, with the new
-`Server-Timing`. Anything `Site.renew` declines goes the normal way.
+A request sent with `Cache-Control: no-cache` is evaluated afresh, as the endpoint promises,
+and only its headers are replayed, with the new answer's length and `Server-Timing`. When the
+app answered it without a worker, the front evaluates it again the way the app would: in the
+event loop (a query bounded by its own text, or one on the lean path that took under
+`LEAN_INLINE`: `Site.renew`), or in a thread on the lean path (`Site.renew_later`), then inside
+a request cycle of uvicorn's own, so that pipelined requests, disconnects and shutdown are
+handled as for any other. Whatever those decline (the query went back to the workers, too many
+lean evaluations at once, a recent failure) goes to the app, which decides.
 
 What is replayed is what the app marked (`scope["atlas.replay"]`, set by `serve.fast`) and
 nothing else: every other path, every error, every header the app adds stays the app's. A
@@ -26,10 +29,12 @@ waiting, the write buffer not full), is HTTP/1.1 with keep-alive and without
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from atlas_ld.core.errors import AtlasError
 
 PATHS = (b"/sparql", b"/sparql/")
 REPLAY = "replay"  # scope["atlas.replay"]: the response is the same for the same request
@@ -41,34 +46,68 @@ ENTRY_BYTES = 256 * 1024  # responses larger than this are not kept (they stream
 RequestKey = tuple[bytes, bytes, bytes, tuple[tuple[bytes, bytes], ...]]
 
 
+class Renewal(Protocol):
+    """How a request sent with `Cache-Control: no-cache` is evaluated again (`serve.fast`
+    makes one per request): each gives the new body and `Server-Timing`, or None to let the
+    app answer."""
+
+    def now(self) -> tuple[bytes, str] | None:
+        """Evaluated in the event loop, when the app would do so too."""
+
+    async def later(self) -> tuple[bytes, str] | None:
+        """Evaluated in a thread, on the lean path."""
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """A response to replay: its status line, its headers as uvicorn would write them (without
-    the server's default headers) and its body; `renew` for a request that asked for a fresh
-    evaluation (`Site.renew`: the new body and `Server-Timing`, or None to decline)."""
+    """A response to replay: its status, its headers as uvicorn would write them (without the
+    server's default headers) and its body; `renewal` for a request that asked for a fresh
+    evaluation (then only the headers are replayed)."""
 
-    status: bytes
+    status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
     logged: str  # the path and query as uvicorn's access log shows them
-    renew: Callable[[], tuple[bytes, str] | None] | None = None
+    renewal: Renewal | None = None
 
     @property
     def size(self) -> int:
         return len(self.body) + sum(len(k) + len(v) + 4 for k, v in self.headers) + 64
 
-    def response(self, defaults: bytes) -> bytes | None:
-        """The bytes to write (None when a fresh evaluation declined)."""
-        body, headers = self.body, self.headers
-        if self.renew is not None:
-            renewed = self.renew()
-            if renewed is None:
-                return None
-            body, timing = renewed
-            new = {b"server-timing": timing.encode("latin-1"), b"content-length": b"%d" % len(body)}
-            headers = [(k, new.get(k, v)) for k, v in headers]
-        lines = b"".join(b"%s: %s\r\n" % pair for pair in headers)
-        return b"".join((self.status, defaults, lines, b"\r\n", body))
+    def headers_for(self, renewed: tuple[bytes, str] | None) -> list[tuple[bytes, bytes]]:
+        """The headers, with a renewed answer's length and `Server-Timing`."""
+        if renewed is None:
+            return self.headers
+        body, timing = renewed
+        new = {b"server-timing": timing.encode("latin-1"), b"content-length": b"%d" % len(body)}
+        return [(k, new.get(k, v)) for k, v in self.headers]
+
+    def response(self, defaults: bytes, renewed: tuple[bytes, str] | None = None) -> bytes:
+        """The bytes to write, after uvicorn's default headers (`defaults`)."""
+        lines = b"".join(b"%s: %s\r\n" % pair for pair in self.headers_for(renewed))
+        body = self.body if renewed is None else renewed[0]
+        return b"".join((STATUS_LINE[self.status], defaults, lines, b"\r\n", body))
+
+
+class _Renewing:
+    """The ASGI app for a fresh request evaluated in a thread: the new answer under the
+    recorded headers, or the whole app when the lean path declines (or fails) now. It runs in
+    uvicorn's own request cycle, so pipelining, disconnects and shutdown are uvicorn's."""
+
+    def __init__(self, entry: Entry, app, replays: Replays):
+        self.entry, self.app, self.replays = entry, app, replays
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            renewed = await self.entry.renewal.later()
+        except AtlasError:
+            renewed = None  # the app evaluates it again and writes the error
+        if renewed is None:
+            return await self.app(scope, receive, send)
+        self.replays.hits += 1
+        headers = self.entry.headers_for(renewed)
+        await send({"type": "http.response.start", "status": self.entry.status, "headers": headers})
+        await send({"type": "http.response.body", "body": renewed[0]})
 
 
 class Replays:
@@ -134,26 +173,25 @@ class FrontProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         if self._held is None:
             return super().on_message_complete()
-        key = self._key(bytes(self._held))
-        entry = self.replays.get(key)
-        written = None
-        if entry is not None and not self.flow.write_paused:
-            written = entry.response(_defaults(self.server_state.default_headers))
-            if written is None:
-                self.replays.drop(key)  # no longer evaluated in the loop: the app decides
-        if written is None:
+        entry = self.replays.get(self._key(bytes(self._held)))
+        if entry is None or self.flow.write_paused:
             self._release()
             return super().on_message_complete()
+        renewed = None
+        if entry.renewal is not None:
+            renewed = entry.renewal.now()
+            if renewed is None:  # not in the event loop: in a thread, in uvicorn's cycle
+                self._release(_Renewing(entry, self.app, self.replays))
+                return super().on_message_complete()
         self._held = None
         self._unset_keepalive_if_required()
         if self.access_log:  # before the bytes go, as uvicorn logs its own responses
             client = f"{self.client[0]}:{self.client[1]}" if self.client else ""
-            status = int(entry.status[9:12])
             method = self.parser.get_method().decode()
             self.access_logger.info(
-                '%s - "%s %s HTTP/%s" %d', client, method, entry.logged, "1.1", status
+                '%s - "%s %s HTTP/%s" %d', client, method, entry.logged, "1.1", entry.status
             )
-        self.transport.write(written)
+        self.transport.write(entry.response(_defaults(self.server_state.default_headers), renewed))
         self.replays.hits += 1
         self.server_state.total_requests += 1
         self.timeout_keep_alive_task = self.loop.call_later(
@@ -179,11 +217,18 @@ class FrontProtocol(HttpToolsProtocol):
                 return False
         return True
 
-    def _release(self) -> None:
-        """Hand a held request to the app, with the body read so far."""
+    def _release(self, app=None) -> None:
+        """Hand a held request to the app (or to `app`), with the body read so far."""
         held, self._held = self._held, None
-        super().on_headers_complete()
-        self._watch(bytes(held))
+        if app is None:
+            super().on_headers_complete()
+            self._watch(bytes(held))
+        else:
+            self.app, usual = app, self.app  # uvicorn's cycle runs `self.app`
+            try:
+                super().on_headers_complete()
+            finally:
+                self.app = usual
         if held:
             self.cycle.body += held
             self.cycle.message_event.set()
@@ -231,8 +276,8 @@ def _record(replays: Replays, key: RequestKey, scope, start: dict, body: bytes, 
         return
     query = scope.get("query_string", b"")
     logged = scope.get("root_path", "") + scope["path"] + (f"?{query.decode()}" if query else "")
-    renew = None if mark == REPLAY else mark
-    replays.put(key, Entry(STATUS_LINE[status], headers, body, logged, renew))
+    renewal = None if mark == REPLAY else mark
+    replays.put(key, Entry(status, headers, body, logged, renewal))
 
 
 def front_protocol(replays: Replays) -> type[FrontProtocol]:
