@@ -6,8 +6,11 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import re
+import time
 
 import pytest
+import requests
 from uvicorn.logging import AccessFormatter as UvicornAccessFormatter
 
 from atlas_ld.serve.access import AccessFormatter, BatchedStreamHandler
@@ -48,3 +51,25 @@ def test_lines_are_flushed_once_the_loop_turns_and_at_once_outside_it():
     asyncio.run(three_lines())
     handler.emit(_record(404))
     assert len(flushed) == 2 and flushed[1].endswith('HTTP/1.1" 404 Not Found\n')
+
+
+def test_the_server_logs_every_request_as_uvicorn_would(server):
+    """A real `atlas-ld serve`: the app's answers and the front's replays each leave uvicorn's
+    line, in order, once the loop has turned (the server runs with lightened log records)."""
+    query = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
+    marker = f"/sparql?query=ASK%20%7B%7D&n={time.time_ns()}"
+    with requests.Session() as session:  # one connection: the front replays the last ones
+        for _ in range(4):
+            session.get(f"{server.url}/sparql", params={"query": query}, timeout=30)
+        session.get(server.url + marker, timeout=30)
+    deadline = time.monotonic() + 10
+    while marker not in server.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    lines = server.log().splitlines()
+    last = max(i for i, line in enumerate(lines) if marker in line)
+    shown = "GET /sparql?query=SELECT+%3Fs+WHERE+%7B+%3Fs+%3Fp+%3Fo+%7D+LIMIT+1"
+    for line in lines[last - 4 : last]:
+        assert re.fullmatch(
+            rf'INFO:     127\.0\.0\.1:\d+ - "{re.escape(shown)} HTTP/1\.1" 200 OK', line
+        )
+    assert lines[last].endswith(f'"GET {marker} HTTP/1.1" 200 OK')

@@ -40,7 +40,7 @@ from starlette.staticfiles import StaticFiles
 from atlas_ld.core.errors import AtlasError, QueryError, StoreError
 from atlas_ld.core.namespaces import PREFIXES, base_from_env, check_base
 from atlas_ld.serve import views
-from atlas_ld.serve.access import log_config
+from atlas_ld.serve.access import lighten_records, log_config
 from atlas_ld.serve.cache import (
     PageValidators,
     ResultCache,
@@ -748,6 +748,7 @@ def serve(config: ServerConfig, host: str = "127.0.0.1", port: int = 8000) -> No
     standard output: with `port=0` the system picks a free port and callers (tests, scripts)
     read it from that line instead of racing for one.
     """
+    lighten_records()
     app = create_app(config)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
