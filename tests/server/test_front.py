@@ -247,3 +247,10 @@ def test_a_fresh_request_evaluated_in_a_thread_runs_in_uvicorns_cycle(front, mon
     answers = front.exchange(kept, request, kept)
     assert [b"sparql-results+json" in r and status(r) == 200 for r in answers] == [True] * 3
     assert shown(answers[1]) == shown(first)
+
+
+def test_a_body_longer_than_the_front_holds_goes_to_the_app_every_time(front):
+    long = TRIVIAL + "\n# " + "x" * (70 * 1024)  # a comment: the same query, a longer body
+    (first, second, third), replayed = _thrice(front, post(long, f"Accept: {JSON}"))
+    assert [status(r) for r in (first, second, third)] == [200] * 3
+    assert replayed == 0 and b"x-cache: hit" in third

@@ -245,8 +245,7 @@ class Site:
             # Bounded by its own text (one pattern, small LIMIT): the hop to a worker would
             # cost more than the query.
             return self._trivial_here(job, key, started)
-        if key in self._known:
-            job = replace(job, known_rows=self._known[key])
+        job = self._with_known(job, key)
         if key in self._lean and self._leaning < LEAN_AT_ONCE:
             return await self._answer_here(job, key, started)
         evaluating = time.perf_counter()
@@ -326,11 +325,9 @@ class Site:
             return None
         if self._inline(job):
             return self._trivial_here(job, key, started)
-        if self._lean.get(key, LEAN_SECONDS) > LEAN_INLINE or self._leaning >= LEAN_AT_ONCE:
+        if self._lean.get(key, float("inf")) > LEAN_INLINE or self._leaning >= LEAN_AT_ONCE:
             return None
-        if key in self._known:
-            job = replace(job, known_rows=self._known[key])
-        return self._lean_here(job, key, started)
+        return self._lean_here(self._with_known(job, key), key, started)
 
     def renew_later(self, job: QueryJob, key: str):
         """The job's answer evaluated afresh on the lean path in a thread, as `answer` would
@@ -338,13 +335,16 @@ class Site:
         answers, `serve.front`.)"""
         if key in self._failed or key not in self._lean or self._leaning >= LEAN_AT_ONCE:
             return None
-        if key in self._known:
-            job = replace(job, known_rows=self._known[key])
-        return self._answer_here(job, key, time.perf_counter())
+        return self._answer_here(self._with_known(job, key), key, time.perf_counter())
+
+    def _with_known(self, job: QueryJob, key: str) -> QueryJob:
+        """The job with its row count when it was answered whole before (see
+        `QueryJob.known_rows`: pyoxigraph then writes it, same bytes)."""
+        rows = self._known.get(key)
+        return job if rows is None else replace(job, known_rows=rows)
 
     def _trivial_here(self, job: QueryJob, key: str, started: float) -> Answer:
-        if key in self._known:  # answered whole before: pyoxigraph writes it (same bytes)
-            job = replace(job, known_rows=self._known[key])
+        job = self._with_known(job, key)
         evaluating = time.perf_counter()
         written = evaluate_here(self.store, job)
         evaluation = time.perf_counter() - evaluating

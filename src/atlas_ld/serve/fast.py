@@ -17,6 +17,7 @@ path writes the error response), a query that needs a worker, an answer streamed
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
@@ -26,6 +27,10 @@ from atlas_ld.serve.cache import wants_fresh
 from atlas_ld.serve.front import REPLAY
 from atlas_ld.serve.protocol import parse_request, result_format
 from atlas_ld.store.guard import inspect_query
+
+if TYPE_CHECKING:  # the app imports this module
+    from atlas_ld.serve.app import Answer, Site
+    from atlas_ld.serve.workers import QueryJob
 
 PATHS = ("/sparql", "/sparql/")
 
@@ -98,8 +103,8 @@ class Renewal:
     would, in the event loop (`Site.renew`) or in a thread on the lean path
     (`Site.renew_later`); None when neither applies any more, and the app answers."""
 
-    site: object
-    job: object
+    site: Site
+    job: QueryJob
     key: str
 
     def now(self) -> tuple[bytes, str] | None:
@@ -110,7 +115,7 @@ class Renewal:
         return None if pending is None else _renewed(await pending)
 
 
-def _renewed(answer) -> tuple[bytes, str] | None:
+def _renewed(answer: Answer | None) -> tuple[bytes, str] | None:
     if answer is None or answer.written.path is not None:
         return None
     return answer.written.body, answer.timing

@@ -161,14 +161,15 @@ class FrontProtocol(HttpToolsProtocol):
             self._held = bytearray()  # decided once the message is whole
             return
         super().on_headers_complete()
-        self._watch()
+        if self.parser.get_method() == b"GET":  # no body: the key is whole (POSTs are held)
+            self._watch()
 
     def on_body(self, body: bytes) -> None:
         if self._held is None:
             return super().on_body(body)
         self._held += body
         if len(self._held) > HELD_BODY:  # longer than it said: let the app read it all
-            self._release()
+            self._release(watch=False)
 
     def on_message_complete(self) -> None:
         if self._held is None:
@@ -217,12 +218,13 @@ class FrontProtocol(HttpToolsProtocol):
                 return False
         return True
 
-    def _release(self, app=None) -> None:
+    def _release(self, app=None, *, watch: bool = True) -> None:
         """Hand a held request to the app (or to `app`), with the body read so far."""
         held, self._held = self._held, None
         if app is None:
             super().on_headers_complete()
-            self._watch(bytes(held))
+            if watch:
+                self._watch(bytes(held))
         else:
             self.app, usual = app, self.app  # uvicorn's cycle runs `self.app`
             try:
