@@ -233,12 +233,14 @@ def test_every_replay_is_in_the_access_log(front):
 @pytest.mark.parametrize("at_once", [2, 0], ids=["in a thread", "declined: the app answers"])
 def test_a_fresh_request_evaluated_in_a_thread_runs_in_uvicorns_cycle(front, monkeypatch, at_once):
     monkeypatch.setattr(app_module, "LEAN_INLINE", 0.0)  # no query is cheap enough for the loop
+    monkeypatch.setattr(app_module, "LEAN_IDLE", 0.0)
     query = next(q for q in list_queries() if q.name == "partnerships-by-country").sparql
     request = post(query, f"Accept: {JSON}", "Cache-Control: no-cache")
     _thrice(front, request)  # a worker, then the lean path: the app's answer is recorded
     monkeypatch.setattr(app_module, "LEAN_AT_ONCE", at_once)
+    threads = front.replays.in_threads
     (first, second, third), replayed = _thrice(front, request)
-    assert replayed == (3 if at_once else 0)
+    assert replayed == (3 if at_once else 0) == front.replays.in_threads - threads
     for response in (first, second, third):
         assert status(response) == 200 and b"x-cache: miss" in response
     assert shown(third) == shown(second) == shown(first)
@@ -254,3 +256,26 @@ def test_a_body_longer_than_the_front_holds_goes_to_the_app_every_time(front):
     (first, second, third), replayed = _thrice(front, post(long, f"Accept: {JSON}"))
     assert [status(r) for r in (first, second, third)] == [200] * 3
     assert replayed == 0 and b"x-cache: hit" in third
+
+
+def test_an_idle_server_evaluates_a_cheap_lean_query_in_the_loop_a_busy_one_in_a_thread(
+    front, monkeypatch
+):
+    monkeypatch.setattr(app_module, "LEAN_INLINE", 0.0)
+    monkeypatch.setattr(app_module, "LEAN_IDLE", 60.0)
+    query = next(q for q in list_queries() if q.name == "water-oudin").sparql
+    request = post(query, f"Accept: {JSON}", "Cache-Control: no-cache")
+    _thrice(front, request)  # recorded
+    threads = front.replays.in_threads
+    answers, replayed = _thrice(front, request)
+    assert replayed == 3 and front.replays.in_threads == threads  # idle: in the loop
+    # Busy: another request is in flight (its body not all sent yet), so the loop stays free.
+    waiting = front.connect()
+    try:
+        waiting.sendall(post(TRIVIAL + "\n# " + "x" * (70 * 1024), f"Accept: {JSON}")[:-100])
+        time.sleep(0.2)
+        (busy,) = front.exchange(request)
+        assert front.replays.in_threads == threads + 1
+        assert shown(busy) == shown(answers[0])
+    finally:
+        waiting.close()

@@ -107,8 +107,8 @@ class Renewal:
     job: QueryJob
     key: str
 
-    def now(self) -> tuple[bytes, str] | None:
-        return _renewed(self.site.renew(self.job, self.key))
+    def now(self, idle: bool) -> tuple[bytes, str] | None:
+        return _renewed(self.site.renew(self.job, self.key, idle=idle))
 
     async def later(self) -> tuple[bytes, str] | None:
         pending = self.site.renew_later(self.job, self.key)

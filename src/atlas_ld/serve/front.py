@@ -14,7 +14,8 @@ A request sent with `Cache-Control: no-cache` is evaluated afresh, as the endpoi
 and only its headers are replayed, with the new answer's length and `Server-Timing`. When the
 app answered it without a worker, the front evaluates it again the way the app would: in the
 event loop (a query bounded by its own text, or one on the lean path that took under
-`LEAN_INLINE`: `Site.renew`), or in a thread on the lean path (`Site.renew_later`), then inside
+`LEAN_INLINE`, or under `LEAN_IDLE` when no other request is in flight: `Site.renew`), or in a
+thread on the lean path (`Site.renew_later`), then inside
 a request cycle of uvicorn's own, so that pipelined requests, disconnects and shutdown are
 handled as for any other. Whatever those decline (the query went back to the workers, too many
 lean evaluations at once, a recent failure) goes to the app, which decides.
@@ -51,8 +52,9 @@ class Renewal(Protocol):
     makes one per request): each gives the new body and `Server-Timing`, or None to let the
     app answer."""
 
-    def now(self) -> tuple[bytes, str] | None:
-        """Evaluated in the event loop, when the app would do so too."""
+    def now(self, idle: bool) -> tuple[bytes, str] | None:
+        """Evaluated in the event loop, when the app would do so too, or when the server is
+        `idle` (no request in flight but this one) and the query is cheap enough."""
 
     async def later(self) -> tuple[bytes, str] | None:
         """Evaluated in a thread, on the lean path."""
@@ -105,6 +107,7 @@ class _Renewing:
         if renewed is None:
             return await self.app(scope, receive, send)
         self.replays.hits += 1
+        self.replays.in_threads += 1
         headers = self.entry.headers_for(renewed)
         await send({"type": "http.response.start", "status": self.entry.status, "headers": headers})
         await send({"type": "http.response.body", "body": renewed[0]})
@@ -118,6 +121,7 @@ class Replays:
         self.entries: OrderedDict[RequestKey, Entry] = OrderedDict()
         self.bytes = 0
         self.hits = 0  # responses written by the front (tests and benchmarks read it)
+        self.in_threads = 0  # of which evaluated again in a thread
 
     def get(self, key: RequestKey) -> Entry | None:
         entry = self.entries.get(key)
@@ -180,7 +184,7 @@ class FrontProtocol(HttpToolsProtocol):
             return super().on_message_complete()
         renewed = None
         if entry.renewal is not None:
-            renewed = entry.renewal.now()
+            renewed = entry.renewal.now(idle=not self.server_state.tasks)
             if renewed is None:  # not in the event loop: in a thread, in uvicorn's cycle
                 self._release(_Renewing(entry, self.app, self.replays))
                 return super().on_message_complete()
