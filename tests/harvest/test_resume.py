@@ -109,9 +109,11 @@ def test_ctrl_c_stops_writes_the_summary_and_the_next_run_goes_on(make_site, tmp
     )
     while len(sim.site.hits) < 3 and process.poll() is None:
         time.sleep(0.01)
+    assert process.poll() is None, "the harvest ended before it could be interrupted"
+    hits_then = len(sim.site.hits)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=30)
-    assert process.returncode == 130, err
+    assert process.returncode == 130, f"SIGINT sent after {hits_then} requests:\n{err}"
     assert "interrupted" in err and "summary:" in out
     (summary_file,) = (tmp_path / "runs").glob("*.json")
     summary = json.loads(summary_file.read_text())

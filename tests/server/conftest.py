@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,8 @@ import pyoxigraph as ox
 import pytest
 import requests
 
+from atlas_ld.serve import app as app_module
+from atlas_ld.serve.app import ServerConfig, create_app
 from atlas_ld.store.disk import StoreManifest
 
 BASE = "https://atlas-ld.example/"
@@ -119,6 +122,18 @@ def record_evaluations(app) -> list[str]:
 
     app.state.site.pool.run = counted
     return evaluated
+
+
+@contextmanager
+def lean_app(store: Path, **config) -> Iterator:
+    """An app on `store` with one worker, whose lean path takes every query a worker answered
+    whole: its time threshold is the machine's business, not the tests'."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(app_module, "LEAN_SECONDS", 60.0)
+    try:
+        yield create_app(ServerConfig(store=store, workers=1, **config))
+    finally:
+        patch.undo()
 
 
 @pytest.fixture(scope="session")

@@ -14,10 +14,10 @@ from urllib.parse import quote
 import pytest
 from starlette.testclient import TestClient
 
-from atlas_ld.serve import app as app_module
-from atlas_ld.serve.app import ServerConfig, create_app
 from atlas_ld.serve.fast import FastAnswers
 from atlas_ld.store.canned import list_queries
+
+from .conftest import lean_app
 
 TRIVIAL = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
 CANNED = next(q for q in list_queries() if q.name == "regions-before-after-reform").sparql
@@ -28,11 +28,7 @@ FRESH = {"Cache-Control": "no-cache"}
 
 @pytest.fixture(scope="module")
 def served(sample_store):
-    # the lean path's time threshold is the machine's business, not this test's
-    patch = pytest.MonkeyPatch()
-    patch.setattr(app_module, "LEAN_SECONDS", 60.0)
-    app = create_app(ServerConfig(store=sample_store, workers=1))
-    with TestClient(app) as client:
+    with lean_app(sample_store) as app, TestClient(app) as client:
         client.get("/sparql", params={"query": "ASK {}"})  # builds the middleware stack
         layer = app.middleware_stack
         while not isinstance(layer, FastAnswers):
@@ -46,7 +42,6 @@ def served(sample_store):
 
         layer.app = counted
         yield app, client, fell_through
-    patch.undo()
 
 
 def _shown(response) -> tuple[int, bytes, dict[str, str]]:

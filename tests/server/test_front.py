@@ -19,8 +19,10 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from atlas_ld.serve import app as app_module
-from atlas_ld.serve.app import ServerConfig, create_app, server_for
+from atlas_ld.serve.app import server_for
 from atlas_ld.store.canned import list_queries
+
+from .conftest import lean_app
 
 TRIVIAL = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
 CANNED = next(q for q in list_queries() if q.name == "regions-before-after-reform").sparql
@@ -89,22 +91,18 @@ def status(response: bytes) -> int:
 
 @pytest.fixture(scope="module")
 def front(sample_store):
-    # the lean path's time threshold is the machine's business, not this test's
-    patch = pytest.MonkeyPatch()
-    patch.setattr(app_module, "LEAN_SECONDS", 60.0)
-    app = create_app(ServerConfig(store=sample_store, workers=1, timeout=10))
-    server = server_for(app)
-    listening = socket.create_server(("127.0.0.1", 0))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield Front(server, listening.getsockname()[1])
-    server.should_exit = True
-    thread.join(30)
-    patch.undo()
+    with lean_app(sample_store, timeout=10) as app:
+        server = server_for(app)
+        listening = socket.create_server(("127.0.0.1", 0))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while not server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        yield Front(server, listening.getsockname()[1])
+        server.should_exit = True
+        thread.join(30)
 
 
 def _thrice(front: Front, request: bytes) -> tuple[list[bytes], int]:

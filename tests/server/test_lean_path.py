@@ -11,12 +11,11 @@ import pyoxigraph as ox
 import pytest
 from starlette.testclient import TestClient
 
-from atlas_ld.serve import app as app_module
 from atlas_ld.serve.app import ServerConfig, create_app
 from atlas_ld.serve.results import write_solutions
 from atlas_ld.store.canned import list_queries
 
-from .conftest import record_evaluations
+from .conftest import lean_app, record_evaluations
 
 JSON = {"Accept": "application/sparql-results+json"}
 FRESH = {**JSON, "Cache-Control": "no-cache"}
@@ -25,14 +24,10 @@ SAME = ("content-type", "etag", "last-modified", "cache-control", "vary", "x-con
 
 @pytest.fixture(scope="module")
 def lean(sample_store):
-    # the lean path's time threshold is the machine's business, not this test's
-    patch = pytest.MonkeyPatch()
-    patch.setattr(app_module, "LEAN_SECONDS", 60.0)
-    app = create_app(ServerConfig(store=sample_store, workers=1, timeout=10))
-    sent = record_evaluations(app)
-    with TestClient(app) as client:
-        yield client, sent
-    patch.undo()
+    with lean_app(sample_store, timeout=10) as app:
+        sent = record_evaluations(app)
+        with TestClient(app) as client:
+            yield client, sent
 
 
 def _post(client, query: str, headers: dict):
