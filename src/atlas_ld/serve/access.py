@@ -1,10 +1,12 @@
-"""The access log, written as uvicorn writes it, for a tenth of the cost.
+"""The access log, written as uvicorn writes it, for about a third of the cost.
 
 uvicorn's access formatter copies each record and looks up the status phrase, and its stream
-handler flushes standard output after every line: about 15 µs a request, as much as the rest of
-a kept answer's replay (`serve.front`). Here the line is the same (tests/server/test_access.py
-compares both formatters), made in one step, and lines written while the event loop runs are
-flushed once per turn of the loop, after the responses of that turn were written.
+handler flushes standard output after every line: about 15 µs a request in the server, as much
+as the rest of a kept answer's replay (`serve.front`). Here the line is the same
+(tests/server/test_access.py compares both formatters), made in one step, and lines written
+while the event loop runs are flushed once per turn of the loop, after the responses of that
+turn were written. Writing to /dev/null, a line cost 10.3 µs with uvicorn's logging and 3.8 µs
+with this module's and `lighten_records`.
 """
 
 from __future__ import annotations
