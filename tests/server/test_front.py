@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
+from atlas_ld.core.errors import QueryError
 from atlas_ld.serve import app as app_module
 from atlas_ld.serve.app import server_for
 from atlas_ld.store.canned import list_queries
@@ -30,8 +31,8 @@ JSON = "application/sparql-results+json"
 
 
 class Front:
-    def __init__(self, server, port: int):
-        self.server, self.port = server, port
+    def __init__(self, server, port: int, app):
+        self.server, self.port, self.app = server, port, app
         self.replays = server.config.http_protocol_class.replays
 
     def connect(self) -> socket.socket:
@@ -100,7 +101,7 @@ def front(sample_store):
         while not server.started:
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.05)
-        yield Front(server, listening.getsockname()[1])
+        yield Front(server, listening.getsockname()[1], app)
         server.should_exit = True
         thread.join(30)
 
@@ -277,3 +278,21 @@ def test_an_idle_server_evaluates_a_cheap_lean_query_in_the_loop_a_busy_one_in_a
         assert shown(busy) == shown(answers[0])
     finally:
         waiting.close()
+
+
+@pytest.mark.parametrize("idle", [60.0, 0.0], ids=["in the loop", "in a thread"])
+def test_a_renewal_that_fails_is_answered_by_the_app(front, monkeypatch, idle):
+    monkeypatch.setattr(app_module, "LEAN_INLINE", 0.0)
+    monkeypatch.setattr(app_module, "LEAN_IDLE", idle)
+    query = next(q for q in list_queries() if q.name == "themes").sparql
+    request = post(query, f"Accept: {JSON}", "Cache-Control: no-cache")
+    (recorded, *_), _ = _thrice(front, request)
+    site = front.app.state.site
+
+    def broken(*args, **kwargs):
+        raise QueryError("the store went away")
+
+    monkeypatch.setattr(site, "renew", broken)
+    monkeypatch.setattr(site, "renew_later", broken)
+    (answer,) = front.exchange(request)
+    assert status(answer) == 200 and shown(answer) == shown(recorded)

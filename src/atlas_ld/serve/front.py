@@ -35,8 +35,6 @@ from typing import Protocol
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from atlas_ld.core.errors import AtlasError
-
 PATHS = (b"/sparql", b"/sparql/")
 REPLAY = "replay"  # scope["atlas.replay"]: the response is the same for the same request
 HELD_BODY = 64 * 1024  # POST bodies up to this size are held until the message is whole
@@ -102,8 +100,8 @@ class _Renewing:
     async def __call__(self, scope, receive, send) -> None:
         try:
             renewed = await self.entry.renewal.later()
-        except AtlasError:
-            renewed = None  # the app evaluates it again and writes the error
+        except Exception:  # the app evaluates it again and answers, errors too
+            renewed = None
         if renewed is None:
             return await self.app(scope, receive, send)
         self.replays.hits += 1
@@ -184,7 +182,11 @@ class FrontProtocol(HttpToolsProtocol):
             return super().on_message_complete()
         renewed = None
         if entry.renewal is not None:
-            renewed = entry.renewal.now(idle=not self.server_state.tasks)
+            try:
+                renewed = entry.renewal.now(idle=not self.server_state.tasks)
+            except Exception:  # the app evaluates it again and answers, errors too
+                self._release()
+                return super().on_message_complete()
             if renewed is None:  # not in the event loop: in a thread, in uvicorn's cycle
                 self._release(_Renewing(entry, self.app, self.replays))
                 return super().on_message_complete()
