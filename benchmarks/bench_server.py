@@ -16,7 +16,8 @@ both give the same rows for every canned query, then prints:
   is evaluated) and cached, each as a ratio to Oxigraph's, the three requests sent in turns
   (Oxigraph, uncached, cached, again); and whether a conditional request (`If-None-Match`)
   gets 304;
-- a trivial query's throughput with 1, 4 and 16 clients: Oxigraph, atlas-ld uncached, cached;
+- a trivial query's throughput with 1, 4 and 16 clients: Oxigraph, atlas-ld uncached, cached,
+  with `wrk` (when installed) and with Python client threads;
 - partnership pages (HTML) and search, p50/p95, with Oxigraph's DESCRIBE of the same IRIs and a
   title FILTER as the peer;
 - page 2 of the `roles` canned query (`/queries/roles.json?page=2`, uncached and cached) against
@@ -26,11 +27,10 @@ both give the same rows for every canned query, then prints:
 All SPARQL requests ask for SPARQL JSON results. Latencies are measured with one keep-alive
 connection per server, written and read on the raw socket (`Lean`): a heavier client would add
 its own cost to both servers, pulling every ratio towards 1, or charge a server for the
-headers it sends. Throughput is measured
-twice: with `wrk` (a C client: Debian's package), which measures the servers, and with Python
-client threads (`requests`, as a script would send), which measure the client as much. Both
-run on the same machine as both servers: absolute figures depend on the machine, the ratios
-are the result.
+headers it sends. Throughput is measured twice: with `wrk` (a C client: Debian's package),
+which measures the servers, and with Python client threads (`requests`, as a script would
+send), which measure the client as much. Both run on the same machine as both servers:
+absolute figures depend on the machine, the ratios are the result.
 """
 
 from __future__ import annotations
@@ -167,8 +167,8 @@ def rows(response: requests.Response) -> list[tuple]:
 class Lean:
     """One keep-alive connection to a server, requests written and answers read on the raw
     socket: status, `content-length` or chunks, nothing else. `http.client` would parse every
-    header (about 5 µs each), which charges the server with more headers for the client's
-    work; `requests` costs 300 to 500 µs a request."""
+    header with the `email` package, which charges a server that sends more headers with the
+    client's work; `requests` costs 300 to 500 µs a request."""
 
     def __init__(self, url: str):
         parts = urlsplit(url)
