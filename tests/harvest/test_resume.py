@@ -17,11 +17,21 @@ from atlas_ld.harvest.crawl import Harvester
 from .conftest import fast_options, warc_responses
 
 HARVEST = [sys.executable, "-c", "from atlas_ld.cli import main; main()", "harvest"]
+# Python keeps SIGINT ignored when it starts with it ignored, as a job started in the background
+# by a non-interactive shell does (`.ci/run &`), and the test's children inherit that: the
+# harvest that must be interrupted restores Python's handler first, as a terminal's Ctrl-C has.
+INTERRUPTIBLE = [
+    sys.executable,
+    "-c",
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from atlas_ld.cli import main; main()",
+    "harvest",
+]
 
 
-def _harvest_command(base_url: str, archive_dir, rate: str) -> list[str]:
+def _harvest_command(base_url: str, archive_dir, rate: str, harvest=HARVEST) -> list[str]:
     return [
-        *HARVEST,
+        *harvest,
         "--base-url", base_url,
         "--archive", str(archive_dir),
         "--rate", rate,
@@ -102,7 +112,7 @@ def test_a_second_writer_is_refused(site, tmp_path):
 def test_ctrl_c_stops_writes_the_summary_and_the_next_run_goes_on(make_site, tmp_path):
     sim = make_site(30)
     process = subprocess.Popen(
-        _harvest_command(sim.base_url, tmp_path, "5"),
+        _harvest_command(sim.base_url, tmp_path, "5", INTERRUPTIBLE),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
