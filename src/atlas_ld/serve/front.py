@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.utils import get_path_with_query_string
 
 PATHS = (b"/sparql", b"/sparql/")
 REPLAY = "replay"  # scope["atlas.replay"]: the response is the same for the same request
@@ -282,10 +283,8 @@ def _record(replays: Replays, key: RequestKey, scope, start: dict, body: bytes, 
     headers = [(k.lower(), v) for k, v in start.get("headers", [])]
     if status not in (200, 304) or any(k == b"transfer-encoding" for k, _ in headers):
         return
-    query = scope.get("query_string", b"")
-    logged = scope.get("root_path", "") + scope["path"] + (f"?{query.decode()}" if query else "")
     renewal = None if mark == REPLAY else mark
-    replays.put(key, Entry(status, headers, body, logged, renewal))
+    replays.put(key, Entry(status, headers, body, get_path_with_query_string(scope), renewal))
 
 
 def front_protocol(replays: Replays) -> type[FrontProtocol]:
