@@ -296,3 +296,10 @@ def test_a_renewal_that_fails_is_answered_by_the_app(front, monkeypatch, idle):
     monkeypatch.setattr(site, "renew_later", broken)
     (answer,) = front.exchange(request)
     assert status(answer) == 200 and shown(answer) == shown(recorded)
+
+
+def test_no_response_names_the_server_software(front):
+    kept = get("/sparql?query=" + quote(TRIVIAL), f"Accept: {JSON}")
+    (answers, _), (page,) = _thrice(front, kept), front.exchange(get("/"))
+    for response in [*answers, page]:
+        assert b"\r\nserver:" not in response.split(b"\r\n\r\n", 1)[0].lower()

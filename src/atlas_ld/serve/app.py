@@ -794,5 +794,6 @@ def server_for(app: Starlette):
         loop="auto",
         http=front_protocol(Replays()),
         log_config=log_config(),
+        server_header=False,  # the software serving is nobody's business (and one header less)
     )
     return uvicorn.Server(config)

@@ -269,8 +269,9 @@ _DEFAULTS: list[tuple[list, bytes]] = [([], b"")]
 
 
 def _defaults(headers: list[tuple[bytes, bytes]]) -> bytes:
-    """uvicorn's default headers (`server`, `date`) as written: uvicorn replaces the list once a
-    second with a new date, so the bytes are kept for the list they were made from."""
+    """uvicorn's default headers (`date`; `server` is turned off) as written: uvicorn replaces
+    the list once a second with a new date, so the bytes are kept for the list they were made
+    from."""
     made, written = _DEFAULTS[0]
     if made is not headers:
         written = b"".join(b"%s: %s\r\n" % pair for pair in headers)
