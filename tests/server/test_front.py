@@ -10,6 +10,7 @@ differ."""
 from __future__ import annotations
 
 import logging
+import random
 import re
 import socket
 import threading
@@ -303,3 +304,36 @@ def test_no_response_names_the_server_software(front):
     (answers, _), (page,) = _thrice(front, kept), front.exchange(get("/"))
     for response in [*answers, page]:
         assert b"\r\nserver:" not in response.split(b"\r\n\r\n", 1)[0].lower()
+
+
+def test_requests_cut_anywhere_and_pipelined_get_the_apps_answers_in_order(front):
+    """The bytes of a mixed run of requests, pipelined and cut at random places (as TCP may
+    deliver them), get the same answers, in the same order, as each request sent alone."""
+    canned = next(q for q in list_queries() if q.name == "partnerships-by-country").sparql
+    kinds = [
+        get("/sparql?query=" + quote(TRIVIAL), f"Accept: {JSON}"),
+        post(canned, f"Accept: {JSON}"),
+        post(TRIVIAL, f"Accept: {JSON}", "Cache-Control: no-cache"),
+        post("SELECT ?s WHERE {", f"Accept: {JSON}"),
+        get("/sparql", "Accept: text/turtle"),
+        get("/queries/themes.json"),
+    ]
+    alone = []
+    for request in kinds:  # each sent alone, twice (the second may be the front's)
+        _thrice(front, request)
+        alone.append(shown(front.exchange(request)[0]))
+    rng = random.Random(13)
+    for _ in range(20):
+        picked = [rng.randrange(len(kinds)) for _ in range(rng.randint(1, 6))]
+        data = b"".join(kinds[i] for i in picked)
+        cuts = sorted(rng.sample(range(1, len(data)), min(3, len(data) - 1)))
+        conn = front.connect()
+        try:
+            for start, end in zip([0, *cuts], [*cuts, len(data)], strict=True):
+                conn.sendall(data[start:end])
+                time.sleep(rng.choice([0, 0.002]))
+            reader = conn.makefile("rb")
+            answers = [shown(_response(reader)) for _ in picked]
+        finally:
+            conn.close()
+        assert answers == [alone[i] for i in picked], picked
