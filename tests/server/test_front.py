@@ -337,3 +337,23 @@ def test_requests_cut_anywhere_and_pipelined_get_the_apps_answers_in_order(front
         finally:
             conn.close()
         assert answers == [alone[i] for i in picked], picked
+
+
+def test_a_client_gone_during_a_renewal_in_a_thread_harms_nobody(front, monkeypatch):
+    monkeypatch.setattr(app_module, "LEAN_INLINE", 0.0)
+    monkeypatch.setattr(app_module, "LEAN_IDLE", 0.0)
+    query = next(q for q in list_queries() if q.name == "roles").sparql
+    request = post(query, f"Accept: {JSON}", "Cache-Control: no-cache")
+    (recorded, *_), _ = _thrice(front, request)
+    for _ in range(5):  # gone before the answer
+        conn = front.connect()
+        conn.sendall(request)
+        conn.close()
+    (answer,) = front.exchange(request)
+    # the same answer (it may share an evaluation still running for a client that left)
+    assert status(answer) == 200
+    assert answer.split(b"\r\n\r\n", 1)[1] == recorded.split(b"\r\n\r\n", 1)[1]
+    time.sleep(0.5)  # the evaluations of the clients that left are over: the front again
+    threads = front.replays.in_threads
+    (again,) = front.exchange(request)
+    assert shown(again) == shown(recorded) and front.replays.in_threads == threads + 1
