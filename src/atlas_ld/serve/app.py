@@ -97,7 +97,8 @@ PERSIST_AFTER = 0.02  # answers that took longer are also kept on disk (survive 
 # longer goes back to the workers. The last LEAN_KEYS queries are remembered, per build.
 # When the server has nothing else in flight (the front asks, `Site.renew`), the event loop
 # also evaluates those that took under LEAN_IDLE: two thread hops cost 0.1 to 1 ms on a loaded
-# machine, and a request arriving meanwhile waits at most that long in the socket's queue.
+# machine. A request arriving meanwhile waits in the socket's queue for that evaluation: about
+# LEAN_IDLE, at most LEAN_SLACK times longer (and then the query leaves the lean path).
 LEAN_SECONDS = 0.05
 LEAN_INLINE = 0.002
 LEAN_IDLE = 0.01
