@@ -24,6 +24,7 @@ import pyoxigraph as ox
 
 from atlas_ld.core.jsonld import write_jsonld
 from atlas_ld.core.resources import ontology_dir
+from atlas_ld.store.answers import JSON_SEPARATORS
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -172,10 +173,11 @@ def write_solutions(
     return replace(written, body=out.getvalue())
 
 
-# Compact, as pyoxigraph writes SPARQL JSON: the two give the same bytes (a test checks it), so an
-# answer written by pyoxigraph where it is known to be whole (`workers.evaluate`, `known_rows`)
-# and one written here row by row are the same representation under the same ETag.
-_COMPACT = (",", ":")
+# As pyoxigraph writes SPARQL JSON (`answers.JSON_SEPARATORS`): the two give the same bytes (a
+# test checks it), so an answer written by pyoxigraph where it is known to be whole
+# (`workers.evaluate`, `known_rows`) and one written here row by row are the same
+# representation under the same ETag.
+_COMPACT = JSON_SEPARATORS
 
 
 class _JsonRows:

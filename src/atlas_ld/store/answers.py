@@ -43,6 +43,16 @@ DEFAULT_ROW_LIMIT = 100_000
 DEFAULT_MAX_BYTES = 50_000_000
 MEDIA_TYPES = {"json": "application/sparql-results+json", "csv": "text/csv"}
 DEFAULT_BUDGET = 300.0  # seconds spent on the canned answers at most, by a server or a build
+# SPARQL JSON as pyoxigraph writes it: compact, non-ASCII as it is, a term's `type` and `value`
+# first. Every writer of the project gives an answer's rows that way (`results_json`, the
+# endpoint's row writer), so an answer has one representation under its ETag whichever way it
+# was made: evaluated, or cut from a kept answer.
+JSON_SEPARATORS = (",", ":")
+
+
+def results_json(data: dict) -> bytes:
+    """A SPARQL JSON document (`head`, `results`) as pyoxigraph writes it."""
+    return json.dumps(data, ensure_ascii=False, separators=JSON_SEPARATORS).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,7 +316,7 @@ def _precompute(store_dir: Path, row_limit: int, max_bytes: int) -> int:
             whole = whole_key(stamp.id, canned.sparql)
             outputs.append((whole, _csv(data), total, False, 0, column_types(data)))
             del data["results"]["bindings"][row_limit:]
-            body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+            body = results_json(data)
         rows = len(data["results"]["bindings"])
         # One evaluation, two formats: the CSV is written from the JSON answer; a format over
         # the byte limit is left out (the server cuts it when asked).
@@ -408,7 +418,7 @@ def typed_bindings(types: dict, cells: list[list[str]], start: int) -> list[dict
             value = row[position]
             if shape["type"] == "bnode":
                 value = value.removeprefix("_:")
-            binding[name] = {**shape, "value": value}
+            binding[name] = {"type": shape["type"], "value": value, **shape}  # in that order
         out.append(binding)
     return out
 

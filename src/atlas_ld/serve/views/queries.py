@@ -33,7 +33,13 @@ from atlas_ld.serve.i18n import DEFAULT, translator
 from atlas_ld.serve.negotiation import negotiate
 from atlas_ld.serve.results import Written
 from atlas_ld.serve.views.base import error_page, not_found, render, result_table, wants_html
-from atlas_ld.store.answers import MEDIA_TYPES, read_types, typed_bindings, whole_key
+from atlas_ld.store.answers import (
+    MEDIA_TYPES,
+    read_types,
+    results_json,
+    typed_bindings,
+    whole_key,
+)
 from atlas_ld.store.canned import CannedQuery, list_queries, read_header
 from atlas_ld.store.guard import QueryInfo, inspect_query
 
@@ -98,8 +104,7 @@ def _cut(full: Written, fmt: str, start: int, stop: int, types: dict | None = No
     if fmt == "json" and types is None:
         data = json.loads(full.read())
         rows = data["results"]["bindings"][start:stop]
-        page = {"head": data["head"], "results": {"bindings": rows}}
-        return json.dumps(page, ensure_ascii=False).encode(), len(rows)
+        return results_json({"head": data["head"], "results": {"bindings": rows}}), len(rows)
     with _text(full) as text:
         reader = csv.reader(text)
         header = next(reader, [])
@@ -107,7 +112,7 @@ def _cut(full: Written, fmt: str, start: int, stop: int, types: dict | None = No
     if types is not None:
         page = {"head": {"vars": types["vars"]}, "results": {"bindings": []}}
         page["results"]["bindings"] = typed_bindings(types, cells, start)
-        return json.dumps(page, ensure_ascii=False).encode(), len(cells)
+        return results_json(page), len(cells)
     out = io.StringIO(newline="")
     csv.writer(out, lineterminator="\r\n").writerows([header, *cells])
     return out.getvalue().encode("utf-8"), len(cells)
