@@ -151,6 +151,17 @@ class Answer:
         return ", ".join(parts)
 
 
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A query request read once (`Site.asked`): its job and cache key, the media type of the
+    answer, and whether it asks for a fresh evaluation (`Cache-Control: no-cache`)."""
+
+    job: QueryJob
+    key: str
+    media: str
+    fresh: bool
+
+
 class Site:
     """The running server's shared state: the base, the query pool, cached descriptions."""
 
@@ -465,6 +476,14 @@ class Site:
                 kept.write_text(str(count), encoding="ascii")
         return count
 
+    def asked(self, parsed: ProtocolRequest, headers) -> Asked:
+        """What a protocol request asks the endpoint (its query read, the format chosen from
+        `format=` or `Accept`, the cache key), for the endpoint and its fast path alike."""
+        info = inspect_query(parsed.query)
+        fmt, media = result_format(info.form, headers.get("accept"), parsed.format)
+        job = self.job(parsed.query, fmt, parsed, info, self.endpoint)
+        return Asked(job, self.key(job), media, wants_fresh(headers))
+
     def job(
         self,
         query: str,
@@ -553,15 +572,11 @@ async def sparql(request: Request) -> Response:
         parsed = await read_request(request, site.config.max_body)
     if parsed.query is None:
         return _service_description(request, site, parsed)
-    info: QueryInfo = inspect_query(parsed.query)
-    fmt, media = result_format(info.form, request.headers.get("accept"), parsed.format)
-    job = site.job(parsed.query, fmt, parsed, info, site.endpoint)
-    fresh = wants_fresh(request.headers)
-    key = site.key(job)
-    if not fresh and site.validators.not_modified(request.headers, key):
-        return Response(status_code=304, headers=site.validators.headers(key))
-    answer = await site.answer(job, fresh=fresh, public=True, key=key)
-    return results_response(site, answer, media)
+    asked = request.scope.get("atlas.asked") or site.asked(parsed, request.headers)
+    if not asked.fresh and site.validators.not_modified(request.headers, asked.key):
+        return Response(status_code=304, headers=site.validators.headers(asked.key))
+    answer = await site.answer(asked.job, fresh=asked.fresh, public=True, key=asked.key)
+    return results_response(site, answer, asked.media)
 
 
 def results_response(site: Site, answer: Answer, media: str) -> Response:

@@ -23,10 +23,8 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 
 from atlas_ld.core.errors import AtlasError
-from atlas_ld.serve.cache import wants_fresh
 from atlas_ld.serve.front import REPLAY
-from atlas_ld.serve.protocol import parse_request, result_format
-from atlas_ld.store.guard import inspect_query
+from atlas_ld.serve.protocol import parse_request
 
 if TYPE_CHECKING:  # the app imports this module
     from atlas_ld.serve.app import Answer, Site
@@ -75,11 +73,8 @@ class FastAnswers:
             scope["atlas.request"] = parsed  # the normal path need not read it again
             if parsed.query is None:
                 return None
-            info = inspect_query(parsed.query)
-            fmt, media = result_format(info.form, headers.get("accept"), parsed.format)
-            job = site.job(parsed.query, fmt, parsed, info, site.endpoint)
-            key = site.key(job)
-            fresh = wants_fresh(headers)
+            asked = scope["atlas.asked"] = site.asked(parsed, headers)  # nor this again
+            job, key, fresh = asked.job, asked.key, asked.fresh
             if not fresh and site.validators.not_modified(headers, key):
                 scope["atlas.replay"] = REPLAY
                 return Response(status_code=304, headers=site.validators.headers(key))
@@ -94,7 +89,7 @@ class FastAnswers:
             scope["atlas.replay"] = REPLAY  # the same bytes for the same request (serve.front)
         elif fresh:
             scope["atlas.replay"] = Renewal(site, job, key)
-        return results_response(site, answer, media)
+        return results_response(site, answer, asked.media)
 
 
 @dataclass(frozen=True, slots=True)
