@@ -19,6 +19,7 @@ from starlette.requests import Request
 from atlas_ld.core.errors import QueryError
 from atlas_ld.core.namespaces import ATLAS, RDF, VOID
 from atlas_ld.serve.negotiation import negotiate
+from atlas_ld.store.guard import remembered
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
@@ -135,19 +136,11 @@ def parse_request(method: str, query_string: bytes, headers, body: bytes) -> Pro
     )
 
 
-def _form(text: str) -> list[tuple[str, str]]:
+@remembered
+def _form(text: str) -> tuple[tuple[str, str], ...]:
     """A form body's fields; the same bodies come again and again (a client's query), and
     percent-decoding a long query costs more than answering it from the cache."""
-    return list(_remembered_form(text)) if len(text) <= 16_000 else _parse_form(text)
-
-
-def _parse_form(text: str) -> list[tuple[str, str]]:
-    return parse_qsl(text, keep_blank_values=True)
-
-
-@functools.lru_cache(maxsize=512)
-def _remembered_form(text: str) -> tuple[tuple[str, str], ...]:
-    return tuple(_parse_form(text))
+    return tuple(parse_qsl(text, keep_blank_values=True))
 
 
 def _values(params: list[tuple[str, str]], name: str) -> list[str]:

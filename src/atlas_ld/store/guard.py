@@ -73,8 +73,9 @@ MEMO_ENTRIES = 512
 _Result = TypeVar("_Result")
 
 
-def _remembered(function: Callable[[str], _Result]) -> Callable[[str], _Result]:
-    """`function` of a query text, its result (or `QueryError`) kept for short texts."""
+def remembered(function: Callable[[str], _Result]) -> Callable[[str], _Result]:
+    """`function` of a request's text, its result (or `QueryError`) kept for short texts (the
+    one rule for readings a server repeats; see `MEMO_CHARS`)."""
 
     @functools.lru_cache(maxsize=MEMO_ENTRIES)
     def kept(text: str) -> tuple[bool, object]:
@@ -127,7 +128,7 @@ def _tokens(text: str) -> list[_Token]:
     return tokens
 
 
-@_remembered
+@remembered
 def inspect_query(text: str) -> QueryInfo:
     """Refuse network access and updates; return the query form.
 
@@ -210,7 +211,7 @@ def _unescape_codepoints(text: str) -> str:
     return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
-@_remembered
+@remembered
 def normalise(text: str) -> tuple[str, bool]:
     """The query as its tokens joined by one space (comments and layout do not count), and
     whether it holds a relative IRI (whose meaning depends on the base IRI): a cache key."""
@@ -228,7 +229,7 @@ _TRIVIAL = re.compile(
 )
 
 
-@_remembered
+@remembered
 def is_trivial(text: str) -> bool:
     """True for a query whose cost is bounded by its own text: one triple pattern, no modifier,
     and (for SELECT) a LIMIT under 1,000. pyoxigraph answers it with one index scan that stops
@@ -243,7 +244,7 @@ def is_trivial(text: str) -> bool:
     return len(variables) == len(set(variables))
 
 
-@_remembered
+@remembered
 def star_columns(text: str) -> tuple[str, ...] | None:
     """For `SELECT *`, the variables in the order they first appear in the query; else None.
 
