@@ -32,10 +32,6 @@ from atlas_ld.store.personal import may_see
 STAMP = "source-manifest.sha256"
 
 
-def has_personal_graphs(store: ox.Store) -> bool:
-    return any(not may_see(g, include_personal=False) for g in store.named_graphs())
-
-
 def _is_current(target: Path, digest: str) -> bool:
     stamp = target / STAMP
     try:
@@ -67,10 +63,10 @@ def current_copy(store_dir: Path) -> Path | None:
 def public_copy(store_dir: Path) -> Path:
     """The path of an up-to-date copy of `store_dir` without personal-data graphs."""
     store_dir = Path(store_dir)
-    source = open_store(store_dir, read_only=True)
     found = current_copy(store_dir)
     if found is not None:
         return found
+    source = open_store(store_dir, read_only=True)
     scratch = store_dir.with_name(f"{store_dir.name}.public.new-{os.getpid()}")
     shutil.rmtree(scratch, ignore_errors=True)
     try:
