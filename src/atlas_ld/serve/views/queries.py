@@ -133,25 +133,24 @@ def _full_answer(
     its JSON being over the byte limit), or the whole CSV kept when the full answer was cut at
     the row limit; None when no kept answer holds them."""
 
-    def holding(kind: str) -> Written | None:
-        full = site.answers.get(site.key(site.job(sparql, kind, info=info)))
+    def holding(key: str | None) -> Written | None:
+        full = site.answers.get(key) if key else None
         return None if full is None or (full.truncated and full.rows < stop) else full
 
     folder = site.answers.folder
+    keys = {kind: site.key(site.job(sparql, kind, info=info)) for kind in ("csv", "json")}
     whole = whole_key(site.validators.build_id, sparql) if folder else None
     if fmt == "csv":
-        full = holding("csv") or (site.answers.get(whole) if whole else None)
+        full = holding(keys["csv"]) or holding(whole)
         return (full, None) if full is not None else None
     # SPARQL JSON: from a CSV with its kinds first, read only up to the page (parsing the whole
     # JSON answer, 50 MB for `roles` at Atlas scale, took a second a page)
-    for key in (site.key(site.job(sparql, "csv", info=info)), whole) if folder else ():
-        full = site.answers.get(key)
-        if full is None or (full.truncated and full.rows < stop):
-            continue
-        types = read_types(folder, key)
+    for key in (keys["csv"], whole) if folder else ():
+        full = holding(key)
+        types = read_types(folder, key) if full is not None else None
         if types is not None:
             return full, types
-    full = holding("json")
+    full = holding(keys["json"])
     return (full, None) if full is not None else None
 
 
