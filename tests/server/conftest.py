@@ -46,8 +46,14 @@ class Server:
     log: Callable[[], str] = str  # the server's standard error so far
 
     def children(self) -> set[int]:
-        """PIDs of the server's child processes (its query workers, the resource tracker)."""
-        return {child.pid for child in psutil.Process(self.process.pid).children()}
+        """PIDs of the server's processes: its query workers, multiprocessing's resource
+        tracker, and with the memory engine the fork server the workers are forked from."""
+        return {child.pid for child in psutil.Process(self.process.pid).children(recursive=True)}
+
+    def helpers(self) -> int:
+        """How many of `children` are not query workers (tracker, fork server)."""
+        direct = psutil.Process(self.process.pid).children()
+        return sum(1 for c in direct if "forkserver" in " ".join(c.cmdline())) + 1
 
 
 def _settle(server: Server, args: tuple[str, ...], seconds: float = 120) -> None:
@@ -58,7 +64,7 @@ def _settle(server: Server, args: tuple[str, ...], seconds: float = 120) -> None
     default = max(3, os.cpu_count() or 3)  # as `QueryPool` sizes itself
     workers = int(args[args.index("--workers") + 1]) if "--workers" in args else default
     deadline = time.monotonic() + seconds
-    while len(server.children()) > workers + 1 and time.monotonic() < deadline:
+    while len(server.children()) > workers + server.helpers() and time.monotonic() < deadline:
         time.sleep(0.1)
 
 

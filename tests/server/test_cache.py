@@ -89,18 +89,20 @@ def test_answers_survive_a_restart(sample_store, tmp_path):
         assert _get(server.url, query).headers["X-Cache"] == "hit"
 
 
-def test_precomputed_canned_answers_match_the_store(sample_store, tmp_path):
-    """`precompute` (called by the build) writes each canned query's answer; the rows are those
-    pyoxigraph gives on the public copy, read independently here."""
+@pytest.mark.parametrize("engine", ["disk", "memory"])
+def test_precomputed_canned_answers_match_the_store(sample_store, tmp_path, engine):
+    """`precompute` (called by the build) writes each canned query's answer, for the engine
+    given, in that engine's folder; the rows are those pyoxigraph gives on the public copy,
+    read independently here."""
     store = tmp_path / "store"
     shutil.copytree(sample_store, store)
-    written = precompute(store)
+    written = precompute(store, engine=engine)
     assert written >= len(list_queries())  # JSON and CSV of each SELECT
-    stamp = BuildStamp.of(store)
-    folder = answers_root(store) / stamp.id
+    build = BuildStamp.of(store).id + ("-memory" if engine == "memory" else "")
+    folder = answers_root(store) / build
     public = ox.Store.read_only(str(store.with_name("store.public")))
     for canned in list_queries():
-        key = answer_key(stamp.id, canned.sparql, "json", row_limit=100_000, max_bytes=50_000_000)
+        key = answer_key(build, canned.sparql, "json", row_limit=100_000, max_bytes=50_000_000)
         stored = read_answer(folder, key)
         assert stored is not None, canned.name
         rows = list(public.query(canned.sparql, use_default_graph_as_union=True))
@@ -128,15 +130,16 @@ def test_a_long_canned_answer_is_computed_ahead_cut_at_the_row_limit(sample_stor
     the server cuts answers, it answers at once and says it was cut."""
     store = tmp_path / "store"
     shutil.copytree(sample_store, store)
-    assert precompute(store, row_limit=10) >= len(list_queries())
-    stamp = BuildStamp.of(store)
+    assert precompute(store, row_limit=10, engine="disk") >= len(list_queries())
+    build = BuildStamp.of(store).id
     roles = next(q for q in list_queries() if q.name == "roles")
-    key = answer_key(stamp.id, roles.sparql, "csv", row_limit=10, max_bytes=50_000_000)
-    stored = read_answer(answers_root(store) / stamp.id, key)
+    key = answer_key(build, roles.sparql, "csv", row_limit=10, max_bytes=50_000_000)
+    stored = read_answer(answers_root(store) / build, key)
     assert stored is not None and stored.rows == 10 and stored.truncated
     lines = stored.path.read_text(encoding="utf-8").strip().splitlines()
     assert len(lines) == 11  # the header and ten rows
-    for server in start_server(store, "--workers", "1", "--max-rows", "10", "--timeout", "0.1"):
+    limits = ("--max-rows", "10", "--timeout", "0.1")
+    for server in start_server(store, "--workers", "1", "--engine", "disk", *limits):
         response = requests.get(f"{server.url}/queries/roles.csv", timeout=60)
         assert response.status_code == 200
         assert response.content == stored.path.read_bytes()

@@ -91,12 +91,22 @@ class ByteSize(click.ParamType):
     "BASE + 'graph/'), leaving out the engine's own graphs and other datasets.",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["auto", "memory", "disk"]),
+    default="auto",
+    show_default=True,
+    help="Where queries read the store: in memory (3 to 14 times faster, about 600 bytes per "
+    "quad, held twice: the server's copy and its workers' shared one), on disk, or auto: "
+    "memory when both copies fit in half the memory available (docs/server.md).",
+)
+@click.option(
     "--query-memory",
     default="1GiB",
     show_default=True,
     type=ByteSize(),
-    help="Memory each query worker may use (KiB, MiB, GiB suffixes; 0: no limit). A query that "
-    "needs more is stopped with 503 and its worker replaced; the others keep answering.",
+    help="Memory each query worker may use beyond the store it holds (KiB, MiB, GiB suffixes; "
+    "0: no limit). A query that needs more is stopped with 503 and its worker replaced; the "
+    "others keep answering.",
 )
 @click.option(
     "--max-result-bytes",
@@ -149,6 +159,7 @@ def serve(
     workers: int | None,
     sparql_endpoint: str | None,
     graph_prefix: str | None,
+    engine: str,
     query_memory: int,
     max_result_bytes: int,
     public_url: str | None,
@@ -191,5 +202,6 @@ def serve(
         trusted_hosts=list(trusted_hosts),
         cache_control=cache_control,
         cache_memory=cache_memory,
+        engine=engine,
     )
     run(config, host=host, port=port)

@@ -644,6 +644,8 @@ def _build(
     report.steps["search index"], step = time.monotonic() - step, time.monotonic()
     if options.answers:
         # Otherwise the server answers them in the background at its first start on this store.
+        # For the engine a server here would choose; for memory, the N-Quads it loads are
+        # written too (`store.memory`), so its first start does not wait for them.
         precompute(store_dir)
         report.steps["canned answers"] = time.monotonic() - step
     report.seconds = time.monotonic() - started

@@ -82,6 +82,8 @@ from atlas_ld.store.answers import (
 from atlas_ld.store.canned import list_queries
 from atlas_ld.store.disk import read_manifest
 from atlas_ld.store.guard import QueryInfo, inspect_query, is_trivial
+from atlas_ld.store.memory import ENGINE_SUFFIX, SERVER_COPIES, Engine
+from atlas_ld.store.memory import choose as choose_engine
 from atlas_ld.store.remote import RemoteSource
 from atlas_ld.store.repo import Repo, open_embedded
 
@@ -129,6 +131,7 @@ class ServerConfig:
     cache_disk: int = 1 << 30
     graph_prefix: str | None = None  # of the endpoint, serve only graphs whose IRI starts so
     fast_path: bool = True  # answers at hand skip Starlette's layers (serve.fast)
+    engine: str = "auto"  # where queries read the store: "memory", "disk" or "auto" (store.memory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +173,7 @@ class Site:
         # The repository applies the personal-data rule (atlas_ld.store.repo). The main process
         # keeps its own handle for the catalogue and VoID, which need the whole store at once;
         # queries from clients never run on it but in the workers, which reopen `served`.
+        self.engine: Engine = "disk"
         if config.sparql_endpoint:
             self.base = check_base(config.base) if config.base else base_from_env()
             remote = RemoteSource(
@@ -185,7 +189,10 @@ class Site:
             manifest = read_manifest(config.store)
             self.base = check_base(config.base) if config.base else manifest.base
             embedded = open_embedded(config.store, include_personal=config.include_personal)
-            self.store, served = embedded, Path(embedded.source.path)
+            self.engine = self._engine(config)
+            if self.engine == "memory":
+                embedded = embedded.in_memory(config.store)
+            self.store, served = embedded, embedded.source
         self.public_url = public_url(config.public_url or self.base)
         self.endpoint = self.public_url + "sparql"
         self.validators, self.answers = self._answers(config)
@@ -207,6 +214,17 @@ class Site:
         self._lean: OrderedDict[str, float] = OrderedDict()
         self._leaning = 0  # lean evaluations running now
 
+    @staticmethod
+    def _engine(config: ServerConfig) -> Engine:
+        """Where queries read the store (`store.memory`): the public copy may be held in
+        memory; a store served with its personal data stays on disk (its N-Quads would be a
+        file of personal data beside the store)."""
+        if config.include_personal:
+            if config.engine == "memory":
+                log.warning("engine: disk, a store served with its personal data stays there")
+            return "disk"
+        return choose_engine(config.engine, config.store, copies=SERVER_COPIES)
+
     def _answers(self, config: ServerConfig) -> tuple[Validators, ResultCache]:
         """The build's validators and its result cache (on disk next to the store when the
         folder is writable; in memory only for a remote endpoint, whose answers may change)."""
@@ -215,6 +233,8 @@ class Site:
             stamp = BuildStamp(f"remote{int(time.time())}", time.time())
         else:
             stamp = BuildStamp.of(config.store)
+            # Rows without ORDER BY come in another order from each engine: answers per engine.
+            stamp = BuildStamp(stamp.id + ENGINE_SUFFIX[self.engine], stamp.time)
             if config.include_personal:
                 # Answers with personal data never share a folder with the public ones.
                 stamp = BuildStamp(f"{stamp.id}-personal", stamp.time)
@@ -432,6 +452,7 @@ class Site:
                 self.config.store,
                 row_limit=self.config.max_rows,
                 max_bytes=self.config.max_result_bytes,
+                engine=self.engine,
             )
             try:
                 written = await asyncio.to_thread(child.wait)

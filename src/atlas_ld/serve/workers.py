@@ -9,11 +9,15 @@ several read-only processes on one directory), and queries run in parallel on al
 The web server talks to a worker through a pipe and waits on it with the event loop
 (`add_reader`), so waiting costs no thread; answers are read as they arrive (`_Inbox`).
 
+With the memory engine (`store.memory`) the workers are forked from a fork server that holds
+the store in memory, and share it (`_context`).
+
 Memory: each worker sets its own data-segment limit (`RLIMIT_DATA`, `--query-memory`) before it
-opens the store. pyoxigraph aborts the process when an allocation fails, so a query that needs
-more dies alone (SIGABRT); the pool sees the dead pipe, answers 503 "ran out of memory" and starts
-a fresh worker, while the others go on. `RLIMIT_DATA` rather than `RLIMIT_AS`: it counts the heap
-and anonymous mappings that grow with a query, not RocksDB's file mappings or thread stacks.
+opens the store (after, with the memory engine: the copy plus `--query-memory`). pyoxigraph
+aborts the process when an allocation fails, so a query that needs more dies alone (SIGABRT);
+the pool sees the dead pipe, answers 503 "ran out of memory" and starts a fresh worker, while
+the others go on. `RLIMIT_DATA` rather than `RLIMIT_AS`: it counts the heap and anonymous
+mappings that grow with a query, not RocksDB's file mappings or thread stacks.
 
 Large answers: a worker writes an answer over `SPOOL_BYTES` to a file in the spool directory and
 sends its path, so the main process streams it from disk and never holds a whole large answer
@@ -48,8 +52,8 @@ from atlas_ld.serve.results import (
     write_triples,
 )
 from atlas_ld.store.guard import star_columns
-from atlas_ld.store.remote import RemoteSource
-from atlas_ld.store.repo import is_triples, reopen
+from atlas_ld.store.memory import PRELOAD_VARIABLE
+from atlas_ld.store.repo import RepoSource, is_triples, reopen
 
 _SYNTAX_POSITION = re.compile(r"^error at (\d+):(\d+): ")
 _MESSAGE_LIMIT = 300
@@ -182,17 +186,25 @@ def _spooled(written: Written, spool: str | None) -> Written:
 
 
 def _worker_main(
-    conn: Connection, store_path: str, memory: int | None = None, spool: str | None = None
+    conn: Connection,
+    store_path: str | RepoSource,
+    memory: int | None = None,
+    spool: str | None = None,
 ) -> None:
     # Die with the server: a worker left behind would hold the store open for nothing.
     _die_with_parent()
-    if memory:
+    in_memory = getattr(store_path, "memory_file", None) is not None
+    if memory and not in_memory:
         resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     try:
-        store = reopen(store_path)  # a store path, or a remote repo's source
+        store = reopen(store_path)  # a store path, or a repo's source
     except (OSError, AtlasError) as exc:
         conn.send(("failed", f"cannot open the store read-only: {exc}"))
         return
+    if memory and in_memory:
+        # The store held in memory is the worker's own data: a query may use `memory` more.
+        limit = _data_size() + memory
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     conn.send(("ready", None))
     while True:
         try:
@@ -207,6 +219,33 @@ def _worker_main(
             conn.send(("memory", None))
         except (OSError, ValueError, TypeError, AtlasError) as exc:
             conn.send(("failed", f"the query could not be evaluated: {exc}"))
+
+
+def _data_size() -> int:
+    """Bytes of this process's data segment (`VmData`, what `RLIMIT_DATA` counts)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _context(source: str | RepoSource):
+    """How workers start: spawned (a fresh interpreter that opens the store), or, for a store
+    held in memory, forked from a fork server that loaded the copy once (`store.preload`), so
+    the workers share its pages and a replacement starts in milliseconds, not seconds. The
+    fork server reads the file's name from the environment when it starts; one started
+    earlier in this process for another file leaves each worker to load its own copy."""
+    memory_file = getattr(source, "memory_file", None)
+    if memory_file is None:
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    os.environ[PRELOAD_VARIABLE] = memory_file
+    context.set_forkserver_preload(["atlas_ld.serve.workers", "atlas_ld.store.preload"])
+    return context
 
 
 def _die_with_parent() -> None:
@@ -268,7 +307,9 @@ class _Inbox:
 
 
 class _Worker:
-    def __init__(self, context, store_path: str, memory: int | None, spool: str | None):
+    def __init__(
+        self, context, store_path: str | RepoSource, memory: int | None, spool: str | None
+    ):
         self.conn, child = context.Pipe()
         self.inbox = _Inbox(self.conn)
         self.process = context.Process(
@@ -314,21 +355,23 @@ class QueryPool:
 
     def __init__(
         self,
-        store_path: Path | RemoteSource,
+        store_path: Path | RepoSource,
         *,
         size: int | None = None,
         timeout: float = 10.0,
         memory: int | None = DEFAULT_QUERY_MEMORY,
         spool: Path | None = None,
     ):
-        self.store_path = store_path if isinstance(store_path, RemoteSource) else str(store_path)
+        self.store_path = (
+            str(store_path) if isinstance(store_path, str | os.PathLike) else store_path
+        )
         # At least three, so one can stay free for the pages (idle workers cost little memory).
         self.size = size or max(3, os.cpu_count() or 3)
         self.timeout = timeout
         self.memory = memory
         self.spool = str(spool) if spool else None
         self.deaths: dict[str, int] = {}  # how workers ended other than by a timeout kill
-        self._context = multiprocessing.get_context("spawn")
+        self._context = _context(self.store_path)
         self._idle: asyncio.Queue[_Worker] | None = None
         self._all: set[_Worker] = set()
         self.replaced = 0

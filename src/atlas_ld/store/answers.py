@@ -34,6 +34,8 @@ import pyoxigraph as ox
 from atlas_ld.core.errors import AtlasError, StoreError
 from atlas_ld.store.disk import MANIFEST
 from atlas_ld.store.guard import normalise
+from atlas_ld.store.memory import ENGINE_SUFFIX, SERVER_COPIES, Engine
+from atlas_ld.store.memory import choose as choose_engine
 
 log = logging.getLogger("atlas_ld.store.answers")
 
@@ -196,6 +198,7 @@ def precompute(
     row_limit: int = DEFAULT_ROW_LIMIT,
     max_bytes: int = DEFAULT_MAX_BYTES,
     budget: float | None = DEFAULT_BUDGET,
+    engine: str = "auto",
 ) -> int:
     """Compute the canned queries' answers (SPARQL JSON and CSV) on the store's public copy, as
     the server would give them (cut at `row_limit` rows); returns how many were written. An
@@ -205,10 +208,15 @@ def precompute(
     pyoxigraph cannot stop a query, so with a `budget` (seconds) the work runs in a child
     process that is killed when the budget is spent: a canned query that grew slow never holds
     a build up. Answers written until then stay; a server computes the rest in the background.
+
+    They are kept for the `engine` a server would read the store with (`store.memory`; "auto":
+    the one a server here would choose), whose N-Quads file is written first for memory.
     """
+    engine = choose_engine(engine, Path(store_dir), copies=SERVER_COPIES)
     if budget is None:
-        return _precompute(Path(store_dir), row_limit, max_bytes)
-    return Precomputation.start(store_dir, row_limit=row_limit, max_bytes=max_bytes).wait(budget)
+        return _precompute(Path(store_dir), row_limit, max_bytes, engine)
+    child = Precomputation.start(store_dir, row_limit=row_limit, max_bytes=max_bytes, engine=engine)
+    return child.wait(budget)
 
 
 @dataclass(slots=True)
@@ -229,11 +237,12 @@ class Precomputation:
         *,
         row_limit: int = DEFAULT_ROW_LIMIT,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        engine: Engine = "disk",
     ) -> Precomputation:
         root = answers_root(Path(store_dir))
         before = _answer_count(root)
         child = multiprocessing.get_context("spawn").Process(
-            target=_precompute, args=(Path(store_dir), row_limit, max_bytes), daemon=True
+            target=_precompute, args=(Path(store_dir), row_limit, max_bytes, engine), daemon=True
         )
         child.start()
         return cls(root, before, child, time.monotonic())
@@ -276,15 +285,18 @@ def _answer_count(root: Path) -> int:
     return sum(1 for _ in root.glob("*/*.json")) if root.is_dir() else 0
 
 
-def _precompute(store_dir: Path, row_limit: int, max_bytes: int) -> int:
+def _precompute(store_dir: Path, row_limit: int, max_bytes: int, engine: Engine = "disk") -> int:
     from atlas_ld.store.canned import list_queries
     from atlas_ld.store.repo import open_embedded
 
     store_dir = Path(store_dir)
     stamp = BuildStamp.of(store_dir)
+    stamp = BuildStamp(stamp.id + ENGINE_SUFFIX[engine], stamp.time)  # as the server keys them
     try:
         folder = open_answers(store_dir, stamp.id)
         repo = open_embedded(store_dir)
+        if engine == "memory":
+            repo = repo.in_memory(store_dir)
     except (OSError, AtlasError) as exc:
         log.warning("canned answers not computed ahead: %s", exc)
         return 0

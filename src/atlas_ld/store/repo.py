@@ -133,28 +133,61 @@ class EmbeddedSource:
 
     path: str
     include_personal: bool = False
+    # The N-Quads of `path` to hold in memory instead of reading RocksDB (`store.memory`)
+    memory_file: str | None = None
 
     def open(self) -> EmbeddedRepo:
-        try:
-            store = ox.Store.read_only(self.path)
-        except OSError as exc:
-            raise StoreError(f"cannot open the store read-only: {exc}", where=self.path) from None
-        return EmbeddedRepo(store, self.path, include_personal=self.include_personal)
+        if self.memory_file is not None:
+            from atlas_ld.store.memory import shared
+
+            store = shared(self.memory_file)
+        else:
+            try:
+                store = ox.Store.read_only(self.path)
+            except OSError as exc:
+                msg = f"cannot open the store read-only: {exc}"
+                raise StoreError(msg, where=self.path) from None
+        return EmbeddedRepo(
+            store, self.path, include_personal=self.include_personal, memory_file=self.memory_file
+        )
 
 
 class EmbeddedRepo:
     """A pyoxigraph store whose every graph the reader may see (see `open_embedded`)."""
 
-    def __init__(self, store: ox.Store, path: str | None, *, include_personal: bool):
+    def __init__(
+        self,
+        store: ox.Store,
+        path: str | None,
+        *,
+        include_personal: bool,
+        memory_file: str | None = None,
+    ):
         self.store = store
         self.path = path
         self.include_personal = include_personal
+        self.memory_file = memory_file
+
+    @property
+    def engine(self) -> str:
+        """ "memory" when the store is held in memory from its N-Quads file, else "disk"."""
+        return "memory" if self.memory_file is not None else "disk"
 
     @property
     def source(self) -> EmbeddedSource:
         if self.path is None:
             raise StoreError("an in-memory store cannot be reopened by a query worker")
-        return EmbeddedSource(self.path, self.include_personal)
+        return EmbeddedSource(self.path, self.include_personal, self.memory_file)
+
+    def in_memory(self, store_dir: str | os.PathLike[str]) -> EmbeddedRepo:
+        """This repo with its store held in memory, loaded from `store_dir`'s N-Quads file of
+        this repo's store (written first when missing or stale: `store.memory`)."""
+        from atlas_ld.store.memory import memory_file
+
+        if self.path is None:
+            raise StoreError("an in-memory store is already in memory")
+        file = memory_file(Path(store_dir), Path(self.path))
+        return EmbeddedSource(self.path, self.include_personal, str(file)).open()
 
     @property
     def label(self) -> str:
@@ -181,7 +214,9 @@ def _has_hidden_graphs(store: ox.Store, include_personal: bool) -> bool:
     return any(not may_see(g, include_personal=include_personal) for g in store.named_graphs())
 
 
-def open_embedded(store_dir: str | os.PathLike[str], *, include_personal: bool = False) -> Repo:
+def open_embedded(
+    store_dir: str | os.PathLike[str], *, include_personal: bool = False
+) -> EmbeddedRepo:
     """The store built at `store_dir`, or its public copy when personal data must stay hidden.
 
     The public copy is written by `atlas-ld build`; when it is missing or older than the store it
