@@ -85,7 +85,7 @@ from atlas_ld.store.guard import QueryInfo, inspect_query, is_trivial
 from atlas_ld.store.memory import ENGINE_SUFFIX, SERVER_COPIES, Engine
 from atlas_ld.store.memory import choose as choose_engine
 from atlas_ld.store.remote import RemoteSource
-from atlas_ld.store.repo import Repo, open_embedded
+from atlas_ld.store.repo import EmbeddedRepo, Repo, RepoSource, open_embedded
 
 log = logging.getLogger("atlas_ld.serve.app")
 _PREFIXES = tuple(PREFIXES.items())  # every job's, for graph results in Turtle
@@ -184,26 +184,21 @@ class Site:
             )
             # the main process reads the whole store for the catalogue, VoID and search index
             self.store: Repo = replace(remote, timeout=max(120.0, config.timeout)).open()
-            served: Path | RemoteSource = remote
+            served: RepoSource = remote
         else:
             manifest = read_manifest(config.store)
             self.base = check_base(config.base) if config.base else manifest.base
             embedded = open_embedded(config.store, include_personal=config.include_personal)
             self.engine = self._engine(config)
-            if self.engine == "memory":
-                embedded = embedded.in_memory(config.store)
             self.store, served = embedded, embedded.source
         self.public_url = public_url(config.public_url or self.base)
         self.endpoint = self.public_url + "sparql"
         self.validators, self.answers = self._answers(config)
+        if self.engine == "memory":
+            self._hold_in_memory(config)
+        else:
+            self.pool = self._pool(config, served)
         self.triples = self._count_triples()
-        self.pool = QueryPool(
-            served,
-            size=config.workers,
-            timeout=config.timeout,
-            memory=config.query_memory,
-            spool=self.answers.spool,
-        )
         self._cache: dict[str, object] = {}
         self._failed: OrderedDict[str, tuple[float, QueryError]] = OrderedDict()
         self._inflight: dict[str, asyncio.Future[Written]] = {}
@@ -213,6 +208,24 @@ class Site:
         # keys the lean path may answer, with the seconds their evaluation took
         self._lean: OrderedDict[str, float] = OrderedDict()
         self._leaning = 0  # lean evaluations running now
+
+    def _pool(self, config: ServerConfig, served: RepoSource) -> QueryPool:
+        return QueryPool(
+            served,
+            size=config.workers,
+            timeout=config.timeout,
+            memory=config.query_memory,
+            spool=self.answers.spool,
+        )
+
+    def _hold_in_memory(self, config: ServerConfig) -> None:
+        """Read the store in memory here and in the workers (`store.memory`): the workers' fork
+        server loads its copy while this process loads its own (4 s each at Atlas scale)."""
+        assert isinstance(self.store, EmbeddedRepo)  # `_engine` chose memory for a local store
+        source = self.store.in_memory_source(config.store)
+        self.pool = self._pool(config, source)
+        self.pool.prepare()
+        self.store = source.open()
 
     @staticmethod
     def _engine(config: ServerConfig) -> Engine:

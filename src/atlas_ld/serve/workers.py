@@ -27,6 +27,7 @@ per client (and the file becomes the result cache's entry on disk).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import multiprocessing
 import os
 import pickle
@@ -376,16 +377,30 @@ class QueryPool:
         self._all: set[_Worker] = set()
         self.replaced = 0
         self._lane: asyncio.Semaphore | None = None
+        self._preparing: concurrent.futures.Future[None] | None = None
 
     def _new_worker(self) -> _Worker:
         return _Worker(self._context, self.store_path, self.memory, self.spool)
 
+    def prepare(self) -> None:
+        """Begin starting the workers in a thread, so that the caller's own work (loading its
+        copy of the store in memory) overlaps theirs (the fork server loading its copy);
+        `start` then waits for them."""
+        if self._preparing is None:
+            self._preparing = concurrent.futures.ThreadPoolExecutor(1).submit(self._start)
+
     def start(self) -> None:
         """Start the workers and wait until each has opened the store (errors surface here)."""
+        if self._preparing is None:
+            self._start()
+        else:
+            self._preparing.result()
+
+    def _start(self) -> None:
         workers = [self._new_worker() for _ in range(self.size)]
         self._all.update(workers)
         for worker in workers:
-            self._check_ready(worker, worker.conn.recv() if worker.conn.poll(60) else None)
+            self._check_ready(worker, worker.conn.recv() if worker.conn.poll(120) else None)
 
     def _check_ready(self, worker: _Worker, message) -> None:
         if not message or message[0] != "ready":

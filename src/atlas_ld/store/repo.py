@@ -179,15 +179,19 @@ class EmbeddedRepo:
             raise StoreError("an in-memory store cannot be reopened by a query worker")
         return EmbeddedSource(self.path, self.include_personal, self.memory_file)
 
-    def in_memory(self, store_dir: str | os.PathLike[str]) -> EmbeddedRepo:
-        """This repo with its store held in memory, loaded from `store_dir`'s N-Quads file of
-        this repo's store (written first when missing or stale: `store.memory`)."""
+    def in_memory_source(self, store_dir: str | os.PathLike[str]) -> EmbeddedSource:
+        """The source of this repo held in memory: loaded from `store_dir`'s N-Quads file of
+        this repo's store (written here first when missing or stale: `store.memory`)."""
         from atlas_ld.store.memory import memory_file
 
         if self.path is None:
             raise StoreError("an in-memory store is already in memory")
         file = memory_file(Path(store_dir), Path(self.path))
-        return EmbeddedSource(self.path, self.include_personal, str(file)).open()
+        return EmbeddedSource(self.path, self.include_personal, str(file))
+
+    def in_memory(self, store_dir: str | os.PathLike[str]) -> EmbeddedRepo:
+        """This repo with its store held in memory (see `in_memory_source`)."""
+        return self.in_memory_source(store_dir).open()
 
     @property
     def label(self) -> str:
