@@ -84,8 +84,9 @@ from atlas_ld.store.disk import read_manifest
 from atlas_ld.store.guard import QueryInfo, inspect_query, is_trivial
 from atlas_ld.store.memory import ENGINE_SUFFIX, SERVER_COPIES, Engine
 from atlas_ld.store.memory import choose as choose_engine
+from atlas_ld.store.memory import write_file as write_memory_file
 from atlas_ld.store.remote import RemoteSource
-from atlas_ld.store.repo import EmbeddedRepo, Repo, RepoSource, open_embedded
+from atlas_ld.store.repo import EmbeddedSource, Repo, RepoSource, open_embedded
 
 log = logging.getLogger("atlas_ld.serve.app")
 _PREFIXES = tuple(PREFIXES.items())  # every job's, for graph results in Turtle
@@ -191,13 +192,18 @@ class Site:
             embedded = open_embedded(config.store, include_personal=config.include_personal)
             self.engine = self._engine(config)
             self.store, served = embedded, embedded.source
+            if self.engine == "memory":
+                try:
+                    served = embedded.in_memory_source(config.store)
+                except StoreError as exc:  # the N-Quads could not be written (disk full...)
+                    log.warning("engine: disk: %s", exc)
+                    self.engine = "disk"
         self.public_url = public_url(config.public_url or self.base)
         self.endpoint = self.public_url + "sparql"
         self.validators, self.answers = self._answers(config)
-        if self.engine == "memory":
-            self._hold_in_memory(config)
-        else:
-            self.pool = self._pool(config, served)
+        self.pool = self._pool(config, served)
+        if isinstance(served, EmbeddedSource) and served.memory_file is not None:
+            self._hold_in_memory(config, served)
         self.triples = self._count_triples()
         self._cache: dict[str, object] = {}
         self._failed: OrderedDict[str, tuple[float, QueryError]] = OrderedDict()
@@ -218,14 +224,22 @@ class Site:
             spool=self.answers.spool,
         )
 
-    def _hold_in_memory(self, config: ServerConfig) -> None:
+    def _hold_in_memory(self, config: ServerConfig, source: EmbeddedSource) -> None:
         """Read the store in memory here and in the workers (`store.memory`): the workers' fork
-        server loads its copy while this process loads its own (4 s each at Atlas scale)."""
-        assert isinstance(self.store, EmbeddedRepo)  # `_engine` chose memory for a local store
-        source = self.store.in_memory_source(config.store)
-        self.pool = self._pool(config, source)
+        server loads its copy while this process loads its own (4 s each at Atlas scale). A
+        file that does not load (damaged after it was written) is written again, once, and
+        workers are started anew on it (each loads its own copy then)."""
         self.pool.prepare()
-        self.store = source.open()
+        try:
+            self.store = source.open()
+        except StoreError as exc:
+            log.warning("%s; writing it again", exc)
+            with contextlib.suppress(AtlasError):
+                self.pool.start()  # the workers started on the damaged file
+            self.pool.close()
+            write_memory_file(config.store, Path(source.path))
+            self.store = source.open()
+            self.pool = self._pool(config, source)
 
     @staticmethod
     def _engine(config: ServerConfig) -> Engine:

@@ -54,14 +54,21 @@ def _manifest_digest(store_dir: Path) -> str:
     return hashlib.sha256((Path(store_dir) / MANIFEST).read_bytes()).hexdigest()
 
 
+def _stamp_text(store_dir: Path, target: Path) -> str:
+    """What the stamp says: the store's manifest digest and the file's size (a file cut short,
+    by a full disk or by hand, is not taken for a whole one)."""
+    return f"{_manifest_digest(store_dir)} {target.stat().st_size}"
+
+
 def current_file(store_dir: Path) -> Path | None:
-    """The N-Quads file of `store_dir` when it is there and made from the store as it is now."""
+    """The N-Quads file of `store_dir` when it is there, whole, and made from the store as it
+    is now."""
     target = copy_file(store_dir)
     try:
-        current = _stamp(target).read_text(encoding="ascii") == _manifest_digest(store_dir)
+        current = _stamp(target).read_text(encoding="ascii") == _stamp_text(store_dir, target)
     except (OSError, UnicodeError):
         return None
-    return target if current and target.is_file() else None
+    return target if current else None
 
 
 def write_file(store_dir: Path, served: Path) -> Path:
@@ -72,13 +79,12 @@ def write_file(store_dir: Path, served: Path) -> Path:
     target = copy_file(store_dir)
     scratch = target.with_name(f"{target.name}.new-{os.getpid()}")
     try:
-        digest = _manifest_digest(store_dir)
         source = ox.Store.read_only(str(served))
         source.dump(output=str(scratch), format=ox.RdfFormat.N_QUADS)
         del source
         _stamp(target).unlink(missing_ok=True)
         scratch.replace(target)
-        _stamp(target).write_text(digest, encoding="ascii")
+        _stamp(target).write_text(_stamp_text(store_dir, target), encoding="ascii")
     except OSError as exc:
         scratch.unlink(missing_ok=True)
         raise StoreError(
@@ -101,7 +107,8 @@ def load(path: str | os.PathLike[str]) -> ox.Store:
     try:
         store.bulk_load(path=os.fspath(path), format=ox.RdfFormat.N_QUADS, lenient=True)
     except (OSError, SyntaxError, ValueError) as exc:
-        raise StoreError(f"cannot load the store's memory copy: {exc}", where=str(path)) from None
+        msg = f"cannot load the store's memory copy: {exc}"
+        raise StoreError(" ".join(msg.split()), where=str(path)) from None
     return store
 
 
@@ -153,7 +160,7 @@ def _identity(path: str) -> tuple[str, str]:
     """A memory file and the build it holds: a fork server that loaded another build's file
     under the same name never gives that copy for this one."""
     try:
-        built = _stamp(Path(path)).read_text(encoding="ascii")
+        built = _stamp(Path(path)).read_text(encoding="ascii")  # the build and the size
     except (OSError, UnicodeError):
         built = ""
     return os.path.abspath(path), built
@@ -165,8 +172,9 @@ def preload_environment() -> None:
     then shares the copy's pages with the others instead of loading its own."""
     path = os.environ.get(PRELOAD_VARIABLE)
     if path and _identity(path) not in _loaded:
+        identity = _identity(path)  # before loading: the file may be replaced meanwhile
         try:
-            _loaded[_identity(path)] = load(path)
+            _loaded[identity] = load(path)
         except StoreError as exc:
             log.warning("%s", exc)  # each worker will load (and report) it itself
 
