@@ -1,4 +1,5 @@
-"""Whether a process still runs: how builds and dumps tell a live owner from leftovers."""
+"""Facts about processes: whether one still runs (how builds and dumps tell a live owner from
+leftovers), and the sizes Linux reports in `/proc` (memory available, a process's data)."""
 
 from __future__ import annotations
 
@@ -14,3 +15,16 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def proc_bytes(path: str, field: str) -> int | None:
+    """A size Linux reports in kB in a `/proc` file (`MemAvailable:` of /proc/meminfo, `VmData:`
+    of /proc/self/status), in bytes; None where there is no such file or field."""
+    try:
+        with open(path, encoding="ascii") as report:
+            for line in report:
+                if line.startswith(field):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None

@@ -44,6 +44,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from atlas_ld.core.errors import AtlasError, QueryError, StoreError
+from atlas_ld.core.processes import proc_bytes
 from atlas_ld.serve.results import (
     DEFAULT_MAX_BYTES,
     SOLUTION_TYPES,
@@ -224,14 +225,8 @@ def _worker_main(
 
 def _data_size() -> int:
     """Bytes of this process's data segment (`VmData`, what `RLIMIT_DATA` counts)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmData:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    found = proc_bytes("/proc/self/status", "VmData:")
+    return found if found is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _context(source: str | RepoSource):
@@ -387,7 +382,9 @@ class QueryPool:
         copy of the store in memory) overlaps theirs (the fork server loading its copy);
         `start` then waits for them."""
         if self._preparing is None:
-            self._preparing = concurrent.futures.ThreadPoolExecutor(1).submit(self._start)
+            starter = concurrent.futures.ThreadPoolExecutor(1, "atlas-ld-start-workers")
+            self._preparing = starter.submit(self._start)
+            starter.shutdown(wait=False)  # its thread ends with the start
 
     def start(self) -> None:
         """Start the workers and wait until each has opened the store (errors surface here)."""

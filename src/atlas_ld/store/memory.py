@@ -28,6 +28,7 @@ from typing import Literal
 import pyoxigraph as ox
 
 from atlas_ld.core.errors import StoreError
+from atlas_ld.core.processes import proc_bytes
 from atlas_ld.store.disk import MANIFEST, read_manifest
 
 log = logging.getLogger(__name__)
@@ -132,14 +133,7 @@ def load(path: str | os.PathLike[str]) -> ox.Store:
 
 def available_memory() -> int:
     """Bytes of memory available to new processes (`MemAvailable`), or 0 when unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
+    return proc_bytes("/proc/meminfo", "MemAvailable:") or 0
 
 
 def estimated_bytes(store_dir: Path) -> int:
