@@ -144,11 +144,12 @@ class Answer:
     cache: str  # "hit" or "miss"
     seconds: float
     evaluation: float = 0.0  # seconds spent in the worker pool (0 for a hit)
+    shared: bool = False  # the evaluation another request started for the same key
 
     @property
     def timing(self) -> str:
         """The `Server-Timing` header: cache outcome, evaluation and total time in ms."""
-        parts = [f'cache;desc="{self.cache}"']
+        parts = [f'cache;desc="{"shared" if self.shared else self.cache}"']
         if self.evaluation:
             parts.append(f"eval;dur={self.evaluation * 1000:.1f}")
         parts.append(f"answer;dur={self.seconds * 1000:.1f}")
@@ -316,8 +317,10 @@ class Site:
         if flight is not None:
             # The same query is being evaluated for another client: share its answer (or its
             # failure) rather than queueing a second evaluation behind it.
+            # Evaluated now, not read from the kept answers: a miss (`Server-Timing` says
+            # "shared"). It said "hit", which a `no-cache` request was not.
             written = await asyncio.shield(flight)
-            return Answer(written, key, "hit", time.perf_counter() - started)
+            return Answer(written, key, "miss", time.perf_counter() - started, shared=True)
         flight = self._inflight[key] = asyncio.get_running_loop().create_future()
         try:
             written = await self.pool.run(job, public=public)
