@@ -51,10 +51,21 @@ def rss_mb(pid: int) -> float:
 
 
 def children(pid: int) -> set[int]:
+    """The server's query workers: its spawned children or, with the memory engine, the
+    children of its fork server; not multiprocessing's resource tracker nor the fork server."""
+    found: set[int] = set()
     try:
-        return {child.pid for child in psutil.Process(pid).children()}
+        for child in psutil.Process(pid).children():
+            line = " ".join(child.cmdline())
+            if "resource_tracker" in line:
+                continue
+            if "forkserver" in line:
+                found |= {worker.pid for worker in child.children()}
+            else:
+                found.add(child.pid)
     except psutil.Error:
-        return set()
+        pass
+    return found
 
 
 def start(store: Path, log: Path, memory: str, workers: int) -> tuple[subprocess.Popen, str]:
