@@ -191,3 +191,23 @@ def test_a_store_served_with_personal_data_stays_on_disk(store):
         direct = psutil.Process(server.process.pid).children()
         assert not [c for c in direct if "forkserver" in " ".join(c.cmdline())]
     assert memory.current_file(store) is None  # no N-Quads of personal data written
+
+
+def test_the_build_writes_the_file_a_server_here_loads(built_sample):
+    path = memory.current_file(built_sample)  # made by the build, current for its manifest
+    assert path is not None
+    copy = ox.Store()
+    copy.load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    assert set(copy) == set(ox.Store.read_only(str(_public(built_sample))))
+
+
+def test_a_file_that_cannot_be_written_leaves_the_server_on_disk(store):
+    memory.copy_file(store).mkdir()  # a directory where the file goes: it cannot be replaced
+    for server in start_server(store, "--engine", "memory", "--workers", "1"):
+        response = requests.get(f"{server.url}/queries/{ORDERED[0].name}.csv", timeout=60)
+        assert response.status_code == 200
+        log = server.log()
+        assert "engine: disk: " in log and "cannot write the store's memory copy" in log
+        assert "Traceback" not in log
+        direct = psutil.Process(server.process.pid).children()
+        assert not [c for c in direct if "forkserver" in " ".join(c.cmdline())]
