@@ -18,7 +18,6 @@ the same bytes, and pages cut from a kept answer are the pages an evaluation giv
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -29,7 +28,8 @@ import pyoxigraph as ox
 
 from atlas_ld.core.errors import StoreError
 from atlas_ld.core.processes import proc_bytes
-from atlas_ld.store.disk import MANIFEST, read_manifest
+from atlas_ld.store.disk import read_manifest
+from atlas_ld.store.public_copy import manifest_digest
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +52,10 @@ def _stamp(path: Path) -> Path:
     return path.with_name(path.name + ".sha256")
 
 
-def _manifest_digest(store_dir: Path) -> str:
-    return hashlib.sha256((Path(store_dir) / MANIFEST).read_bytes()).hexdigest()
-
-
 def _stamp_text(store_dir: Path, target: Path) -> str:
     """What the stamp says: the store's manifest digest and the file's size (a file cut short,
     by a full disk or by hand, is not taken for a whole one)."""
-    return f"{_manifest_digest(store_dir)} {target.stat().st_size}"
+    return f"{manifest_digest(store_dir)} {target.stat().st_size}"
 
 
 def current_file(store_dir: Path) -> Path | None:

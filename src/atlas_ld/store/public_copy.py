@@ -40,7 +40,8 @@ def _is_current(target: Path, digest: str) -> bool:
         return False
 
 
-def _manifest_digest(store_dir: Path) -> str:
+def manifest_digest(store_dir: Path) -> str:
+    """The digest copies made from `store_dir` are stamped with: a new build, a new digest."""
     return hashlib.sha256((store_dir / MANIFEST).read_bytes()).hexdigest()
 
 
@@ -53,7 +54,7 @@ def current_copy(store_dir: Path) -> Path | None:
     """The public copy of `store_dir` when it is there and made from the store as it is now."""
     store_dir = Path(store_dir)
     try:
-        digest = _manifest_digest(store_dir)
+        digest = manifest_digest(store_dir)
     except OSError:
         return None
     target = copy_path(store_dir)
@@ -85,7 +86,7 @@ def install(scratch: Path, store_dir: Path) -> Path:
     another process made meanwhile for the same store is kept and `scratch` removed."""
     target = copy_path(store_dir)
     try:
-        digest = _manifest_digest(store_dir)
+        digest = manifest_digest(store_dir)
         shutil.copyfile(store_dir / MANIFEST, scratch / MANIFEST)
         (scratch / STAMP).write_text(digest, encoding="ascii")
         if _is_current(target, digest):
