@@ -12,7 +12,8 @@ read half of `pyoxigraph.Store`'s interface, with the same signatures, so code w
 
 Two implementations:
 
-- `EmbeddedRepo`: a pyoxigraph store on disk (`atlas-ld build`), opened read-only.
+- `EmbeddedRepo`: a pyoxigraph store on disk (`atlas-ld build`), opened read-only, or the same
+  held in memory (`store.memory`: 3 to 14 times faster queries).
 - `RemoteRepo` (`atlas_ld.store.remote`): a SPARQL 1.1 endpoint (oxigraph serve, Virtuoso,
   Fuseki, GraphDB, QLever...), queried with the SPARQL 1.1 Protocol.
 
@@ -170,7 +171,7 @@ class EmbeddedRepo:
 
     @property
     def engine(self) -> str:
-        """ "memory" when the store is held in memory from its N-Quads file, else "disk"."""
+        """Where queries read the store: in memory (loaded from its N-Quads file) or on disk."""
         return "memory" if self.memory_file is not None else "disk"
 
     @property
