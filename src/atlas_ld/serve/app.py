@@ -173,9 +173,9 @@ class Site:
     def __init__(self, config: ServerConfig):
         self.config = config
         # The repository applies the personal-data rule (atlas_ld.store.repo). The main process
-        # keeps its own handle for the catalogue, VoID and the pages, and for the queries bounded
-        # by their text or known to be lean; the others run in the workers, which reopen
-        # `served` (on disk, or in memory: `store.memory`).
+        # keeps its own handle for the catalogue, VoID and search index, and for the queries
+        # (the endpoint's and the pages') bounded by their text or known to be lean; the others
+        # run in the workers, which reopen `served` (on disk, or in memory: `store.memory`).
         self.engine: Engine = "disk"
         if config.sparql_endpoint:
             self.base = check_base(config.base) if config.base else base_from_env()
