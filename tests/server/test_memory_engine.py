@@ -50,6 +50,8 @@ def test_auto_takes_memory_only_when_both_copies_fit(store, monkeypatch):
     assert memory.choose("memory", store, copies=2) == "memory"  # asked for: no second guess
     with pytest.raises(StoreError, match="unknown engine 'ram'"):
         memory.choose("ram", store, copies=2)
+    note = memory.explain("disk", "auto", store, copies=2)  # what the server prints at start
+    assert "on disk: 2 copies in memory would take about" in note and "--engine memory" in note
 
 
 def test_the_file_is_written_whole_stamped_and_written_again_for_a_new_build(store):
@@ -109,6 +111,10 @@ def test_both_engines_give_pyoxigraphs_rows_under_their_own_validators(store):
     answers: dict[str, dict[str, requests.Response]] = {}
     for engine in ("memory", "disk"):
         for server in start_server(store, "--engine", engine, "--workers", "1"):
+            said = server.log().splitlines()[1]  # the line after the address
+            assert said.startswith(
+                f"atlas-ld: queries read the store {'in' if engine == 'memory' else 'on'} "
+            )
             answers[engine] = {
                 q.name: requests.post(
                     f"{server.url}/sparql",

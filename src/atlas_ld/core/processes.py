@@ -28,3 +28,11 @@ def proc_bytes(path: str, field: str) -> int | None:
     except (OSError, ValueError, IndexError):
         pass
     return None
+
+
+def readable_size(n: float) -> str:
+    """Bytes as people read them: `1 GiB`, `8.1 MiB`, `512 bytes`."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= factor:
+            return f"{n / factor:.3g} {unit}"
+    return f"{n:.0f} bytes"

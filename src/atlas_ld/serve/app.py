@@ -84,6 +84,7 @@ from atlas_ld.store.disk import read_manifest
 from atlas_ld.store.guard import QueryInfo, inspect_query, is_trivial
 from atlas_ld.store.memory import ENGINE_SUFFIX, SERVER_COPIES, Engine
 from atlas_ld.store.memory import choose as choose_engine
+from atlas_ld.store.memory import explain as explain_engine
 from atlas_ld.store.memory import write_file as write_memory_file
 from atlas_ld.store.remote import RemoteSource
 from atlas_ld.store.repo import EmbeddedSource, Repo, RepoSource, open_embedded
@@ -177,6 +178,7 @@ class Site:
         # (the endpoint's and the pages') bounded by their text or known to be lean; the others
         # run in the workers, which reopen `served` (on disk, or in memory: `store.memory`).
         self.engine: Engine = "disk"
+        self.engine_note = "queries go to " + (config.sparql_endpoint or "")
         if config.sparql_endpoint:
             self.base = check_base(config.base) if config.base else base_from_env()
             remote = RemoteSource(
@@ -200,6 +202,7 @@ class Site:
                 except StoreError as exc:  # the N-Quads could not be written (disk full...)
                     log.warning("engine: disk: %s", exc)
                     self.engine = "disk"
+                    self.engine_note = f"queries read the store on disk: {exc}"
         self.public_url = public_url(config.public_url or self.base)
         self.endpoint = self.public_url + "sparql"
         self.validators, self.answers = self._answers(config)
@@ -243,16 +246,18 @@ class Site:
             self.store = source.open()
             self.pool = self._pool(config, source)
 
-    @staticmethod
-    def _engine(config: ServerConfig) -> Engine:
+    def _engine(self, config: ServerConfig) -> Engine:
         """Where queries read the store (`store.memory`): the public copy may be held in
         memory; a store served with its personal data stays on disk (its N-Quads would be a
         file of personal data beside the store)."""
         if config.include_personal:
+            self.engine_note = "queries read the store on disk (with its personal data)"
             if config.engine == "memory":
                 log.warning("engine: disk, a store served with its personal data stays there")
             return "disk"
-        return choose_engine(config.engine, config.store, copies=SERVER_COPIES)
+        engine = choose_engine(config.engine, config.store, copies=SERVER_COPIES)
+        self.engine_note = explain_engine(engine, config.engine, config.store, copies=SERVER_COPIES)
+        return engine
 
     def _answers(self, config: ServerConfig) -> tuple[Validators, ResultCache]:
         """The build's validators and its result cache (on disk next to the store when the
@@ -840,6 +845,7 @@ def serve(config: ServerConfig, host: str = "127.0.0.1", port: int = 8000) -> No
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     print(f"atlas-ld: serving on http://{shown}:{bound}/", flush=True)
+    print(f"atlas-ld: {app.state.site.engine_note}", flush=True)
     sys.stdout.flush()
     # uvloop where it is installed (a dependency but on Windows): under the mixed soak
     # (benchmarks/bench_soak.py, 30 s, same load) 454 requests/s against 313 with asyncio's

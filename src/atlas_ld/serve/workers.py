@@ -44,7 +44,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from atlas_ld.core.errors import AtlasError, QueryError, StoreError
-from atlas_ld.core.processes import proc_bytes
+from atlas_ld.core.processes import proc_bytes, readable_size
 from atlas_ld.serve.results import (
     DEFAULT_MAX_BYTES,
     SOLUTION_TYPES,
@@ -164,13 +164,6 @@ def _syntax_message(text: str) -> tuple[str, str | None]:
         message = message[:_MESSAGE_LIMIT] + "…"
     where = f"line {match.group(1)}, column {match.group(2)}" if match else None
     return f"SPARQL syntax error: {message}", where
-
-
-def _size(n: int) -> str:
-    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= factor:
-            return f"{n / factor:.4g} {unit}"
-    return f"{n} bytes"
 
 
 def one_line(text: str) -> str:
@@ -492,7 +485,7 @@ class QueryPool:
         )
 
     def _out_of_memory(self) -> QueryOutOfMemory:
-        limit = _size(self.memory) if self.memory else "the memory"
+        limit = readable_size(self.memory) if self.memory else "the memory"
         return QueryOutOfMemory(
             f"the query ran out of memory (each query may use {limit}) and was stopped",
             hint="add LIMIT, narrow the patterns or use a dump for whole-graph work",

@@ -27,7 +27,7 @@ from typing import Literal
 import pyoxigraph as ox
 
 from atlas_ld.core.errors import StoreError
-from atlas_ld.core.processes import proc_bytes
+from atlas_ld.core.processes import proc_bytes, readable_size
 from atlas_ld.store.disk import read_manifest
 from atlas_ld.store.public_copy import manifest_digest
 
@@ -139,23 +139,27 @@ def estimated_bytes(store_dir: Path) -> int:
 
 def choose(setting: str, store_dir: Path, *, copies: int) -> Engine:
     """The engine for `setting` ("auto", "memory" or "disk"). `auto` takes memory when `copies`
-    copies of the store fit in `MEMORY_SHARE` of the memory available now, disk otherwise (and
-    says why in the log)."""
+    copies of the store fit in `MEMORY_SHARE` of the memory available now, disk otherwise."""
     if setting not in ENGINES:
         raise StoreError(f"unknown engine {setting!r}: choose one of {', '.join(ENGINES)}")
     if setting != "auto":
         return setting  # type: ignore[return-value]
     needed = estimated_bytes(store_dir) * copies
-    available = available_memory()
-    if needed and needed <= available * MEMORY_SHARE:
-        return "memory"
-    log.info(
-        "engine: disk (%d copies in memory would take %.2g GB, %.2g GB available)",
-        copies,
-        needed / 1e9,
-        available / 1e9,
+    return "memory" if needed and needed <= available_memory() * MEMORY_SHARE else "disk"
+
+
+def explain(engine: Engine, setting: str, store_dir: Path, *, copies: int) -> str:
+    """One line for the server's start: where queries read the store, and why."""
+    needed = readable_size(estimated_bytes(store_dir) * copies)
+    if engine == "memory":
+        return f"queries read the store in memory ({copies} copies, about {needed})"
+    if setting == "disk":
+        return "queries read the store on disk (--engine disk)"
+    return (
+        f"queries read the store on disk: {copies} copies in memory would take about {needed}, "
+        f"more than half the {readable_size(available_memory())} available "
+        "(--engine memory to force it)"
     )
-    return "disk"
 
 
 # -- copies shared by the query workers ------------------------------------------------------
