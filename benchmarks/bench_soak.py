@@ -55,7 +55,11 @@ def children(pid: int) -> set[int]:
     children of its fork server; not multiprocessing's resource tracker nor the fork server."""
     found: set[int] = set()
     try:
-        for child in psutil.Process(pid).children():
+        direct = psutil.Process(pid).children()
+    except psutil.Error:
+        return found
+    for child in direct:
+        try:
             line = " ".join(child.cmdline())
             if "resource_tracker" in line:
                 continue
@@ -63,8 +67,8 @@ def children(pid: int) -> set[int]:
                 found |= {worker.pid for worker in child.children()}
             else:
                 found.add(child.pid)
-    except psutil.Error:
-        pass
+        except psutil.Error:  # it ended meanwhile
+            pass
     return found
 
 

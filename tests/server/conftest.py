@@ -53,7 +53,16 @@ class Server:
     def helpers(self) -> int:
         """How many of `children` are not query workers (tracker, fork server)."""
         direct = psutil.Process(self.process.pid).children()
-        return sum(1 for c in direct if "forkserver" in " ".join(c.cmdline())) + 1
+        return sum(1 for c in direct if "forkserver" in command_line(c)) + 1
+
+
+def command_line(process: psutil.Process) -> str:
+    """A process's command line; empty for one that just ended (a zombie until reaped: the
+    server's child computing the canned answers ends while tests look)."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
 
 
 def _settle(server: Server, args: tuple[str, ...], seconds: float = 120) -> None:

@@ -21,7 +21,7 @@ from atlas_ld.store import memory
 from atlas_ld.store.canned import list_queries
 from atlas_ld.store.repo import open_embedded
 
-from .conftest import start_server
+from .conftest import command_line, start_server
 
 ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 ORDERED = [q for q in list_queries() if "ORDER BY" in q.sparql]
@@ -151,8 +151,8 @@ def _rows_of(solutions: ox.QuerySolutions) -> list[tuple]:
 def _workers_of(server) -> tuple[psutil.Process, list[psutil.Process]]:
     """The fork server (a child of the server) and the workers (its children)."""
     direct = psutil.Process(server.process.pid).children()
-    forks = [c for c in direct if "forkserver" in " ".join(c.cmdline())]
-    assert len(forks) == 1, [c.cmdline() for c in direct]
+    forks = [c for c in direct if "forkserver" in command_line(c)]
+    assert len(forks) == 1, [command_line(c) for c in direct]
     return forks[0], forks[0].children()
 
 
@@ -195,7 +195,7 @@ def test_a_store_served_with_personal_data_stays_on_disk(store):
     ):
         assert "stays there" in server.log()
         direct = psutil.Process(server.process.pid).children()
-        assert not [c for c in direct if "forkserver" in " ".join(c.cmdline())]
+        assert not [c for c in direct if "forkserver" in command_line(c)]
     assert memory.current_file(store) is None  # no N-Quads of personal data written
 
 
@@ -216,4 +216,4 @@ def test_a_file_that_cannot_be_written_leaves_the_server_on_disk(store):
         assert "engine: disk: " in log and "cannot write the store's memory copy" in log
         assert "Traceback" not in log
         direct = psutil.Process(server.process.pid).children()
-        assert not [c for c in direct if "forkserver" in " ".join(c.cmdline())]
+        assert not [c for c in direct if "forkserver" in command_line(c)]
