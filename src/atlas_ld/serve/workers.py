@@ -229,8 +229,8 @@ def _context(source: str | RepoSource):
     fork server reads the file's name from the environment when it starts; one started
     earlier in this process for another file leaves each worker to load its own copy."""
     memory_file = getattr(source, "memory_file", None)
-    if memory_file is None:
-        return multiprocessing.get_context("spawn")
+    if memory_file is None or "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")  # (no fork server on Windows)
     context = multiprocessing.get_context("forkserver")
     os.environ[PRELOAD_VARIABLE] = memory_file
     context.set_forkserver_preload(["atlas_ld.serve.workers", "atlas_ld.store.preload"])
