@@ -17,6 +17,8 @@ import pytest
 import requests
 
 from atlas_ld.core.errors import StoreError
+from atlas_ld.graph.pipeline import build
+from atlas_ld.sample.corpus import sample_pages
 from atlas_ld.store import memory
 from atlas_ld.store.canned import list_queries
 from atlas_ld.store.repo import open_embedded
@@ -199,12 +201,16 @@ def test_a_store_served_with_personal_data_stays_on_disk(store):
     assert memory.current_file(store) is None  # no N-Quads of personal data written
 
 
-def test_the_build_writes_the_file_a_server_here_loads(built_sample):
-    path = memory.current_file(built_sample)  # made by the build, current for its manifest
+def test_a_build_with_answers_writes_the_file_a_server_here_loads(tmp_path):
+    plain, prepared = tmp_path / "plain" / "store", tmp_path / "prepared" / "store"
+    build(sample_pages(), plain, processes=1)
+    assert memory.current_file(plain) is None  # left to the server's first start
+    build(sample_pages(), prepared, processes=1, answers=True)
+    path = memory.current_file(prepared)  # current for the build's manifest
     assert path is not None
     copy = ox.Store()
     copy.load(path=str(path), format=ox.RdfFormat.N_QUADS)
-    assert set(copy) == set(ox.Store.read_only(str(_public(built_sample))))
+    assert set(copy) == set(ox.Store.read_only(str(_public(prepared))))
 
 
 def test_a_file_that_cannot_be_written_leaves_the_server_on_disk(store):

@@ -176,8 +176,9 @@ def _report_warnings(warnings: list[str], report_csv: Path | None) -> None:
 @click.option(
     "--answers",
     is_flag=True,
-    help="Also compute the canned queries' answers (otherwise `atlas-ld serve` computes them in "
-    "the background at its first start on this store, and keeps them).",
+    help="Also compute the canned queries' answers, and write the N-Quads a server loads to hold "
+    "the store in memory when it fits (otherwise `atlas-ld serve` does both at its first start "
+    "on this store, and keeps them).",
 )
 @max_bytes_option
 def build(

@@ -70,10 +70,7 @@ from atlas_ld.store.disk import (
     sibling,
     swap_in,
 )
-from atlas_ld.store.memory import SERVER_COPIES, memory_file
-from atlas_ld.store.memory import choose as choose_engine
 from atlas_ld.store.public_copy import current_copy, install
-from atlas_ld.store.repo import open_embedded
 from atlas_ld.store.search_index import PageFacts, build_search_index, page_facts
 from atlas_ld.store.search_index import is_current as search_index_is_current
 
@@ -645,17 +642,11 @@ def _build(
     except StoreError as exc:
         report.warnings.append(str(exc))
     report.steps["search index"], step = time.monotonic() - step, time.monotonic()
-    try:
-        # The N-Quads a server loads to hold the store in memory (`store.memory`), when a
-        # server on this machine would: its first start then does not wait for them.
-        if choose_engine("auto", store_dir, copies=SERVER_COPIES) == "memory":
-            memory_file(store_dir, Path(open_embedded(store_dir).path))
-    except StoreError as exc:
-        report.warnings.append(str(exc))
-    report.steps["memory copy"], step = time.monotonic() - step, time.monotonic()
     if options.answers:
-        # Otherwise the server answers them in the background at its first start on this store,
-        # for the engine a server here would choose.
+        # Otherwise the server answers them in the background at its first start on this store.
+        # They are for the engine a server here would choose; for memory, the N-Quads file it
+        # loads is written first (`store.memory`: 13 s at Atlas scale, left out of plain builds
+        # for that reason), so its first start does not write it.
         precompute(store_dir)
         report.steps["canned answers"] = time.monotonic() - step
     report.seconds = time.monotonic() - started
