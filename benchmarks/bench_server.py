@@ -1,7 +1,7 @@
 """atlas-ld serve against `oxigraph serve-read-only --union-default-graph`, side by side in one run.
 
     python benchmarks/bench_server.py [--pages 12700] [--repeat 5] [--seconds 5] [--skip-sample]
-                                      [--store S]
+                                      [--store S] [--engine disk]
 
 With `--store S` (a store built with `atlas-ld build`), that store is measured instead of
 building N generated pages.
@@ -97,7 +97,9 @@ def wait_ready(url: str, process: subprocess.Popen, deadline: float = 900) -> fl
     raise SystemExit(f"{url} did not answer within {deadline} s")
 
 
-def start_atlas(store: Path, log: Path) -> tuple[subprocess.Popen, str, float]:
+def start_atlas(
+    store: Path, log: Path, engine: str = "auto"
+) -> tuple[subprocess.Popen, str, float]:
     with log.open("wb") as out:
         command = [
             str(BIN / "atlas-ld"),
@@ -108,6 +110,8 @@ def start_atlas(store: Path, log: Path) -> tuple[subprocess.Popen, str, float]:
             "0",
             "--timeout",
             "120",
+            "--engine",
+            engine,
         ]
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
@@ -336,7 +340,7 @@ def paged_roles(session, atlas: str, query_url: str, repeat: int) -> None:
 def run_scale(label: str, store: Path, args, scratch: Path) -> None:
     print(f"\n## {label}")
     print(f"load average (1 min) at start: {load()}")
-    atlas, atlas_url_, atlas_start = start_atlas(store, scratch / f"{label}.log")
+    atlas, atlas_url_, atlas_start = start_atlas(store, scratch / f"{label}.log", args.engine)
     oxi, oxi_url, oxi_start = start_oxigraph(store.with_name(store.name + ".public"))
     endpoint, query_url = atlas_url_ + "/sparql", oxi_url + "/query"
     try:
@@ -455,6 +459,12 @@ def main() -> None:
     parser.add_argument("--pages-sampled", type=int, default=40)
     parser.add_argument("--skip-sample", action="store_true")
     parser.add_argument("--store", type=Path, help="a built store to measure instead of --pages")
+    parser.add_argument(
+        "--engine",
+        choices=["auto", "memory", "disk"],
+        default="auto",
+        help="atlas-ld's --engine (docs/server.md: the memory engine); Oxigraph reads its disk",
+    )
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-server-"))
     try:
