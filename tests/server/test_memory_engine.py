@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -73,6 +76,18 @@ def test_the_file_is_written_whole_stamped_and_written_again_for_a_new_build(sto
     manifest.write_text(manifest.read_text(encoding="utf-8") + " ", encoding="utf-8")
     assert memory.current_file(store) is None  # another build
     assert memory.memory_file(store, _public(store)).stat().st_mtime_ns != first
+
+
+def test_a_writer_stopped_half_way_leaves_nothing_behind_for_long(store):
+    target = memory.copy_file(store)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid that no process has now
+    stopped = target.with_name(f"{target.name}.new-{dead.pid}")
+    stopped.write_bytes(b"<s> <p> <o> .\n")  # what a killed writer left
+    live = target.with_name(f"{target.name}.new-{os.getppid()}")  # a writer still at work
+    live.write_bytes(b"")
+    memory.memory_file(store, _public(store))
+    assert not stopped.exists() and live.exists()
 
 
 def test_a_file_cut_short_is_not_taken_for_a_whole_one(store):
