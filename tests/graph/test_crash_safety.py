@@ -131,6 +131,25 @@ def test_an_orphan_new_store_is_removed_by_the_next_build(tmp_path, seed_page):
     assert f"{orphan}: removed, left by a build that died" in report.warnings
 
 
+def test_a_public_copy_left_half_made_is_removed_by_the_next_build(tmp_path, seed_page):
+    """A reader killed while it made the public copy (`public_copy`, outside the build lock)
+    left `STORE.public.new-PID` forever; one whose maker still runs stays."""
+    import subprocess
+    import sys
+
+    from atlas_ld.graph.pipeline import build
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    orphan = tmp_path / f"S.public.new-{ended.pid}"
+    orphan.mkdir()
+    (orphan / "000001.sst").write_bytes(b"\0" * 1000)
+    working = tmp_path / f"S.public.new-{os.getpid()}"
+    working.mkdir()
+    build([seed_page], tmp_path / "S", processes=1)
+    assert not orphan.exists() and working.exists()
+
+
 _CRASHING_BUILD = """
 import os, signal, sys
 from pathlib import Path

@@ -253,8 +253,9 @@ def glob_escape(name: str) -> str:
 
 
 def remove_orphans(store_dir: Path) -> list[Path]:
-    """`STORE.new-PID` directories and links left by builds that died; call it holding the
-    build lock (so none of them belongs to a running build). Returns what was removed."""
+    """`STORE.new-PID` directories and links left by builds that died, and public copies left
+    half made by readers that died; call it holding the build lock (so none of them belongs to
+    a running build). Returns what was removed."""
     removed = []
     pattern = glob_escape(store_dir.name)
     for path in sorted(store_dir.parent.glob(f"{pattern}.new-*")):
@@ -268,6 +269,13 @@ def remove_orphans(store_dir: Path) -> list[Path]:
     for path in sorted(store_dir.parent.glob(f"{pattern}.public.old-*")):
         shutil.rmtree(path, ignore_errors=True)  # a copy replaced by one whose install died
         removed.append(path)
+    for path in sorted(store_dir.parent.glob(f"{pattern}.public.new-*")):
+        # A public copy being made by a reader (`public_copy`), outside the build lock: only
+        # when the process that made it is gone.
+        pid = path.name.rpartition("-")[2]
+        if path.is_dir() and pid.isdigit() and not process_alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
     return removed + collect_generations(store_dir)
 
 
