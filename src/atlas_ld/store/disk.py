@@ -269,14 +269,25 @@ def remove_orphans(store_dir: Path) -> list[Path]:
     for path in sorted(store_dir.parent.glob(f"{pattern}.public.old-*")):
         shutil.rmtree(path, ignore_errors=True)  # a copy replaced by one whose install died
         removed.append(path)
-    for path in sorted(store_dir.parent.glob(f"{pattern}.public.new-*")):
-        # A public copy being made by a reader (`public_copy`), outside the build lock: only
-        # when the process that made it is gone.
-        pid = path.name.rpartition("-")[2]
-        if path.is_dir() and pid.isdigit() and not process_alive(int(pid)):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
+    # A public copy being made by a reader (`public_copy`), outside the build lock.
+    removed += remove_dead_scratch(store_dir.with_name(f"{store_dir.name}.public"))
     return removed + collect_generations(store_dir)
+
+
+def remove_dead_scratch(target: Path) -> list[Path]:
+    """`TARGET.new-PID` files and directories whose writer is gone (killed half way, the
+    machine down); a live writer's stay. For what readers write outside the build lock (the
+    public copy, the memory engine's N-Quads), each as large as what it was to become."""
+    removed = []
+    for path in sorted(target.parent.glob(f"{glob_escape(target.name)}.new-*")):
+        pid = path.name.rpartition("-")[2]
+        if pid.isdigit() and not process_alive(int(pid)):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 # -- one build at a time --------------------------------------------------------------------

@@ -27,8 +27,8 @@ from typing import Literal
 import pyoxigraph as ox
 
 from atlas_ld.core.errors import StoreError
-from atlas_ld.core.processes import proc_bytes, process_alive, readable_size
-from atlas_ld.store.disk import read_manifest
+from atlas_ld.core.processes import proc_bytes, readable_size
+from atlas_ld.store.disk import read_manifest, remove_dead_scratch
 from atlas_ld.store.public_copy import manifest_digest
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def write_file(store_dir: Path, served: Path) -> Path:
     a file and a file of another build is never taken for this one's."""
     store_dir = Path(store_dir)
     target = copy_file(store_dir)
-    _remove_leftovers(target)
+    remove_dead_scratch(target)
     scratch = target.with_name(f"{target.name}.new-{os.getpid()}")
     try:
         source = ox.Store.read_only(str(served))
@@ -90,15 +90,6 @@ def write_file(store_dir: Path, served: Path) -> Path:
             f"cannot write the store's memory copy: {exc}", where=str(target)
         ) from None
     return target
-
-
-def _remove_leftovers(target: Path) -> None:
-    """Remove the scratch files of writers that were stopped half way (killed, the machine
-    down): each is as large as the file (395 MB at Atlas scale). A live writer's stays."""
-    for scratch in target.parent.glob(f"{target.name}.new-*"):
-        pid = scratch.name.rpartition("-")[2]
-        if pid.isdigit() and not process_alive(int(pid)):
-            scratch.unlink(missing_ok=True)
 
 
 def memory_file(store_dir: Path, served: Path) -> Path:
