@@ -84,7 +84,6 @@ from atlas_ld.store.disk import read_manifest
 from atlas_ld.store.guard import QueryInfo, inspect_query, is_trivial
 from atlas_ld.store.memory import ENGINE_SUFFIX, SERVER_COPIES, Engine
 from atlas_ld.store.memory import choose as choose_engine
-from atlas_ld.store.memory import explain as explain_engine
 from atlas_ld.store.memory import write_file as write_memory_file
 from atlas_ld.store.remote import RemoteSource
 from atlas_ld.store.repo import EmbeddedSource, Repo, RepoSource, open_embedded
@@ -178,8 +177,8 @@ class Site:
         # (the endpoint's and the pages') bounded by their text or known to be lean; the others
         # run in the workers, which reopen `served` (on disk, or in memory: `store.memory`).
         self.engine: Engine = "disk"
-        self.engine_note = "queries go to " + (config.sparql_endpoint or "")
         if config.sparql_endpoint:
+            self.engine_note = f"queries go to {config.sparql_endpoint}"
             self.base = check_base(config.base) if config.base else base_from_env()
             remote = RemoteSource(
                 config.sparql_endpoint,
@@ -194,7 +193,7 @@ class Site:
             manifest = read_manifest(config.store)
             self.base = check_base(config.base) if config.base else manifest.base
             embedded = open_embedded(config.store, include_personal=config.include_personal)
-            self.engine = self._engine(config)
+            self.engine, self.engine_note = self._engine(config, manifest.quads)
             self.store, served = embedded, embedded.source
             if self.engine == "memory":
                 try:
@@ -246,18 +245,16 @@ class Site:
             self.store = source.open()
             self.pool = self._pool(config, source)
 
-    def _engine(self, config: ServerConfig) -> Engine:
-        """Where queries read the store (`store.memory`): the public copy may be held in
-        memory; a store served with its personal data stays on disk (its N-Quads would be a
+    @staticmethod
+    def _engine(config: ServerConfig, quads: int) -> tuple[Engine, str]:
+        """Where queries read the store, and why (`store.memory`): the public copy may be held
+        in memory; a store served with its personal data stays on disk (its N-Quads would be a
         file of personal data beside the store)."""
         if config.include_personal:
-            self.engine_note = "queries read the store on disk (with its personal data)"
             if config.engine == "memory":
                 log.warning("engine: disk, a store served with its personal data stays there")
-            return "disk"
-        engine = choose_engine(config.engine, config.store, copies=SERVER_COPIES)
-        self.engine_note = explain_engine(engine, config.engine, config.store, copies=SERVER_COPIES)
-        return engine
+            return "disk", "queries read the store on disk (with its personal data)"
+        return choose_engine(config.engine, quads, copies=SERVER_COPIES)
 
     def _answers(self, config: ServerConfig) -> tuple[Validators, ResultCache]:
         """The build's validators and its result cache (on disk next to the store when the

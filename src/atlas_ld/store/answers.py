@@ -32,7 +32,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from atlas_ld.core.errors import AtlasError, StoreError
-from atlas_ld.store.disk import MANIFEST
+from atlas_ld.store.disk import MANIFEST, read_manifest
 from atlas_ld.store.guard import normalise
 from atlas_ld.store.memory import ENGINE_SUFFIX, SERVER_COPIES, Engine
 from atlas_ld.store.memory import choose as choose_engine
@@ -212,7 +212,8 @@ def precompute(
     They are kept for the `engine` a server would read the store with (`store.memory`; "auto":
     the one a server here would choose), whose N-Quads file is written first for memory.
     """
-    engine = choose_engine(engine, Path(store_dir), copies=SERVER_COPIES)
+    quads = read_manifest(Path(store_dir)).quads
+    engine, _ = choose_engine(engine, quads, copies=SERVER_COPIES)
     if budget is None:
         return _precompute(Path(store_dir), row_limit, max_bytes, engine)
     child = Precomputation.start(store_dir, row_limit=row_limit, max_bytes=max_bytes, engine=engine)

@@ -28,7 +28,7 @@ import pyoxigraph as ox
 
 from atlas_ld.core.errors import StoreError
 from atlas_ld.core.processes import proc_bytes, readable_size
-from atlas_ld.store.disk import read_manifest, remove_dead_scratch
+from atlas_ld.store.disk import remove_dead_scratch
 from atlas_ld.store.public_copy import manifest_digest
 
 log = logging.getLogger(__name__)
@@ -133,32 +133,22 @@ def available_memory() -> int:
     return proc_bytes("/proc/meminfo", "MemAvailable:") or 0
 
 
-def estimated_bytes(store_dir: Path) -> int:
-    """The memory one in-memory copy of the store takes, from its manifest's quad count."""
-    return read_manifest(Path(store_dir)).quads * BYTES_PER_QUAD
-
-
-def choose(setting: str, store_dir: Path, *, copies: int) -> Engine:
-    """The engine for `setting` ("auto", "memory" or "disk"). `auto` takes memory when `copies`
-    copies of the store fit in `MEMORY_SHARE` of the memory available now, disk otherwise."""
+def choose(setting: str, quads: int, *, copies: int) -> tuple[Engine, str]:
+    """The engine for `setting` ("auto", "memory" or "disk") on a store of `quads` quads (its
+    manifest's count), and one line for the server's start saying which and why. `auto` takes
+    memory when `copies` copies fit in `MEMORY_SHARE` of the memory available now."""
     if setting not in ENGINES:
         raise StoreError(f"unknown engine {setting!r}: choose one of {', '.join(ENGINES)}")
-    if setting != "auto":
-        return setting  # type: ignore[return-value]
-    needed = estimated_bytes(store_dir) * copies
-    return "memory" if needed and needed <= available_memory() * MEMORY_SHARE else "disk"
-
-
-def explain(engine: Engine, setting: str, store_dir: Path, *, copies: int) -> str:
-    """One line for the server's start: where queries read the store, and why."""
-    needed = readable_size(estimated_bytes(store_dir) * copies)
-    if engine == "memory":
-        return f"queries read the store in memory ({copies} copies, about {needed})"
+    needed = quads * BYTES_PER_QUAD * copies
+    available = available_memory()
+    if setting == "memory" or (setting == "auto" and needed and needed <= available * MEMORY_SHARE):
+        size = readable_size(needed)
+        return "memory", f"queries read the store in memory ({copies} copies, about {size})"
     if setting == "disk":
-        return "queries read the store on disk (--engine disk)"
-    return (
-        f"queries read the store on disk: {copies} copies in memory would take about {needed}, "
-        f"more than half the {readable_size(available_memory())} available "
+        return "disk", "queries read the store on disk (--engine disk)"
+    return "disk", (
+        f"queries read the store on disk: {copies} copies in memory would take about "
+        f"{readable_size(needed)}, more than half the {readable_size(available)} available "
         "(--engine memory to force it)"
     )
 
