@@ -205,8 +205,6 @@ def test_memory_workers_are_forked_from_one_fork_server_and_a_stopped_one_is_rep
 
 
 def test_a_store_served_with_personal_data_stays_on_disk(store):
-    repo = open_embedded(store, include_personal=True)
-    assert repo.engine == "disk"
     for server in start_server(
         store, "--engine", "memory", "--include-personal-data", "--workers", "1"
     ):

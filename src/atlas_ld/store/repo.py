@@ -170,11 +170,6 @@ class EmbeddedRepo:
         self.memory_file = memory_file
 
     @property
-    def engine(self) -> str:
-        """Where queries read the store: in memory (loaded from its N-Quads file) or on disk."""
-        return "memory" if self.memory_file is not None else "disk"
-
-    @property
     def source(self) -> EmbeddedSource:
         if self.path is None:
             raise StoreError("an in-memory store cannot be reopened by a query worker")
