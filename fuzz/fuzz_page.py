@@ -1,0 +1,108 @@
+"""Coverage-guided fuzzing of one page's way through the build: bytes -> record -> quads.
+
+    pip install -e ".[fuzz]"
+    python fuzz/fuzz_page.py fuzz/corpus -max_total_time=600   # libFuzzer's options
+
+atheris mutates the seed pages (the hand-written test pages, copied into `fuzz/corpus` on the
+first run) and keeps every input that reaches new code. An input fails the run when:
+
+- reading it raises anything but `AtlasError` (the one error a bad page may give: one line,
+  no traceback), or an `AtlasError` whose message spans several lines;
+- a page that parses has no title, or text that is not NFC or keeps runs of whitespace (the
+  parser's promise: French text as the page gives it, NFC, whitespace folded);
+- mapping a parsed record to RDF raises anything but `AtlasError` (the build would report the
+  page as failed: a record the parser gave must map).
+
+The first byte chooses the `Content-Type` the page comes with (none, HTML, plain text, a
+charset that lies), so lying headers are fuzzed with the bytes. A failing input is written by
+libFuzzer as `crash-<sha1>`; each bug found becomes a regression test in tests/parse.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import unicodedata
+from pathlib import Path
+
+import atheris
+
+with atheris.instrument_imports(include=["atlas_ld"]):
+    from atlas_ld.core.errors import AtlasError
+    from atlas_ld.core.iris import Ids
+    from atlas_ld.core.model import Page
+    from atlas_ld.graph.mapping import map_record
+    from atlas_ld.parse.parser import parse_page
+
+CONTENT_TYPES = (
+    None,
+    "text/html",
+    "text/html; charset=utf-8",
+    "text/html; charset=iso-8859-1",
+    "text/html; charset=utf-16",
+    "text/plain",
+    "application/xhtml+xml",
+    "text/html; charset=no-such-charset",
+)
+IDS = Ids("https://atlas-ld.example/")
+SEEDS = Path(__file__).resolve().parents[1] / "tests" / "parse" / "pages"
+
+
+def one_input(data: bytes) -> None:
+    if not data:
+        return
+    content_type = CONTENT_TYPES[data[0] % len(CONTENT_TYPES)]
+    page = Page("fuzz.html", data[1:], content_type, url="https://example.org/a/b/page.html")
+    try:
+        record = parse_page(page)
+    except AtlasError as exc:
+        if "\n" in str(exc):
+            raise AssertionError(f"an error of several lines: {exc!r}") from exc
+        return
+    if not record.title:
+        raise AssertionError("a record without a title")
+    for name, value in _texts(record, "record"):
+        _check_text(name, value)
+    try:
+        map_record(record, IDS, page)
+    except AtlasError:
+        return
+
+
+def _texts(value, name: str):
+    """Every string in a record, with its path (`record.authorities[0].name`)."""
+    if isinstance(value, str):
+        yield name, value
+    elif dataclasses.is_dataclass(value):
+        for field in dataclasses.fields(value):
+            yield from _texts(getattr(value, field.name), f"{name}.{field.name}")
+    elif isinstance(value, list | tuple):
+        for n, item in enumerate(value):
+            yield from _texts(item, f"{name}[{n}]")
+
+
+def _check_text(name: str, value: str) -> None:
+    if unicodedata.normalize("NFC", value) != value:
+        raise AssertionError(f"{name} is not NFC: {value!r}")
+    if ".warnings[" in name or name in ("record.source", "record.id_source"):
+        return  # messages and names of ours, not text of the page
+    folded = "  " not in value and value == value.strip()
+    if not folded and "\n" not in value:  # long texts keep their paragraphs
+        raise AssertionError(f"{name} keeps whitespace the page did not show: {value!r}")
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    folders = [a for a in args if not a.startswith("-")]
+    if folders:
+        corpus = Path(folders[0])
+        if not corpus.exists():
+            corpus.mkdir(parents=True)
+            for seed in SEEDS.glob("*.html"):  # first byte 1: served as text/html
+                (corpus / seed.name).write_bytes(b"\x01" + seed.read_bytes())
+    atheris.Setup([sys.argv[0], *args], one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
