@@ -7,14 +7,32 @@ Two different operations that are easy to confuse:
   exactly as the page writes them (data fidelity).
 - `fold` is a comparison key, never stored or shown: accents stripped, ligatures spelt out
   (`œ` -> `oe`), case folded, whitespace folded. `fold("Œuvre  Région")` == `fold("oeuvre region")`.
+
+Before either, `without_controls` takes out of a page's text the characters that are not text:
+no browser shows them, and XML 1.0 cannot carry them, so one in a title made every XML output
+(RDF/XML, IATI) unwritable.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
+# C0 controls but tab, line feed and carriage return, and U+FFFE, U+FFFF: what XML 1.0's `Char`
+# leaves out (surrogates cannot come out of a decoder). Form feed is HTML whitespace: a space.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def without_controls(text: str) -> tuple[str, list[str]]:
+    """The text without the characters that are not text (form feed becomes a space), and the
+    code points taken out, in order of first appearance, for the warning that says so."""
+    found = _NOT_TEXT.findall(text)
+    if not found:
+        return text, []
+    cleaned = _NOT_TEXT.sub(lambda m: " " if m.group() == "\x0c" else "", text)
+    return cleaned, [f"U+{ord(c):04X}" for c in dict.fromkeys(found)]
 
 
 def clean(text: str) -> str:

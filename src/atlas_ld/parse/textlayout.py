@@ -23,7 +23,7 @@ from lxml import etree
 from atlas_ld.core.atlas_urls import DETAIL_PAGE, absolute_link, detail_link_id
 from atlas_ld.core.errors import ParseError
 from atlas_ld.core.model import Page
-from atlas_ld.core.text import clean
+from atlas_ld.core.text import clean, without_controls
 from atlas_ld.parse.decode import decode
 
 
@@ -97,19 +97,25 @@ def layout(page: Page, is_label: Callable[[str], bool], base_url: str | None = N
     html = is_html(page)
     decoded = decode(page.body, page.content_type, html=html)
     warnings = [decoded.warning] if decoded.warning else []
+    text, removed = without_controls(decoded.text)
+    if removed:
+        warnings.append(
+            f"control characters removed ({', '.join(removed[:5])}"
+            f"{', ...' if len(removed) > 5 else ''}): no browser shows them, XML cannot hold them"
+        )
     base = base_url or DETAIL_PAGE
     if not html:
-        return Layout(text_lines(decoded.text, is_label), decoded.text, base, warnings)
-    root = parse_html(decoded.text)
+        return Layout(text_lines(text, is_label), text, base, warnings)
+    root = parse_html(text)
     if root is None:
-        return Layout([], decoded.text, base, warnings)
+        return Layout([], text, base, warnings)
     base_element = next(root.iter("base"), None)
     if base_element is not None:
         base = absolute_link(base_element.get("href"), base) or base
     walker = _Walker(is_label, base)
     walker.walk_children(root, root_too=True)
     walker.flush()
-    return Layout(walker.lines, decoded.text, base, warnings)
+    return Layout(walker.lines, text, base, warnings)
 
 
 def page_lines(page: Page, is_label: Callable[[str], bool]) -> list[Line]:
