@@ -9,13 +9,19 @@ Atlas URL (harvest, parser, mapping, sample generator, simulator) takes it from 
 Links read from a page are made absolute here too: against the page's own URL when it is known,
 else against the detail-page URL (a Java web application writes its links relative to it:
 `detailCollectivite.html?criteres.colId=51001`). Only http(s) links survive; `javascript:`,
-`data:`, `mailto:` and the like never become identifiers.
+`data:`, `mailto:` and the like never become identifiers. A link is written as a browser would
+request it (WHATWG URL, through w3lib): tabs and line breaks dropped, spaces and other characters
+a URL cannot hold percent-encoded (`?nom=Saint Louis` -> `?nom=Saint%20Louis`), the host in IDNA.
+Pages are hand-written HTML: a link with a space is common, and as it stood it was no IRI, so
+the whole page failed at mapping.
 """
 
 from __future__ import annotations
 
 import re
 from urllib.parse import parse_qsl, urljoin, urlsplit
+
+from w3lib.url import safe_url_string
 
 ATLAS_BASE_URL = "https://pastel.diplomatie.gouv.fr"
 ATLAS_PATH = "/cncdext/dyn/public/atlas/"
@@ -31,6 +37,8 @@ FOREIGN_AUTHORITY_PAGE = ATLAS_BASE_URL + ATLAS_PATH + "detailCollectiviteEtrang
 PROJECT_PARAM = "prjid"
 ACTOR_PARAMS = ("colid", "collid", "idcoll", "id")
 _LINK_SCHEMES = ("http", "https")
+# a `%` that starts no escape (`%zz`): browsers send it as it is, an IRI cannot hold it
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # A partnership's URL written anywhere in a page's text (a canonical link, a form, a print link).
 _PROJECT_IN_TEXT = re.compile(r"[?&;](?:[\w]+\.)?prjId=(\d+)", re.IGNORECASE)
 # A saved page's file name: `17384.html`, `17384.txt`, `detailProjet.html?criteres.prjId=17384`.
@@ -100,7 +108,8 @@ def absolute_link(href: str | None, base: str | None) -> str | None:
     if not href or href.startswith("#"):
         return None
     try:
-        url = urljoin(base or DETAIL_PAGE, href)
+        url = safe_url_string(urljoin(base or DETAIL_PAGE, href))
+        url = _STRAY_PERCENT.sub("%25", url)
         parts = urlsplit(url)
     except ValueError:  # e.g. an invalid IPv6 host: not a link anything can use
         return None
