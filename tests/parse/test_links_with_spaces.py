@@ -18,6 +18,7 @@ from atlas_ld.core.iris import Ids
 from atlas_ld.core.model import Page
 from atlas_ld.graph.mapping import map_record
 from atlas_ld.parse.parser import parse_page
+from atlas_ld.parse.source import read_page
 
 PAGE = Path(__file__).parent / "pages" / "th_td.html"
 LINK = b'href="../atlas/detailCollectiviteEtrangere.html?collId=7"'
@@ -57,3 +58,21 @@ def test_a_partner_link_as_a_browser_requests_it_and_the_page_maps(href, expecte
     assert expected in {quad.object.value for quad in mapped.reference} | {
         quad.object.value for quad in mapped.quads
     }
+
+
+def test_a_manifest_url_with_a_space_is_the_page_url_as_requested(tmp_path):
+    (tmp_path / "page.html").write_bytes(PAGE.read_bytes())
+    (tmp_path / "manifest.csv").write_text(
+        "file,prj_id,url\n"
+        "page.html,20002,https://pastel.diplomatie.gouv.fr/cncdext/dyn/public/atlas/"
+        "detailProjet.html?criteres.prjId=20002&nom=Saint Louis\n",
+        encoding="utf-8",
+    )
+    page = read_page(str(tmp_path / "page.html"))
+    expected = (
+        "https://pastel.diplomatie.gouv.fr/cncdext/dyn/public/atlas/"
+        "detailProjet.html?criteres.prjId=20002&nom=Saint%20Louis"
+    )
+    assert (page.url, page.url_source) == (expected, "manifest")
+    mapped = map_record(parse_page(page), Ids("https://atlas-ld.example/"), page)
+    assert expected in {quad.object.value for quad in mapped.quads}

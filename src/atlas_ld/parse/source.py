@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from atlas_ld import __version__
-from atlas_ld.core.atlas_urls import ATLAS_BASE_URL, page_url, project_id
+from atlas_ld.core.atlas_urls import ATLAS_BASE_URL, absolute_link, page_url, project_id
 from atlas_ld.core.errors import FetchError
 from atlas_ld.core.model import Page
 
@@ -85,8 +85,8 @@ def manifest_url(path: Path) -> str | None:
     row = _manifest_rows(str(manifest), stat.st_mtime_ns, stat.st_size).get(path.name)
     if row is None:
         return None
-    url = (row.get("url") or "").strip()
-    if project_id(url) and urlsplit(url).scheme in ("http", "https"):
+    url = absolute_link(row.get("url"), None)  # http(s) only, as a browser requests it
+    if url and project_id(url):
         return url
     prj_id = (row.get("prj_id") or "").strip()
     return page_url(ATLAS_BASE_URL, prj_id) if prj_id.isdigit() else None
