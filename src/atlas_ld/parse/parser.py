@@ -167,11 +167,17 @@ def _record(page: Page, title: str, s: _Sections) -> ProjectRecord:
     warnings = s.warnings
 
     def rows(name: str, convert) -> list:
-        """The table's rows as records, each keeping the row's text as shown."""
+        """The table's rows as records, each keeping the row's text as shown. A row that shows
+        nothing (empty cells, a magnifier icon at most) names no one: it is left out, and said."""
         items = []
         for line in _rows(name, s.values.get(name, [])):
+            shown = tablerows.shown(line)
+            if not shown:
+                link = f" (its link: {line.link})" if line.link else ""
+                warnings.append(f"{name}: a row under {s.labels[name]!r} is empty{link}; left out")
+                continue
             item = convert(line)
-            item.text = tablerows.shown(line)
+            item.text = shown
             items.append(item)
         return items
 
