@@ -207,8 +207,15 @@ def _refuse_network_words(tokens: list[_Token]) -> None:
 
 
 def _unescape_codepoints(text: str) -> str:
-    """SPARQL decodes `\\uXXXX` escapes before parsing (spec 19.2): `\\u0053ERVICE` is SERVICE."""
-    return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    """SPARQL decodes `\\uXXXX` escapes before parsing (spec 19.2): `\\u0053ERVICE` is SERVICE.
+    An escape past U+10FFFF (`\\UFFFFFFFF`) names no character and is left as written: the
+    parser refuses it where it counts (in a string or IRI)."""
+    return _CODEPOINT.sub(_codepoint, text)
+
+
+def _codepoint(match: re.Match[str]) -> str:
+    value = int(match.group(1) or match.group(2), 16)
+    return chr(value) if value <= 0x10FFFF else match.group()
 
 
 @remembered
