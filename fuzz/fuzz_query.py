@@ -8,9 +8,10 @@ the guard (`atlas_ld.store.guard.inspect_query`) must refuse every text pyoxigra
 a SERVICE, however it is written: escapes, case, comments, strings, prefixed names, nesting.
 The oracle is pyoxigraph itself and a socket: each input the guard accepts is evaluated on an
 empty store, with every SERVICE IRI of the seeds pointing at a port this process listens on.
-A connection to that port is a failure, and so is an `OSError` out of the evaluation (pyoxigraph
-raises it for nothing but a fetch, to any address a mutation made), and the guard raising
-anything but `QueryError`.
+Every reading the server makes of an accepted query (cache key, "trivial?", columns, dataset)
+must not raise either. A connection to that port is a failure, and so is an `OSError` out of
+the evaluation (pyoxigraph raises it for nothing but a fetch, to any address a mutation made),
+and the guard raising anything but `QueryError`.
 
 The seeds (written into the corpus on the first run) are SERVICE queries in the forms the
 guard knows about; libFuzzer mutates them and keeps what reaches new code of the guard.
@@ -27,7 +28,14 @@ import atheris
 
 with atheris.instrument_imports(include=["atlas_ld"]):
     from atlas_ld.core.errors import QueryError
-    from atlas_ld.store.guard import inspect_query
+    from atlas_ld.store.guard import (
+        dataset_clauses,
+        inspect_query,
+        is_trivial,
+        normalise,
+        star_columns,
+        where_group_start,
+    )
 
 import pyoxigraph
 
@@ -68,10 +76,13 @@ def one_input(data: bytes) -> None:
         inspect_query(text)
     except QueryError:
         return
+    # what the server reads of an accepted query before evaluating it: none of these may raise
+    for reading in (normalise, is_trivial, star_columns, where_group_start, dataset_clauses):
+        reading(text)
     before = len(_CONNECTIONS)
     try:
         result = STORE.query(text, use_default_graph_as_union=True)
-        if not isinstance(result, bool):
+        if not isinstance(result, pyoxigraph.QueryBoolean):
             for _ in result:
                 pass
     except OSError as exc:
