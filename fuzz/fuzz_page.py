@@ -3,8 +3,9 @@
     pip install -e ".[fuzz]"
     python fuzz/fuzz_page.py fuzz/corpus -max_total_time=600   # libFuzzer's options
 
-atheris mutates the seed pages (the hand-written test pages, copied into `fuzz/corpus` on the
-first run) and keeps every input that reaches new code. An input fails the run when:
+atheris mutates the seed pages (the hand-written test pages and the bundled sample, copied
+into `fuzz/corpus` on the first run) and keeps every input that reaches new code. An input
+fails the run when:
 
 - reading it raises anything but `AtlasError` (the one error a bad page may give: one line,
   no traceback), or an `AtlasError` whose message spans several lines;
@@ -45,7 +46,9 @@ CONTENT_TYPES = (
     "text/html; charset=no-such-charset",
 )
 IDS = Ids("https://atlas-ld.example/")
-SEEDS = Path(__file__).resolve().parents[1] / "tests" / "parse" / "pages"
+ROOT = Path(__file__).resolve().parents[1]
+# the hand-written test pages and the bundled sample (several markups, encodings, plain text)
+SEEDS = (ROOT / "tests" / "parse" / "pages", ROOT / "src" / "atlas_ld" / "data" / "sample")
 
 
 def one_input(data: bytes) -> None:
@@ -98,8 +101,12 @@ def main() -> None:
         corpus = Path(folders[0])
         if not corpus.exists():
             corpus.mkdir(parents=True)
-            for seed in SEEDS.glob("*.html"):  # first byte 1: served as text/html
-                (corpus / seed.name).write_bytes(b"\x01" + seed.read_bytes())
+            for folder in SEEDS:
+                for seed in folder.glob("*.*"):
+                    if seed.suffix not in (".html", ".txt"):
+                        continue
+                    kind = b"\x05" if seed.suffix == ".txt" else b"\x00"  # text/plain, none
+                    (corpus / f"{folder.name}-{seed.name}").write_bytes(kind + seed.read_bytes())
     atheris.Setup([sys.argv[0], *args], one_input)
     atheris.Fuzz()
 

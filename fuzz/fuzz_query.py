@@ -19,6 +19,7 @@ guard knows about; libFuzzer mutates them and keeps what reaches new code of the
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import threading
@@ -39,8 +40,9 @@ with atheris.instrument_imports(include=["atlas_ld"]):
 
 import pyoxigraph
 
-PORT = 47811  # fixed: the corpus keeps the seeds' URLs from one run to the next
-_LISTENER = socket.create_server(("127.0.0.1", PORT))
+# fixed, so the corpus keeps the seeds' URLs from one run to the next (0: any free port)
+_LISTENER = socket.create_server(("127.0.0.1", int(os.environ.get("ATLAS_LD_FUZZ_PORT", 47811))))
+PORT = _LISTENER.getsockname()[1]
 _CONNECTIONS: list[int] = []
 URL = f"http://127.0.0.1:{PORT}/sparql"
 SEEDS = [
