@@ -12,7 +12,9 @@ fails the run when:
 - a page that parses has no title, or text that is not NFC or keeps runs of whitespace (the
   parser's promise: French text as the page gives it, NFC, whitespace folded);
 - mapping a parsed record to RDF raises anything but `AtlasError` (the build would report the
-  page as failed: a record the parser gave must map).
+  page as failed: a record the parser gave must map);
+- its triples written as RDF/XML are refused by an XML parser, or written as N-Triples do not
+  read back to themselves.
 
 The first byte chooses the `Content-Type` the page comes with (none, HTML, plain text, a
 charset that lies), so lying headers are fuzzed with the bytes. A failing input is written by
@@ -27,6 +29,8 @@ import unicodedata
 from pathlib import Path
 
 import atheris
+import pyoxigraph
+from lxml import etree
 
 with atheris.instrument_imports(include=["atlas_ld"]):
     from atlas_ld.core.errors import AtlasError
@@ -67,9 +71,22 @@ def one_input(data: bytes) -> None:
     for name, value in _texts(record, "record"):
         _check_text(name, value)
     try:
-        map_record(record, IDS, page)
+        mapped = map_record(record, IDS, page)
     except AtlasError:
         return
+    _check_serialised([quad.triple for quad in mapped.quads] + sorted(mapped.reference, key=str))
+
+
+def _check_serialised(triples: list) -> None:
+    """The page's triples written as RDF/XML (the dumps' XML) must read as XML, and as
+    N-Triples must read back to the same triples: text a page gives must survive every
+    format a release writes."""
+    xml = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.RDF_XML)
+    etree.fromstring(xml)  # raises on a document an XML parser refuses
+    nt = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    read = {quad.triple for quad in pyoxigraph.parse(nt, format=pyoxigraph.RdfFormat.N_TRIPLES)}
+    if read != set(triples):
+        raise AssertionError("N-Triples do not read back to the triples written")
 
 
 def _texts(value, name: str):
