@@ -39,10 +39,11 @@ ACTOR_PARAMS = ("colid", "collid", "idcoll", "id")
 _LINK_SCHEMES = ("http", "https")
 # a `%` that starts no escape (`%zz`): browsers send it as it is, an IRI cannot hold it
 _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_ATLAS_ID = re.compile(r"[0-9]+")
 # A partnership's URL written anywhere in a page's text (a canonical link, a form, a print link).
-_PROJECT_IN_TEXT = re.compile(r"[?&;](?:[\w]+\.)?prjId=(\d+)", re.IGNORECASE)
+_PROJECT_IN_TEXT = re.compile(r"[?&;](?:[\w]+\.)?prjId=([0-9]+)", re.IGNORECASE)
 # A saved page's file name: `17384.html`, `17384.txt`, `detailProjet.html?criteres.prjId=17384`.
-_FILE_NAME_ID = re.compile(r"(\d+)\.(?:html?|txt|xhtml)", re.IGNORECASE)
+_FILE_NAME_ID = re.compile(r"([0-9]+)\.(?:html?|txt|xhtml)", re.IGNORECASE)
 
 
 def page_url(base_url: str, prj_id: int | str) -> str:
@@ -58,21 +59,28 @@ def _params(url: str) -> dict[str, str]:
     return found
 
 
+def is_atlas_id(value: str | None) -> bool:
+    """The Atlas's ids are numbers: ASCII digits only. Not `str.isdigit`, which takes `１２`
+    and `²`; nor what a query parameter decodes to (`colId=7%0001` is `7`, NUL, `01`)."""
+    return bool(value) and _ATLAS_ID.fullmatch(value) is not None
+
+
 def project_id(url: str | None) -> str | None:
     """The prjId of a partnership's URL (`…detailProjet.html?criteres.prjId=17384` -> `17384`)."""
     if not url:
         return None
     value = _params(url).get(PROJECT_PARAM)
-    return value if value and value.isdigit() else None
+    return value if is_atlas_id(value) else None
 
 
 def link_id(url: str | None) -> str | None:
-    """The id any Atlas link carries: a prjId, else an authority's id; None when it has none."""
+    """The id any Atlas link carries: a prjId, else an authority's id; None when it has none
+    that is an Atlas id (the link itself is kept: the actor is then named by its name)."""
     if not url:
         return None
     params = _params(url)
     for name in (PROJECT_PARAM, *ACTOR_PARAMS):
-        if params.get(name):
+        if is_atlas_id(params.get(name)):
             return params[name]
     return None
 

@@ -22,7 +22,13 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from atlas_ld import __version__
-from atlas_ld.core.atlas_urls import ATLAS_BASE_URL, absolute_link, page_url, project_id
+from atlas_ld.core.atlas_urls import (
+    ATLAS_BASE_URL,
+    absolute_link,
+    is_atlas_id,
+    page_url,
+    project_id,
+)
 from atlas_ld.core.errors import FetchError
 from atlas_ld.core.model import Page
 
@@ -89,7 +95,7 @@ def manifest_url(path: Path) -> str | None:
     if url and project_id(url):
         return url
     prj_id = (row.get("prj_id") or "").strip()
-    return page_url(ATLAS_BASE_URL, prj_id) if prj_id.isdigit() else None
+    return page_url(ATLAS_BASE_URL, prj_id) if is_atlas_id(prj_id) else None
 
 
 @lru_cache(maxsize=64)  # one manifest serves every page of its folder; keyed on its mtime
