@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
+from pyoxigraph import NamedNode
 from w3lib.url import safe_url_string
 
 ATLAS_BASE_URL = "https://pastel.diplomatie.gouv.fr"
@@ -109,7 +110,9 @@ def project_id_of_file_name(name: str) -> str | None:
 
 def absolute_link(href: str | None, base: str | None) -> str | None:
     """`href` resolved against `base` (the page's URL, else the Atlas's detail page); None for
-    an empty link, a fragment alone, or any scheme other than http(s)."""
+    an empty link, a fragment alone, any scheme other than http(s), or a link that is still no
+    IRI once written as a browser requests it (a host holding `<` or a space, which browsers
+    refuse too): what it returns can always become an IRI."""
     if not href:
         return None
     href = href.strip()
@@ -122,5 +125,9 @@ def absolute_link(href: str | None, base: str | None) -> str | None:
     except ValueError:  # e.g. an invalid IPv6 host: not a link anything can use
         return None
     if parts.scheme.lower() not in _LINK_SCHEMES or not parts.netloc:
+        return None
+    try:
+        NamedNode(url)
+    except ValueError:
         return None
     return url

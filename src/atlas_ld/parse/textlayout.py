@@ -51,6 +51,8 @@ _SKIP = frozenset(
 )
 _CELL = frozenset({"td", "th"})
 _MAGNIFIER_WORD = "loupe"
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_WEB = ("http", "https")
 
 _HTML_SNIFF = re.compile(rb"<(?:!doctype html|html|head|body|div|table|p|dl|h[1-6])[\s>/]", re.I)
 # lxml refuses a str starting with an encoding declaration, even one cut before its `?>`;
@@ -115,7 +117,7 @@ def layout(page: Page, is_label: Callable[[str], bool], base_url: str | None = N
     walker = _Walker(is_label, base)
     walker.walk_children(root, root_too=True)
     walker.flush()
-    return Layout(walker.lines, text, base, warnings)
+    return Layout(walker.lines, text, base, warnings + walker.warnings)
 
 
 def page_lines(page: Page, is_label: Callable[[str], bool]) -> list[Line]:
@@ -192,10 +194,17 @@ class _Walker:
 
     Iterative (an explicit stack, not recursion): nesting depth is no limit."""
 
-    def __init__(self, is_label: Callable[[str], bool], base: str, tables: int = 0):
+    def __init__(
+        self,
+        is_label: Callable[[str], bool],
+        base: str,
+        tables: int = 0,
+        warnings: list[str] | None = None,
+    ):
         self.is_label = is_label
         self.base = base
         self.tables = tables  # how many table rows this walker sits in
+        self.warnings: list[str] = [] if warnings is None else warnings  # shared with inner ones
         self.lines: list[Line] = []
         self.buffer: list[str] = []
         self.link: str | None = None  # behind the magnifier icon
@@ -284,6 +293,11 @@ class _Walker:
         """Links are kept absolute, and only http(s) ones (`atlas_urls.absolute_link`)."""
         url = absolute_link(a.get("href"), self.base)
         if url is None:
+            href = " ".join((a.get("href") or "").split())
+            scheme = _SCHEME.match(href)
+            if href and not href.startswith("#") and (not scheme or scheme[1].lower() in _WEB):
+                shown = href if len(href) <= 80 else href[:80] + "…"
+                self.warnings.append(f"link {shown!r} is no address a browser could open; left out")
             return
         if _is_magnifier_link(a):
             self.link = url
@@ -314,7 +328,7 @@ class _Walker:
         for cell in tr:
             if cell.tag not in _CELL:
                 continue
-            sub = _Walker(self.is_label, self.base, self.tables + 1)
+            sub = _Walker(self.is_label, self.base, self.tables + 1, self.warnings)
             sub.walk_children(cell)
             sub.flush()
             cells.append((cell.tag, sub.lines))
