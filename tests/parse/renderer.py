@@ -88,6 +88,9 @@ class Plan:
     table_markup: str = "plain"  # plain, thead, rowheader, noheader
     link_form: str = "relative"  # relative, rooted, absolute
     link_on: str = "magnifier"  # magnifier, name
+    # whitespace a hand-written href may carry, which browsers drop: around it, and a line
+    # break or tab inside it (WHATWG URL: "remove all ASCII tab or newline")
+    href_noise: str = ""
     post_markup: str = "h4p"  # h4p, dl, table, divs
     wrappers: list[str] = field(default_factory=list)  # elements wrapped around every block
     upper_tags: bool = False
@@ -193,6 +196,9 @@ class _Writer:
             "rooted": "/cncdext/dyn/public/atlas/" + target,
             "absolute": DETAIL + target,
         }[self.plan.link_form].replace("&", "&amp;")
+        if noise := self.plan.href_noise:
+            cut = href.index("?")
+            href = f"{noise}{href[:cut]}{noise.strip(' ') or ''}{href[cut:]}{noise}"
         if self.plan.link_on == "name":
             return f'<a href="{href}">{name_markup}</a>', ""
         return name_markup, f'<a href="{href}"><img src="loupe.png" alt="Icone d\'une loupe"></a>'

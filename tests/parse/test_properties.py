@@ -123,6 +123,7 @@ plans = st.builds(
     table_markup=st.sampled_from(["plain", "thead", "rowheader", "noheader"]),
     link_form=st.sampled_from(["relative", "rooted", "absolute"]),
     link_on=st.sampled_from(["magnifier", "name"]),
+    href_noise=st.sampled_from(["", " ", "\n", "\t", " \n\t "]),
     post_markup=st.sampled_from(["h4p", "dl", "table", "divs"]),
     wrappers=st.lists(st.sampled_from(["div", "section", "span", "article", "font"]), max_size=3),
     upper_tags=st.booleans(),
