@@ -25,6 +25,11 @@ _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+def has_controls(text: str) -> bool:
+    """Does the text hold characters that are not text (see `without_controls`)?"""
+    return _NOT_TEXT.search(text) is not None
+
+
 def without_controls(text: str) -> tuple[str, list[str]]:
     """The text without the characters that are not text (form feed becomes a space), and the
     code points taken out, in order of first appearance, for the warning that says so."""

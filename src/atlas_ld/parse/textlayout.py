@@ -16,14 +16,14 @@ import codecs
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lxml import etree
 
 from atlas_ld.core.atlas_urls import DETAIL_PAGE, absolute_link, detail_link_id
 from atlas_ld.core.errors import ParseError
 from atlas_ld.core.model import Page
-from atlas_ld.core.text import clean, without_controls
+from atlas_ld.core.text import clean, has_controls, without_controls
 from atlas_ld.parse.decode import decode
 
 
@@ -100,24 +100,48 @@ def layout(page: Page, is_label: Callable[[str], bool], base_url: str | None = N
     decoded = decode(page.body, page.content_type, html=html)
     warnings = [decoded.warning] if decoded.warning else []
     text, removed = without_controls(decoded.text)
-    if removed:
-        warnings.append(
-            f"control characters removed ({', '.join(removed[:5])}"
-            f"{', ...' if len(removed) > 5 else ''}): no browser shows them, XML cannot hold them"
-        )
     base = base_url or DETAIL_PAGE
+    lines: list[Line] = []
     if not html:
-        return Layout(text_lines(text, is_label), text, base, warnings)
-    root = parse_html(text)
-    if root is None:
-        return Layout([], text, base, warnings)
-    base_element = next(root.iter("base"), None)
-    if base_element is not None:
-        base = absolute_link(base_element.get("href"), base) or base
-    walker = _Walker(is_label, base)
-    walker.walk_children(root, root_too=True)
-    walker.flush()
-    return Layout(walker.lines, text, base, warnings + walker.warnings)
+        lines = text_lines(text, is_label)
+    elif (root := parse_html(text)) is not None:
+        base_element = next(root.iter("base"), None)
+        if base_element is not None:
+            base = absolute_link(base_element.get("href"), base) or base
+        walker = _Walker(is_label, base)
+        walker.walk_children(root, root_too=True)
+        walker.flush()
+        # `&#25;` is a control character too, once the markup is read
+        lines = _without_controls(walker.lines, removed)
+        warnings += walker.warnings
+    if removed:
+        shown = ", ".join(dict.fromkeys(removed))
+        warnings.append(
+            f"control characters removed ({shown}): no browser shows them, XML cannot hold them"
+        )
+    return Layout(lines, text, base, warnings)
+
+
+def _without_controls(lines: list[Line], removed: list[str]) -> list[Line]:
+    """The lines without control characters (`core.text.without_controls`), adding the code
+    points it took out to `removed`."""
+
+    def fixed(value: str) -> str:
+        cleaned, found = without_controls(value)
+        removed.extend(found)
+        return cleaned
+
+    out = []
+    for line in lines:
+        if any(has_controls(v) for v in (line.text, line.raw or "", *line.cells)):
+            line = replace(
+                line,
+                text=clean(fixed(line.text)),
+                cells=tuple(clean(fixed(cell)) for cell in line.cells),
+                raw=fixed(line.raw) if line.raw else line.raw,
+            )
+        out.append(line)
+    return out
 
 
 def page_lines(page: Page, is_label: Callable[[str], bool]) -> list[Line]:
