@@ -19,6 +19,7 @@ the whole page failed at mapping.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from pyoxigraph import NamedNode
@@ -40,6 +41,8 @@ ACTOR_PARAMS = ("colid", "collid", "idcoll", "id")
 _LINK_SCHEMES = ("http", "https")
 # a `%` that starts no escape (`%zz`): browsers send it as it is, an IRI cannot hold it
 _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# a URL a browser would request as it is: RFC 3986's characters, every `%` starting an escape
+_REQUESTABLE = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 _ATLAS_ID = re.compile(r"[0-9]+")
 # A partnership's URL written anywhere in a page's text (a canonical link, a form, a print link).
 _PROJECT_IN_TEXT = re.compile(r"[?&;](?:[\w]+\.)?prjId=([0-9]+)", re.IGNORECASE)
@@ -108,6 +111,7 @@ def project_id_of_file_name(name: str) -> str | None:
     return match.group(1) if match else None
 
 
+@lru_cache(maxsize=8192)  # the same menu and magnifier links recur on every page
 def absolute_link(href: str | None, base: str | None) -> str | None:
     """`href` resolved against `base` (the page's URL, else the Atlas's detail page); None for
     an empty link, a fragment alone, any scheme other than http(s), or a link that is still no
@@ -119,8 +123,9 @@ def absolute_link(href: str | None, base: str | None) -> str | None:
     if not href or href.startswith("#"):
         return None
     try:
-        url = safe_url_string(urljoin(base or DETAIL_PAGE, href))
-        url = _STRAY_PERCENT.sub("%25", url)
+        url = urljoin(base or DETAIL_PAGE, href)
+        if not _REQUESTABLE.fullmatch(url):  # most links need nothing: 0.3 µs, not 3
+            url = _STRAY_PERCENT.sub("%25", safe_url_string(url))
         parts = urlsplit(url)
     except ValueError:  # e.g. an invalid IPv6 host: not a link anything can use
         return None

@@ -111,8 +111,8 @@ def layout(page: Page, is_label: Callable[[str], bool], base_url: str | None = N
         walker = _Walker(is_label, base)
         walker.walk_children(root, root_too=True)
         walker.flush()
-        # `&#25;` is a control character too, once the markup is read
-        lines = _without_controls(walker.lines, removed)
+        # `&#25;` is a control character too, once the markup is read (no named reference is)
+        lines = _without_controls(walker.lines, removed) if "&#" in text else walker.lines
         warnings += walker.warnings
     if removed:
         shown = ", ".join(dict.fromkeys(removed))
