@@ -4,7 +4,8 @@ lxml refuses a `str` that starts with an encoding declaration, and reads one eve
 its closing `?>`. The parser removed only whole declarations, so a page starting with
 `<?xml version="1.0" encoding="ISO-` and a broken doctype raised lxml's ValueError from
 `parse_page`: a traceback instead of a record (found by fuzz/fuzz_page.py). A browser reads
-`<?...>` as a bogus comment that ends at the first `>`; the parser now does the same.
+`<?...>` as a bogus comment that ends at the first `>`; the parser now does the same, for
+every declaration the page starts with (a second one, found by the fuzzer too, raised again).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ BODY = (
         "<?xml version='1.0' encoding='utf-8' <html><body>",
         "<?xml encoding='utf-8'><html><body>",
         "  <?xml version='1.0' encoding='utf-8'?><html><body>",
+        "<?xml version='1.0' encoding='utf-8'?>\x01<?xml version='1.0' encoding='utf-8'?><html>",
     ],
-    ids=["cut-into-doctype", "no-end-before-html", "no-question-mark", "whole-after-spaces"],
+    ids=["cut-into-doctype", "no-end-before-html", "no-question-mark", "whole-after-spaces", "two"],
 )
 @pytest.mark.parametrize("content_type", [None, "text/html", "application/xhtml+xml"])
 def test_a_page_with_a_broken_xml_declaration_parses(start, content_type):

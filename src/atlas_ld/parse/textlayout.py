@@ -57,7 +57,7 @@ _WEB = ("http", "https")
 _HTML_SNIFF = re.compile(rb"<(?:!doctype html|html|head|body|div|table|p|dl|h[1-6])[\s>/]", re.I)
 # lxml refuses a str starting with an encoding declaration, even one cut before its `?>`;
 # a browser reads `<?...>` as a bogus comment ending at the first `>`, and so does this.
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>?")
+_XML_DECLARATION = re.compile(r"^(?:\s*<\?xml[^>]*>?)+")
 
 
 @dataclass(slots=True)
