@@ -13,7 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyoxigraph import NamedNode
 
+from atlas_ld.core.atlas_urls import absolute_link
 from atlas_ld.core.iris import Ids
 from atlas_ld.core.model import Page
 from atlas_ld.graph.mapping import map_record
@@ -76,3 +80,23 @@ def test_a_manifest_url_with_a_space_is_the_page_url_as_requested(tmp_path):
     assert (page.url, page.url_source) == (expected, "manifest")
     mapped = map_record(parse_page(page), Ids("https://atlas-ld.example/"), page)
     assert expected in {quad.object.value for quad in mapped.quads}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=60)
+    | st.builds(
+        lambda a, b: f"{a}detailCollectivite.html?colId={b}",
+        st.sampled_from(["", "../", "/x/", "https://atlas.example.org/", "http://[::1]/", "//h/"]),
+        st.text(max_size=12),
+    ),
+    st.sampled_from([None, ATLAS, "https://exa mple.org/", "http://[::1]/a/"]),
+)
+def test_any_href_gives_an_iri_or_nothing(href, base):
+    """Whatever a page writes in an `href` (and whatever its base), the link read is an
+    absolute http(s) IRI that pyoxigraph accepts, or none: no page can fail at mapping for a
+    link. The oracle is pyoxigraph's IRI parser."""
+    url = absolute_link(href, base)
+    if url is not None:
+        assert url.startswith(("http://", "https://"))
+        NamedNode(url)  # raises ValueError for anything that is no IRI
