@@ -9,8 +9,9 @@ fails the run when:
 
 - reading it raises anything but `AtlasError` (the one error a bad page may give: one line,
   no traceback), or an `AtlasError` whose message spans several lines;
-- a page that parses has no title, or text that is not NFC or keeps runs of whitespace (the
-  parser's promise: French text as the page gives it, NFC, whitespace folded);
+- a page that parses has no title, or text that is not NFC, keeps runs of whitespace or holds
+  control characters (the parser's promise: French text as the page gives it, NFC, whitespace
+  folded, nothing XML cannot carry);
 - mapping a parsed record to RDF raises anything (the build would leave the whole page out:
   its only refusals are links that are no IRI, and the parser writes links as IRIs);
 - its triples written as RDF/XML are refused by an XML parser, or written as N-Triples do not
@@ -36,6 +37,7 @@ with atheris.instrument_imports(include=["atlas_ld"]):
     from atlas_ld.core.errors import AtlasError
     from atlas_ld.core.iris import Ids
     from atlas_ld.core.model import Page
+    from atlas_ld.core.text import has_controls
     from atlas_ld.graph.mapping import map_record
     from atlas_ld.parse.parser import parse_page
 
@@ -104,6 +106,8 @@ def _texts(value, name: str):
 def _check_text(name: str, value: str) -> None:
     if unicodedata.normalize("NFC", value) != value:
         raise AssertionError(f"{name} is not NFC: {value!r}")
+    if has_controls(value):
+        raise AssertionError(f"{name} holds control characters: {value!r}")
     if ".warnings[" in name or name in ("record.source", "record.id_source"):
         return  # messages and names of ours, not text of the page
     folded = "  " not in value and value == value.strip()
