@@ -15,7 +15,7 @@ fails the run when:
 - mapping a parsed record to RDF raises anything (the build would leave the whole page out:
   its only refusals are links that are no IRI, and the parser writes links as IRIs);
 - its triples written as RDF/XML are refused by an XML parser, or written as N-Triples do not
-  read back to themselves.
+  read back to themselves, or what the build keeps of it for the search index raises.
 
 The first byte chooses the `Content-Type` the page comes with (none, HTML, plain text, a
 charset that lies), so lying headers are fuzzed with the bytes. A failing input is written by
@@ -40,6 +40,7 @@ with atheris.instrument_imports(include=["atlas_ld"]):
     from atlas_ld.core.text import has_controls
     from atlas_ld.graph.mapping import map_record
     from atlas_ld.parse.parser import parse_page
+    from atlas_ld.store.search_index import page_facts
 
 CONTENT_TYPES = (
     None,
@@ -77,6 +78,11 @@ def one_input(data: bytes) -> None:
     except AtlasError as exc:  # the build would leave the whole page out
         raise AssertionError(f"a page that parses is lost at mapping: {exc}") from exc
     _check_serialised([quad.triple for quad in mapped.quads] + sorted(mapped.reference, key=str))
+    # what the build keeps of a page for the search index (store.search_index), as it does
+    quads = list(dict.fromkeys(mapped.quads))
+    facts = page_facts(quads, mapped.reference, mapped.partnership.value)
+    if facts is not None:
+        facts.dumps()
 
 
 def _check_serialised(triples: list) -> None:
