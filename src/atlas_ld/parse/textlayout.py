@@ -317,7 +317,7 @@ class _Walker:
         """Links are kept absolute, and only http(s) ones (`atlas_urls.absolute_link`)."""
         url = absolute_link(a.get("href"), self.base)
         if url is None:
-            href = " ".join((a.get("href") or "").split())
+            href = clean(a.get("href") or "")  # quoted in a warning: NFC, as all text kept
             scheme = _SCHEME.match(href)
             if href and not href.startswith("#") and (not scheme or scheme[1].lower() in _WEB):
                 shown = href if len(href) <= 80 else href[:80] + "…"
