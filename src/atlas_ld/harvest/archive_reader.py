@@ -81,23 +81,35 @@ def _open_segment(path: Path) -> io.BufferedReader:
 
 def _read_at(stream: io.BufferedReader, capture: Capture, path: Path) -> Page:
     stream.seek(capture.offset)
-    for record in ArchiveIterator(stream):
-        body = record.content_stream().read()
-        if hashlib.sha256(body).hexdigest() != capture.sha256:
-            raise HarvestError(
-                f"capture {capture.record_id} does not match its SHA-256",
-                where=f"{path}@{capture.offset}",
-                hint="the archive was modified after the harvest",
-            )
-        return Page(
-            source=capture.page_url,
-            body=body,
-            content_type=capture.content_type,
-            url=capture.url,
-            fetched_at=capture.fetched_at,
-            capture_id=capture.record_id,
+    try:
+        record = next(iter(ArchiveIterator(stream)), None)
+        body = None if record is None else record.content_stream().read()
+    except Exception as exc:
+        # warcio raises whatever damaged bytes make it raise (ArchiveLoadFailed, zlib.error,
+        # EOFError, even AttributeError on a header it cannot read): all of them mean the same
+        # for the build, one capture that cannot be read, and a message of one clean line.
+        raise HarvestError(
+            f"capture {capture.record_id} cannot be read: damaged WARC record "
+            f"({type(exc).__name__})",
+            where=f"{path}@{capture.offset}",
+            hint="the archive was modified or damaged after the harvest",
+        ) from None
+    if body is None:
+        raise HarvestError("no WARC record at the indexed offset", where=f"{path}@{capture.offset}")
+    if hashlib.sha256(body).hexdigest() != capture.sha256:
+        raise HarvestError(
+            f"capture {capture.record_id} does not match its SHA-256",
+            where=f"{path}@{capture.offset}",
+            hint="the archive was modified after the harvest",
         )
-    raise HarvestError("no WARC record at the indexed offset", where=f"{path}@{capture.offset}")
+    return Page(
+        source=capture.page_url,
+        body=body,
+        content_type=capture.content_type,
+        url=capture.url,
+        fetched_at=capture.fetched_at,
+        capture_id=capture.record_id,
+    )
 
 
 def iter_latest_pages(
