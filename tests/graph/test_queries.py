@@ -70,7 +70,7 @@ def test_bad_queries_get_one_line_errors(sample_store):
         get_query("nope")
     with pytest.raises(QueryError, match="cannot read"):
         get_query("missing/file.rq")
-    with pytest.raises(QueryError, match="malformed SPARQL"):
+    with pytest.raises(QueryError, match="SPARQL syntax error"):
         run_query(sample_store, "SELECT WHERE {")
     with pytest.raises(QueryError, match="SERVICE is not allowed"):
         run_query(sample_store, "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")

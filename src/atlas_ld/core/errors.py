@@ -7,6 +7,11 @@ else that escapes is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import re
+
+_SYNTAX_POSITION = re.compile(r"^error at (\d+):(\d+): ")
+_MESSAGE_LIMIT = 300
+
 
 class AtlasError(Exception):
     """Base class of every error that is the input's fault, not the program's."""
@@ -42,6 +47,23 @@ class StoreError(AtlasError):
 
 class QueryError(AtlasError):
     """A SPARQL query is malformed, refused or took too long."""
+
+
+def one_line(text: str) -> str:
+    """Messages reach people as one line: pyoxigraph's contain newlines and indentation."""
+    return " ".join(text.split())
+
+
+def syntax_error(text: str) -> QueryError:
+    """pyoxigraph's SyntaxError message as a `QueryError` of one line: the position as `where`,
+    the list of expected tokens (hundreds of characters of Unicode ranges) cut at 300. The one
+    rule for every reader: the server, `atlas-ld query`, `api.query`."""
+    match = _SYNTAX_POSITION.match(text)
+    message = one_line(text[match.end() :] if match else text)
+    if len(message) > _MESSAGE_LIMIT:
+        message = message[:_MESSAGE_LIMIT] + "…"
+    where = f"line {match.group(1)}, column {match.group(2)}" if match else None
+    return QueryError(f"SPARQL syntax error: {message}", where=where)
 
 
 class ValidationFailed(AtlasError):

@@ -37,7 +37,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from atlas_ld.core.errors import AtlasError, QueryError, StoreError
+from atlas_ld.core.errors import AtlasError, QueryError, StoreError, one_line
 from atlas_ld.core.namespaces import PREFIXES, base_from_env, check_base
 from atlas_ld.serve import views
 from atlas_ld.serve.access import lighten_records, log_config
@@ -69,7 +69,6 @@ from atlas_ld.serve.workers import (
     ServerBusy,
     WorkerDied,
     evaluate_here,
-    one_line,
 )
 from atlas_ld.store.answers import (
     BuildStamp,

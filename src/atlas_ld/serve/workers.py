@@ -31,7 +31,6 @@ import concurrent.futures
 import multiprocessing
 import os
 import pickle
-import re
 import resource
 import signal
 import struct
@@ -43,7 +42,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from atlas_ld.core.errors import AtlasError, QueryError, StoreError
+from atlas_ld.core.errors import AtlasError, QueryError, StoreError, one_line, syntax_error
 from atlas_ld.core.processes import proc_bytes, readable_size
 from atlas_ld.serve.results import (
     DEFAULT_MAX_BYTES,
@@ -56,10 +55,6 @@ from atlas_ld.serve.results import (
 from atlas_ld.store.guard import star_columns
 from atlas_ld.store.memory import PRELOAD_VARIABLE
 from atlas_ld.store.repo import RepoSource, is_triples, reopen
-
-_SYNTAX_POSITION = re.compile(r"^error at (\d+):(\d+): ")
-_MESSAGE_LIMIT = 300
-
 
 FAIR_WAIT = 0.05  # share of the time limit a query may wait for a worker and still own a timeout
 
@@ -151,24 +146,9 @@ def evaluate_here(store: ox.Store, job: QueryJob) -> Written:
     try:
         return evaluate(store, job)
     except SyntaxError as exc:
-        text, where = _syntax_message(str(exc))
-        raise QueryError(text, where=where) from None
+        raise syntax_error(str(exc)) from None
     except (OSError, ValueError, TypeError) as exc:
         raise QueryError(one_line(f"the query could not be evaluated: {exc}")) from None
-
-
-def _syntax_message(text: str) -> tuple[str, str | None]:
-    match = _SYNTAX_POSITION.match(text)
-    message = one_line(text[match.end() :] if match else text)
-    if len(message) > _MESSAGE_LIMIT:
-        message = message[:_MESSAGE_LIMIT] + "…"
-    where = f"line {match.group(1)}, column {match.group(2)}" if match else None
-    return f"SPARQL syntax error: {message}", where
-
-
-def one_line(text: str) -> str:
-    """Messages reach clients as one line: pyoxigraph's contain newlines and indentation."""
-    return " ".join(text.split())
 
 
 def _spooled(written: Written, spool: str | None) -> Written:
@@ -519,8 +499,7 @@ class QueryPool:
         if kind == "ok":
             return payload
         if kind == "syntax":
-            text, where = _syntax_message(payload)
-            raise QueryError(text, where=where)
+            raise syntax_error(payload)
         raise QueryError(one_line(payload))
 
     def close(self) -> None:

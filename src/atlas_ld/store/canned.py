@@ -28,7 +28,7 @@ from typing import Any
 
 import pyoxigraph
 
-from atlas_ld.core.errors import QueryError
+from atlas_ld.core.errors import QueryError, syntax_error
 from atlas_ld.core.namespaces import XSD
 from atlas_ld.core.resources import queries_dir
 from atlas_ld.store.guard import inspect_query
@@ -125,7 +125,7 @@ def execute(store: Repo | pyoxigraph.Store, sparql: str, *, include_personal: bo
         # pyoxigraph ignores FROM when asked for the union default graph: ask only without FROM
         return repo.query(sparql, use_default_graph_as_union=not info.has_from)
     except SyntaxError as exc:
-        raise QueryError(f"malformed SPARQL: {exc}") from None
+        raise syntax_error(str(exc)) from None
     except OSError as exc:
         raise QueryError(f"the query failed: {exc}") from None
 
