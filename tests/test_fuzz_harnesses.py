@@ -44,3 +44,10 @@ def test_the_query_harness_passes_its_seeds_and_refuses_them_all(monkeypatch):
     for seed in harness.SEEDS:
         harness.one_input(seed.encode())
     assert harness._CONNECTIONS == []
+
+
+def test_the_archive_harness_reads_its_seed_and_damaged_copies():
+    harness = _harness("archive")
+    harness.one_input(harness.SEGMENT)
+    for cut in (0, 10, len(harness.SEGMENT) // 2, len(harness.SEGMENT) - 1):
+        harness.one_input(harness.SEGMENT[:cut])
