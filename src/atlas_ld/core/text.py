@@ -40,6 +40,12 @@ def without_controls(text: str) -> tuple[str, list[str]]:
     return cleaned, [f"U+{ord(c):04X}" for c in dict.fromkeys(found)]
 
 
+def excerpt(text: str, limit: int = 80) -> str:
+    """Text quoted in a message (`'…'`): cleaned, and cut at `limit` characters."""
+    text = clean(text)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
 def clean(text: str) -> str:
     """NFC, runs of whitespace (including no-break spaces) folded to one space, trimmed."""
     text = " ".join(text.split())

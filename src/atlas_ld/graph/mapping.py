@@ -47,6 +47,7 @@ from atlas_ld.core.namespaces import (
     vcard,
     xsd,
 )
+from atlas_ld.core.text import excerpt
 from atlas_ld.graph.actors import ActorMention, kind_of, split_actors
 from atlas_ld.graph.territories import Region, find_region, foreign_territory_name, regions
 
@@ -122,16 +123,11 @@ def web_iri(url: str, what: str) -> NamedNode:
     link (or one that is not a valid IRI) never becomes an IRI: the page fails at mapping with
     a one-line reason instead of the build stopping."""
     if not url.lower().startswith(_WEB_SCHEMES):
-        raise BuildError(f"{what}: link {_shown(url)} is not an absolute http(s) URL")
+        raise BuildError(f"{what}: link {excerpt(url)} is not an absolute http(s) URL")
     try:
         return NamedNode(url)
     except ValueError:
-        raise BuildError(f"{what}: link {_shown(url)} is not a valid IRI") from None
-
-
-def _shown(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return repr(text if len(text) <= limit else text[:limit] + "…")
+        raise BuildError(f"{what}: link {excerpt(url)} is not a valid IRI") from None
 
 
 def _fr(text: str) -> Literal:
@@ -446,7 +442,7 @@ class _PageMapper:
             value: NamedNode | Literal = NamedNode(f"mailto:{address.strip()}")
         except ValueError:
             value = Literal(address)
-            self.out.warnings.append(f"contact e-mail {_shown(address)} is not a valid address")
+            self.out.warnings.append(f"contact e-mail {excerpt(address)} is not a valid address")
         self.add(person, vcard.hasEmail, value, self.personal)
 
     def people(self) -> None:
