@@ -46,3 +46,14 @@ def test_the_link_is_left_out_and_said_the_page_maps(href):
     assert unicodedata.is_normalized("NFC", said[0])  # found by the fuzzer: quoted as written
     mapped = map_record(record, Ids("https://atlas-ld.example/"), page)
     assert mapped.quads
+
+
+@pytest.mark.parametrize(
+    "href", ["javascript:voir(7)", "mailto:x@example.org", "#haut", "data:text/html,x", ""]
+)
+def test_a_link_of_another_kind_is_no_web_link_and_no_warning(href):
+    body = PAGE.read_bytes().replace(LINK, f'href="{href}"'.encode(), 1)
+    record = parse_page(Page("th_td.html", body, None))
+    setif = [a for a in record.foreign_partners if a.name == "Commune de Sétif"]
+    assert len(setif) == 1 and setif[0].atlas_url is None
+    assert not [w for w in record.warnings if "is no address a browser could open" in w]

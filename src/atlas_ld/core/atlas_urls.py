@@ -19,7 +19,6 @@ the whole page failed at mapping.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from pyoxigraph import NamedNode
@@ -44,6 +43,7 @@ _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # a URL a browser would request as it is: RFC 3986's characters, every `%` starting an escape
 _REQUESTABLE = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 _ATLAS_ID = re.compile(r"[0-9]+")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 # A partnership's URL written anywhere in a page's text (a canonical link, a form, a print link).
 _PROJECT_IN_TEXT = re.compile(r"[?&;](?:[\w]+\.)?prjId=([0-9]+)", re.IGNORECASE)
 # A saved page's file name: `17384.html`, `17384.txt`, `detailProjet.html?criteres.prjId=17384`.
@@ -111,7 +111,19 @@ def project_id_of_file_name(name: str) -> str | None:
     return match.group(1) if match else None
 
 
-@lru_cache(maxsize=8192)  # the same menu and magnifier links recur on every page
+def is_web_link(href: str) -> bool:
+    """Is `href` meant as a web page's address: relative, or http(s)? Not a fragment, not
+    `javascript:` or `mailto:`. When `absolute_link` gives None for such a link, the link is
+    broken, and is worth a warning; the others are simply no web links."""
+    href = href.strip()
+    scheme = _SCHEME.match(href)
+    return (
+        bool(href)
+        and not href.startswith("#")
+        and (scheme is None or scheme[1].lower() in _LINK_SCHEMES)
+    )
+
+
 def absolute_link(href: str | None, base: str | None) -> str | None:
     """`href` resolved against `base` (the page's URL, else the Atlas's detail page); None for
     an empty link, a fragment alone, any scheme other than http(s), or a link that is still no

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field, replace
 
 from lxml import etree
 
-from atlas_ld.core.atlas_urls import DETAIL_PAGE, absolute_link, detail_link_id
+from atlas_ld.core.atlas_urls import DETAIL_PAGE, absolute_link, detail_link_id, is_web_link
 from atlas_ld.core.errors import ParseError
 from atlas_ld.core.model import Page
-from atlas_ld.core.text import clean, has_controls, without_controls
+from atlas_ld.core.text import clean, excerpt, has_controls, without_controls
 from atlas_ld.parse.decode import decode
 
 
@@ -51,8 +51,6 @@ _SKIP = frozenset(
 )
 _CELL = frozenset({"td", "th"})
 _MAGNIFIER_WORD = "loupe"
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
-_WEB = ("http", "https")
 
 _HTML_SNIFF = re.compile(rb"<(?:!doctype html|html|head|body|div|table|p|dl|h[1-6])[\s>/]", re.I)
 # lxml refuses a str starting with an encoding declaration, even one cut before its `?>`;
@@ -317,11 +315,11 @@ class _Walker:
         """Links are kept absolute, and only http(s) ones (`atlas_urls.absolute_link`)."""
         url = absolute_link(a.get("href"), self.base)
         if url is None:
-            href = clean(a.get("href") or "")  # quoted in a warning: NFC, as all text kept
-            scheme = _SCHEME.match(href)
-            if href and not href.startswith("#") and (not scheme or scheme[1].lower() in _WEB):
-                shown = href if len(href) <= 80 else href[:80] + "…"
-                self.warnings.append(f"link {shown!r} is no address a browser could open; left out")
+            href = a.get("href") or ""
+            if is_web_link(href):
+                self.warnings.append(
+                    f"link {excerpt(href)} is no address a browser could open; left out"
+                )
             return
         if _is_magnifier_link(a):
             self.link = url
