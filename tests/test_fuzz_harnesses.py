@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from atlas_ld.core.errors import QueryError
+
 pytest.importorskip("atheris")
 FUZZ = Path(__file__).parents[1] / "fuzz"
 
@@ -43,6 +45,8 @@ def test_the_query_harness_passes_its_seeds_and_refuses_them_all(monkeypatch):
     threading.Thread(target=harness._accept, daemon=True).start()  # as its main() does
     for seed in harness.SEEDS:
         harness.one_input(seed.encode())
+        with pytest.raises(QueryError, match="SERVICE"):  # every seed asks for a SERVICE
+            harness.inspect_query(seed)
     assert harness._CONNECTIONS == []
 
 

@@ -17,8 +17,7 @@ from click.testing import CliRunner
 from atlas_ld.cli import main
 from atlas_ld.sample.corpus import atlas_url
 
-from .conftest import SEED
-from .test_archive_build import _archive_seed
+from .conftest import SEED, archive_seed
 
 
 def _damage(segment, offset: int, how: str) -> None:
@@ -39,8 +38,8 @@ def _damage(segment, offset: int, how: str) -> None:
 )
 def test_a_damaged_capture_is_one_page_left_out(tmp_path, how):
     archive = tmp_path / "archive"
-    _archive_seed(archive, 17384)
-    _archive_seed(archive, 17385, body=SEED.read_bytes().replace(b"FFQCD 2011-2012", b"FFQCD 2013"))
+    archive_seed(archive, 17384)
+    archive_seed(archive, 17385, body=SEED.read_bytes().replace(b"FFQCD 2011-2012", b"FFQCD 2013"))
     with sqlite3.connect(archive / "index.sqlite") as index:
         segment, offset = index.execute(
             "SELECT segment, offset FROM captures WHERE prj_id = 17385"

@@ -3,43 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 
 from click.testing import CliRunner
 
 from atlas_ld.cli import main
 from atlas_ld.core.namespaces import sparql_prefixes
-from atlas_ld.harvest.archive_writer import Archive, Fetched
 from atlas_ld.sample.corpus import atlas_url
 from atlas_ld.store.canned import run_query
 from atlas_ld.store.disk import open_store
 
-from .conftest import SEED
-
-
-def _archive_seed(root, prj_id: int, run: str = "run1", body: bytes | None = None) -> None:
-    body = body or SEED.read_bytes()
-    url = atlas_url(prj_id)
-    with Archive(root, run) as archive:
-        archive.add_good(
-            Fetched(
-                prj_id=prj_id,
-                page_url=url,
-                url=url,
-                status=200,
-                reason="OK",
-                http_version="HTTP/1.1",
-                headers=[("Content-Type", "text/plain; charset=utf-8")],
-                raw=body,
-                body=body,
-                request_headers=[("User-Agent", "atlas-ld test")],
-                fetched_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
-            )
-        )
+from .conftest import SEED, archive_seed
 
 
 def test_build_from_an_archive_names_the_capture(tmp_path):
-    _archive_seed(tmp_path / "archive", 17384)
+    archive_seed(tmp_path / "archive", 17384)
     store = tmp_path / "store"
     args = ["build", "--archive", str(tmp_path / "archive"), "--store", str(store), "-j", "1"]
     result = CliRunner().invoke(main, args)
@@ -62,9 +39,9 @@ def test_build_from_an_archive_names_the_capture(tmp_path):
 def test_one_damaged_capture_is_one_page_left_out(tmp_path):
     """Issue 9, item 6: a capture that cannot be read is reported, the others load."""
     archive = tmp_path / "archive"
-    _archive_seed(archive, 17384)
+    archive_seed(archive, 17384)
     other = SEED.read_bytes().replace(b"FFQCD 2011-2012", b"FFQCD 2013")
-    _archive_seed(archive, 17385, run="run2", body=other)
+    archive_seed(archive, 17385, run="run2", body=other)
     with sqlite3.connect(archive / "index.sqlite") as index:  # point it at another record
         index.execute("UPDATE captures SET offset = 0 WHERE prj_id = 17385")
     store = tmp_path / "store"
